@@ -1,0 +1,1 @@
+package org.mailfetch; public class Mailfetch { public static void main(String[] a){} }
