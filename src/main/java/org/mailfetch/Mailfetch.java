@@ -1,1 +1,13 @@
-package org.mailfetch; public class Mailfetch { public static void main(String[] a){} }
+package org.mailfetch;
+
+import org.mailfetch.admin.Cli;
+
+/** Entry point of target/mailfetch.jar. */
+public final class Mailfetch {
+
+    private Mailfetch() {}
+
+    public static void main(String[] args) {
+        System.exit(Cli.execute(args));
+    }
+}

@@ -1,0 +1,145 @@
+package org.mailfetch;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import javax.management.ObjectName;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.quartz.QuartzComponent;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+import org.mailfetch.account.Account;
+import org.mailfetch.account.AccountRoutes;
+import org.mailfetch.delivery.LocalDelivery;
+import org.mailfetch.fetch.AccountLease;
+import org.mailfetch.fetch.FetchContext;
+import org.mailfetch.fetch.FetchSessions;
+import org.mailfetch.fetch.SessionSummary;
+import org.mailfetch.filter.PendingScanner;
+import org.mailfetch.filter.ReceivedDateStamp;
+import org.mailfetch.recipient.RecipientResolver;
+
+/**
+ * Camel Main with mailfetch's beans and YAML routes. As the service it loads every route (the
+ * accounts' timers and the reconciler); for `account fetch` only the fetch-session route, so CLI
+ * commands never start scheduled fetching.
+ */
+public final class FetchEngine implements AutoCloseable {
+
+    public enum Mode { SERVICE, SINGLE_SESSION }
+
+    private final Main main;
+    private final FetchSessions sessions;
+    private final ExecutorService fsyncPool;
+    private final ScheduledExecutorService leaseRenewer;
+
+    public FetchEngine(Services services, Mode mode, Clock clock) {
+        var settings = services.settings();
+        FetchContext context = FetchContext.from(settings, clock, fsyncPool = Executors.newFixedThreadPool(4, daemon("mailfetch-fsync")));
+        leaseRenewer = Executors.newSingleThreadScheduledExecutor(daemon("mailfetch-lease"));
+        sessions = new FetchSessions(services.accounts(), services.ledger(), services.status(),
+                new AccountLease(services.db(), clock, context.lease()), context, leaseRenewer);
+
+        main = new Main();
+        Properties props = settings.asProperties();
+        main.setInitialProperties(props);
+        main.configure().withRoutesIncludePattern(routes(mode));
+        if (mode == Mode.SINGLE_SESSION) {
+            main.configure().withJmxEnabled(false);
+        }
+        main.bind("fetchSessions", sessions);
+        main.bind("accountRoutes", new AccountRoutes(services.accounts()));
+        main.bind("receivedDate", new ReceivedDateStamp(clock));
+        main.bind("spamCheck", new PendingScanner("anti-spam", Account::antispam));
+        main.bind("virusCheck", new PendingScanner("anti-virus", Account::antivirus));
+        main.bind("recipientResolver", new RecipientResolver());
+        main.bind("localDelivery", new LocalDelivery());
+        main.bind("quartz", quartz(context.maxConcurrentSessions()));
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void afterStart(BaseMainSupport m) {
+                registerMBean(m.getCamelContext());
+            }
+        });
+    }
+
+    /** "Download now" over JMX: mailfetch:type=Fetcher, operation downloadNow(accountId). */
+    private void registerMBean(CamelContext camel) {
+        var agent = camel.getManagementStrategy().getManagementAgent();
+        if (agent != null) {
+            try {
+                agent.register(sessions, new ObjectName("mailfetch:type=Fetcher"));
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot register the mailfetch:type=Fetcher MBean: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** routes/ in the working directory replaces the copy in the jar. */
+    private static String routes(Mode mode) {
+        String files = mode == Mode.SERVICE ? "*.camel.yaml" : "fetch-session.camel.yaml";
+        return Files.isDirectory(Path.of("routes")) ? "file:routes/" + files : "classpath:routes/" + files;
+    }
+
+    /** Quartz's own pool is 10 threads: sized to the session cap so that no due account waits for a thread. */
+    private static QuartzComponent quartz(int threads) {
+        QuartzComponent quartz = new QuartzComponent();
+        Properties p = new Properties();
+        p.setProperty("org.quartz.scheduler.instanceName", "mailfetch");
+        p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+        p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
+        p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(threads));
+        p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+        quartz.setProperties(p);
+        return quartz;
+    }
+
+    public void start() throws Exception {
+        main.start();
+    }
+
+    /** Runs the service until the JVM is asked to stop (SIGTERM, Ctrl-C). */
+    public void runUntilStopped() throws Exception {
+        main.run();
+    }
+
+    public CamelContext camel() {
+        return main.getCamelContext();
+    }
+
+    public FetchSessions sessions() {
+        return sessions;
+    }
+
+    /** One session now, in this process, waiting for the account's lease if another process holds it. */
+    public SessionSummary fetchOnce(long accountId) {
+        ProducerTemplate template = camel().createProducerTemplate();
+        return template.requestBodyAndHeaders(FetchSessions.ENDPOINT, null,
+                Map.of(FetchSessions.ACCOUNT_ID, accountId, FetchSessions.TRIGGER, FetchSessions.Trigger.CLI.name()),
+                SessionSummary.class);
+    }
+
+    @Override
+    public void close() throws Exception {
+        main.stop();
+        fsyncPool.shutdown();
+        leaseRenewer.shutdown();
+    }
+}

@@ -1,0 +1,58 @@
+package org.mailfetch;
+
+import org.mailfetch.account.AccountStore;
+import org.mailfetch.account.PasswordCipher;
+import org.mailfetch.config.Settings;
+import org.mailfetch.fetch.StatusBoard;
+import org.mailfetch.fetch.UidlLedger;
+import org.mailfetch.recipient.LocalDirectory;
+import org.mailfetch.store.Database;
+
+/** The stores over one data dir's database, shared by the CLI commands and the running service. */
+public final class Services implements AutoCloseable {
+
+    private final Settings settings;
+    private final Database db;
+    private final AccountStore accounts;
+    private final LocalDirectory directory;
+    private final UidlLedger ledger;
+    private final StatusBoard status;
+
+    public Services(Settings settings) {
+        this.settings = settings;
+        this.db = Database.open(settings.dataDir());
+        this.accounts = new AccountStore(db, PasswordCipher.forDataDir(settings.dataDir()));
+        this.directory = new LocalDirectory(db);
+        this.ledger = new UidlLedger(db);
+        this.status = new StatusBoard(db);
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public Database db() {
+        return db;
+    }
+
+    public AccountStore accounts() {
+        return accounts;
+    }
+
+    public LocalDirectory directory() {
+        return directory;
+    }
+
+    public UidlLedger ledger() {
+        return ledger;
+    }
+
+    public StatusBoard status() {
+        return status;
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+}

@@ -1,0 +1,151 @@
+package org.mailfetch.account;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+import org.mailfetch.store.Database;
+import org.mailfetch.store.StoreException;
+
+/** The external_account table. Passwords go in encrypted and come out only through {@link #password}. */
+public final class AccountStore {
+
+    private static final String COLUMNS = "id, name, enabled, protocol, host, port, security, user_name, trust_cert_pem,"
+            + " interval_minutes, mime_recipients, recipient_headers, envelope_headers, route_recipients,"
+            + " received_date, antispam, antivirus, delete_mode, delete_after_days, owner_address, created_at";
+
+    private final Database db;
+    private final PasswordCipher cipher;
+
+    public AccountStore(Database db, PasswordCipher cipher) {
+        this.db = db;
+        this.cipher = cipher;
+    }
+
+    /** Inserts the account with a new id (the given one is ignored) and returns it. */
+    public Account add(Account a, String password) {
+        try (Connection c = db.connection()) {
+            long id = db.nextId(c);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO external_account (" + COLUMNS
+                    + ", password_enc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                bind(ps, a, id);
+                ps.setString(22, cipher.encrypt(password));
+                ps.executeUpdate();
+            }
+            return get(id).orElseThrow();
+        } catch (SQLException e) {
+            throw new StoreException("cannot add account: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Replaces every option of the account; a null password keeps the stored one. Changing host or
+     * user name makes it another mailbox, so its UIDL ledger is cleared.
+     */
+    public Account update(Account a, String passwordOrNull) {
+        Account before = get(a.id()).orElseThrow(() -> new StoreException("no account " + a.id()));
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE external_account SET "
+                    + Arrays.stream(COLUMNS.split(",\\s*")).skip(1).map(col -> col + " = ?")
+                            .reduce((x, y) -> x + ", " + y).orElseThrow()
+                    + " WHERE id = ?")) {
+                Object[] values = values(a);
+                for (int i = 1; i < values.length; i++) {
+                    ps.setObject(i, values[i]);
+                }
+                ps.setLong(values.length, a.id());
+                ps.executeUpdate();
+            }
+            if (passwordOrNull != null) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE external_account SET password_enc = ? WHERE id = ?")) {
+                    ps.setString(1, cipher.encrypt(passwordOrNull));
+                    ps.setLong(2, a.id());
+                    ps.executeUpdate();
+                }
+            }
+            if (!before.host().equalsIgnoreCase(a.host()) || !before.userName().equals(a.userName())) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM uidl_ledger WHERE account_id = ?")) {
+                    ps.setLong(1, a.id());
+                    ps.executeUpdate();
+                }
+            }
+            c.commit();
+            return get(a.id()).orElseThrow();
+        } catch (SQLException e) {
+            throw new StoreException("cannot update account " + a.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void setEnabled(long id, boolean enabled) {
+        if (execute("UPDATE external_account SET enabled = ? WHERE id = ?", enabled, id) == 0) {
+            throw new StoreException("no account " + id);
+        }
+    }
+
+    public void remove(long id) {
+        if (execute("DELETE FROM external_account WHERE id = ?", id) == 0) {
+            throw new StoreException("no account " + id);
+        }
+    }
+
+    public Optional<Account> get(long id) {
+        List<Account> found = query("SELECT " + COLUMNS + " FROM external_account WHERE id = ?", id);
+        return found.stream().findFirst();
+    }
+
+    public List<Account> list() {
+        return query("SELECT " + COLUMNS + " FROM external_account ORDER BY id");
+    }
+
+    /** The decrypted password, for the session that logs in. Never log or return it. */
+    public String password(long id) {
+        return db.query("SELECT password_enc FROM external_account WHERE id = ?", rs -> rs.getString(1), id).stream()
+                .findFirst().map(cipher::decrypt).orElseThrow(() -> new StoreException("no account " + id));
+    }
+
+    private int execute(String sql, Object... args) {
+        return db.update(sql, args);
+    }
+
+    private List<Account> query(String sql, Object... args) {
+        return db.query(sql, AccountStore::read, args);
+    }
+
+    private static void bind(PreparedStatement ps, Account a, long id) throws SQLException {
+        Object[] values = values(a);
+        values[0] = id;
+        for (int i = 0; i < values.length; i++) {
+            ps.setObject(i + 1, values[i]);
+        }
+    }
+
+    /** The row's values in {@link #COLUMNS} order. */
+    private static Object[] values(Account a) {
+        return new Object[] {a.id(), a.name(), a.enabled(), a.protocol(), a.host(), a.port(), a.security().name(),
+                a.userName(), a.trustCertPem(), a.intervalMinutes(), a.mimeRecipients(),
+                String.join(",", a.recipientHeaders()), String.join(",", a.envelopeHeaders()), a.routeRecipients(),
+                a.receivedDate(), a.antispam(), a.antivirus(), a.deleteMode().kind().name(), a.deleteMode().days(),
+                a.ownerAddress(), Timestamp.from(a.createdAt())};
+    }
+
+    private static Account read(ResultSet rs) throws SQLException {
+        return new Account(rs.getLong("id"), rs.getString("name"), rs.getBoolean("enabled"), rs.getString("protocol"),
+                rs.getString("host"), rs.getInt("port"), Security.valueOf(rs.getString("security")),
+                rs.getString("user_name"), rs.getString("trust_cert_pem"), rs.getInt("interval_minutes"),
+                rs.getBoolean("mime_recipients"), split(rs.getString("recipient_headers")),
+                split(rs.getString("envelope_headers")), rs.getBoolean("route_recipients"),
+                rs.getBoolean("received_date"), rs.getBoolean("antispam"), rs.getBoolean("antivirus"),
+                new DeleteMode(DeleteMode.Kind.valueOf(rs.getString("delete_mode")), rs.getInt("delete_after_days")),
+                rs.getString("owner_address"), rs.getTimestamp("created_at").toInstant());
+    }
+
+    private static List<String> split(String csv) {
+        return csv.isBlank() ? List.of() : List.of(csv.split(","));
+    }
+}

@@ -1,0 +1,56 @@
+package org.mailfetch.admin;
+
+import java.util.Map;
+
+import org.mailfetch.Services;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "mailbox", description = "Local mailboxes (Maildir under <data-dir>/mailboxes/<domain>/<local-part>/).",
+        subcommands = {MailboxCommand.Add.class, MailboxCommand.ListMailboxes.class, MailboxCommand.Remove.class})
+final class MailboxCommand {
+
+    @ParentCommand
+    Cli cli;
+
+    @Command(name = "add", description = "Add a mailbox in a local domain; prints its address.")
+    static final class Add implements Runnable {
+        @ParentCommand MailboxCommand parent;
+        @Parameters(paramLabel = "ADDRESS") String address;
+
+        @Override
+        public void run() {
+            try (Services s = parent.cli.services()) {
+                System.out.println(s.directory().addMailbox(address));
+            }
+        }
+    }
+
+    @Command(name = "list", description = "List mailboxes.")
+    static final class ListMailboxes implements Runnable {
+        @ParentCommand MailboxCommand parent;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public void run() {
+            try (Services s = parent.cli.services()) {
+                Output.list(s.directory().mailboxes(), json, a -> a, a -> Map.of("address", a));
+            }
+        }
+    }
+
+    @Command(name = "remove", description = "Remove a mailbox (its Maildir stays on disk).")
+    static final class Remove implements Runnable {
+        @ParentCommand MailboxCommand parent;
+        @Parameters(paramLabel = "ADDRESS") String address;
+
+        @Override
+        public void run() {
+            try (Services s = parent.cli.services()) {
+                s.directory().removeMailbox(address);
+            }
+        }
+    }
+}

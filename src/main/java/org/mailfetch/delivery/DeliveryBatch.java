@@ -1,0 +1,102 @@
+package org.mailfetch.delivery;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * Maildir files staged in tmp/ and made durable together (group commit): every file fsynced, then
+ * renamed into new/, then each new/ directory fsynced once. Only after {@link #commit()} returns may
+ * the ledger rows be committed and the server copies deleted.
+ */
+public final class DeliveryBatch {
+
+    /** A message written to tmp/ and waiting for the batch. */
+    public record Staged(MaildirMailbox mailbox, Path tmp, Path target, String baseName) {}
+
+    private final ExecutorService fsyncPool;
+    private final List<Staged> staged = new ArrayList<>();
+
+    /** {@code fsyncPool} runs the fsyncs of one batch side by side, which lets the file system share journal commits. */
+    public DeliveryBatch(ExecutorService fsyncPool) {
+        this.fsyncPool = fsyncPool;
+    }
+
+    public void add(Staged s) {
+        staged.add(s);
+    }
+
+    public int size() {
+        return staged.size();
+    }
+
+    public void commit() throws IOException {
+        if (staged.isEmpty()) {
+            return;
+        }
+        List<Future<?>> syncs = new ArrayList<>(staged.size());
+        for (Staged s : staged) {
+            syncs.add(fsyncPool.submit(() -> {
+                force(s.tmp());
+                return null;
+            }));
+        }
+        await(syncs);
+        Set<Path> dirs = new LinkedHashSet<>();
+        for (Staged s : staged) {
+            Files.move(s.tmp(), s.target(), StandardCopyOption.ATOMIC_MOVE);
+            dirs.add(s.target().getParent());
+        }
+        for (Path dir : dirs) {
+            force(dir);
+        }
+        for (Staged s : staged) {
+            s.mailbox().markDelivered(s.baseName());
+        }
+        staged.clear();
+    }
+
+    /** Removes the staged files that will not be committed: they are incomplete or unwanted. */
+    public void abandon() {
+        for (Staged s : staged) {
+            try {
+                Files.deleteIfExists(s.tmp());
+            } catch (IOException ignored) {
+                // a leftover in tmp/ is harmless: the same name is overwritten by the next attempt
+            }
+        }
+        staged.clear();
+    }
+
+    private static void await(List<Future<?>> futures) throws IOException {
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                throw new IOException("fsync failed: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while making mail durable", e);
+            }
+        }
+    }
+
+    private static void force(Path path) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package org.mailfetch.delivery;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
+
+import org.mailfetch.recipient.MailAddress;
+
+/**
+ * One local mailbox as a Maildir++ root: {@code <data-dir>/mailboxes/<domain>/<local-part>/} with
+ * cur/ new/ tmp/, and the spam folder {@code .Junk/}. A message is written to tmp/ first and becomes
+ * visible only by {@link DeliveryBatch#commit()}, after fsync, by rename into new/.
+ */
+public final class MaildirMailbox {
+
+    private final Path root;
+    private final FilePermissions permissions;
+    private Set<String> delivered;
+
+    public MaildirMailbox(Path mailboxesDir, MailAddress address, FilePermissions permissions) {
+        this.root = mailboxesDir.resolve(address.domain()).resolve(address.localPart());
+        this.permissions = permissions;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * Whether a file with this base name is already in new/ or cur/ (a mail client may have moved it
+     * there and appended flags): makes re-delivery after a crash idempotent.
+     */
+    public boolean contains(String baseName) throws IOException {
+        if (delivered == null) {
+            delivered = new HashSet<>();
+            for (String sub : new String[] {"new", "cur"}) {
+                Path dir = root.resolve(sub);
+                if (Files.isDirectory(dir)) {
+                    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                        for (Path f : files) {
+                            String name = f.getFileName().toString();
+                            int flags = name.indexOf(':');
+                            delivered.add(flags < 0 ? name : name.substring(0, flags));
+                        }
+                    }
+                }
+            }
+        }
+        return delivered.contains(baseName);
+    }
+
+    /**
+     * Writes {@code header} followed by {@code body} to tmp/{@code baseName}; the file is not yet
+     * durable or visible. Returns what the batch needs to finish the delivery.
+     */
+    public DeliveryBatch.Staged stage(String baseName, byte[] header, Path body, Instant modified) throws IOException {
+        ensureFolders();
+        Path tmp = root.resolve("tmp").resolve(baseName);
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+             OutputStream os = Channels.newOutputStream(out);
+             InputStream in = Files.newInputStream(body)) {
+            os.write(header);
+            in.transferTo(os);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        if (modified != null) {
+            Files.setLastModifiedTime(tmp, FileTime.from(modified));
+        }
+        permissions.apply(tmp);
+        return new DeliveryBatch.Staged(this, tmp, root.resolve("new").resolve(baseName), baseName);
+    }
+
+    void markDelivered(String baseName) {
+        if (delivered != null) {
+            delivered.add(baseName);
+        }
+    }
+
+    private void ensureFolders() throws IOException {
+        if (Files.isDirectory(root.resolve("tmp"))) {
+            return;
+        }
+        for (String sub : new String[] {"cur", "new", "tmp"}) {
+            Path dir = root.resolve(sub);
+            Files.createDirectories(dir);
+            permissions.applyToDirectoriesUpTo(dir, root.getParent().getParent());
+        }
+    }
+}

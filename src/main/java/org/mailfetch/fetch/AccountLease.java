@@ -1,0 +1,55 @@
+package org.mailfetch.fetch;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+import org.mailfetch.store.Database;
+import org.mailfetch.store.StoreException;
+
+/**
+ * At most one fetch session per account across processes: the service and a CLI `account fetch`
+ * share the database, and whoever holds the row's unexpired lease runs the session. A holder that
+ * dies leaves a lease that simply expires.
+ */
+public final class AccountLease {
+
+    private final Database db;
+    private final Clock clock;
+    private final Duration ttl;
+
+    public AccountLease(Database db, Clock clock, Duration ttl) {
+        this.db = db;
+        this.clock = clock;
+        this.ttl = ttl;
+    }
+
+    /** Takes the lease for {@code holder} if it is free or expired. */
+    public boolean tryAcquire(long accountId, String holder) {
+        Instant now = clock.instant();
+        if (db.update("UPDATE account_lease SET holder = ?, expires_at = ? WHERE account_id = ? AND expires_at < ?",
+                holder, now.plus(ttl), accountId, now) == 1) {
+            return true;
+        }
+        try {
+            return db.update("INSERT INTO account_lease (account_id, holder, expires_at) VALUES (?, ?, ?)",
+                    accountId, holder, now.plus(ttl)) == 1;
+        } catch (StoreException.Duplicate heldByOther) {
+            return false;
+        }
+    }
+
+    /** Extends a held lease; false if it was lost (expired and taken by someone else). */
+    public boolean renew(long accountId, String holder) {
+        return db.update("UPDATE account_lease SET expires_at = ? WHERE account_id = ? AND holder = ?",
+                clock.instant().plus(ttl), accountId, holder) == 1;
+    }
+
+    public void release(long accountId, String holder) {
+        db.update("DELETE FROM account_lease WHERE account_id = ? AND holder = ?", accountId, holder);
+    }
+
+    public Duration ttl() {
+        return ttl;
+    }
+}

@@ -1,0 +1,251 @@
+package org.mailfetch.fetch;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.function.BooleanSupplier;
+
+import jakarta.mail.MessagingException;
+import org.mailfetch.account.Account;
+import org.mailfetch.delivery.DeliveryBatch;
+import org.mailfetch.delivery.MaildirMailbox;
+import org.mailfetch.recipient.MailAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One account's run over an open POP3 connection. Iterating yields each message whose UIDL is not
+ * in the ledger, already streamed to a spool file. Delivered messages are group-committed: their
+ * Maildir files made durable, then their ledger rows committed. {@link #finish()} then marks every
+ * listed message that is due under the delete mode (including ones recorded by an earlier,
+ * interrupted session) and sends QUIT, which applies the DELEs.
+ */
+public final class FetchSession implements Iterable<FetchedMessage> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FetchSession.class);
+
+    private final Account account;
+    private final Pop3Retriever pop3;
+    private final UidlLedger ledger;
+    private final Map<String, Instant> recorded;
+    private final List<Pop3Retriever.Listed> toFetch = new ArrayList<>();
+    private final Path spoolDir;
+    private final Path mailboxesDir;
+    private final FetchContext context;
+    private final BooleanSupplier stopping;
+    private final Clock clock;
+    private final Instant start;
+    private final DeliveryBatch batch;
+    private final List<String> batchUidls = new ArrayList<>();
+    private final Map<MailAddress, MaildirMailbox> mailboxes = new HashMap<>();
+
+    private int next;
+    private int downloaded;
+    private int delivered;
+    private int deferred;
+    private int failed;
+    private long bytes;
+    private Throwable failure;
+
+    FetchSession(Account account, Pop3Retriever pop3, UidlLedger ledger, FetchContext context, BooleanSupplier stopping)
+            throws IOException {
+        this.account = account;
+        this.pop3 = pop3;
+        this.ledger = ledger;
+        this.context = context;
+        this.stopping = stopping;
+        this.clock = context.clock();
+        this.start = clock.instant();
+        this.recorded = ledger.load(account.id());
+        this.spoolDir = context.dataDir().resolve("spool").resolve(String.valueOf(account.id()));
+        this.mailboxesDir = context.dataDir().resolve("mailboxes");
+        this.batch = new DeliveryBatch(context.fsyncPool());
+        for (Pop3Retriever.Listed m : pop3.listing()) {
+            if (!recorded.containsKey(m.uidl())) {
+                toFetch.add(m);
+            }
+        }
+        Files.createDirectories(spoolDir);
+        LOG.debug("{}: {} messages on the server, {} new", account.label(), pop3.listing().size(), toFetch.size());
+    }
+
+    public Account account() {
+        return account;
+    }
+
+    /** The mailbox of a local address, one instance per session so its delivered-names index is built once. */
+    public MaildirMailbox mailbox(MailAddress address) {
+        return mailboxes.computeIfAbsent(address, a -> new MaildirMailbox(mailboxesDir, a, context.permissions()));
+    }
+
+    public DeliveryBatch batch() {
+        return batch;
+    }
+
+    /**
+     * The new messages, each retrieved when the splitter asks for it. Retrieval errors end the
+     * iteration and are reported by {@link #finish()}; so does a shutdown, after the message in hand.
+     */
+    @Override
+    public Iterator<FetchedMessage> iterator() {
+        return new Iterator<>() {
+            private FetchedMessage ready;
+
+            @Override
+            public boolean hasNext() {
+                if (ready == null && failure == null && next < toFetch.size() && !stopping.getAsBoolean()) {
+                    ready = retrieve(toFetch.get(next++));
+                }
+                return ready != null;
+            }
+
+            @Override
+            public FetchedMessage next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                FetchedMessage m = ready;
+                ready = null;
+                return m;
+            }
+        };
+    }
+
+    private FetchedMessage retrieve(Pop3Retriever.Listed listed) {
+        Path spool = spoolDir.resolve(FetchedMessage.baseName(account.id(), listed.uidl()));
+        try (OutputStream out = new CrlfToLfOutputStream(new BufferedOutputStream(Files.newOutputStream(spool), 65536))) {
+            pop3.retrieve(listed, out);
+        } catch (IOException | MessagingException | RuntimeException e) {
+            failure = e;
+            deleteSpool(spool);
+            LOG.warn("{}: retrieving message {} (UIDL {}) failed: {}", account.label(), listed.number(), listed.uidl(),
+                    Failures.describe(e));
+            return null;
+        }
+        long size;
+        try {
+            size = Files.size(spool);
+        } catch (IOException e) {
+            failure = e;
+            return null;
+        }
+        downloaded++;
+        bytes += size;
+        return new FetchedMessage(account, listed.uidl(), spool, size, clock.instant());
+    }
+
+    /** The last step of the chain: a delivered message joins the batch; a full batch is committed. */
+    public void accept(FetchedMessage m) throws IOException {
+        deleteSpool(m.spool());
+        switch (m.fate()) {
+            case DELIVERED -> {
+                batchUidls.add(m.uidl());
+                LOG.info("{}: UIDL {} ({} bytes) delivered to {}", account.label(), m.uidl(), m.size(), m.recipients());
+            }
+            case DEFERRED -> {
+                deferred++;
+                LOG.info("{}: UIDL {} deferred: left on the server for the next session", account.label(), m.uidl());
+            }
+            case PENDING -> throw new IllegalStateException(m + " reached the end of the chain without a fate");
+        }
+        if (batchUidls.size() >= context.batchSize()) {
+            commitBatch();
+        }
+    }
+
+    /** A step of the chain failed on a message: nothing more is fetched in this session. */
+    public void fail(Throwable error) {
+        failed++;
+        failure = error;
+        LOG.warn("{}: a message could not be delivered: {}", account.label(), Failures.describe(error));
+    }
+
+    /** Makes the batch durable, then records its UIDLs: the order the data-safety contract requires. */
+    private void commitBatch() throws IOException {
+        batch.commit();
+        Instant now = clock.instant();
+        ledger.record(account.id(), batchUidls, now);
+        for (String uidl : batchUidls) {
+            recorded.put(uidl, now);
+        }
+        delivered += batchUidls.size();
+        batchUidls.clear();
+    }
+
+    /** Commits what is left, DELEs what is due, QUITs, and says how it went. */
+    SessionSummary finish() {
+        try {
+            commitBatch();
+        } catch (IOException | RuntimeException e) {
+            batch.abandon();
+            failed += batchUidls.size();
+            batchUidls.clear();
+            failure = failure == null ? e : failure;
+            LOG.warn("{}: making the last batch durable failed: {}", account.label(), Failures.describe(e));
+        }
+        clearSpool();
+        int deleted = markDueForDeletion();
+        try {
+            pop3.close(deleted > 0);
+        } catch (MessagingException | RuntimeException e) {
+            // Without a clean QUIT the server applies no DELE; the ledger rows stay due for the next session.
+            LOG.warn("{}: QUIT failed, {} deletions left for the next session: {}", account.label(), deleted,
+                    Failures.describe(e));
+            deleted = 0;
+            failure = failure == null ? e : failure;
+        }
+        if (failure == null) {
+            ledger.purgeAbsent(account.id(),
+                    pop3.listing().stream().map(Pop3Retriever.Listed::uidl).collect(java.util.stream.Collectors.toSet()),
+                    recorded.keySet());
+        }
+        return new SessionSummary(account.id(), account.label(),
+                failure == null ? SessionSummary.Result.OK : SessionSummary.Result.FAILED,
+                failure == null ? null : Failures.describe(failure), start, clock.instant(), downloaded, delivered,
+                deferred, deleted, failed, bytes);
+    }
+
+    private int markDueForDeletion() {
+        Instant now = clock.instant();
+        int marked = 0;
+        for (Pop3Retriever.Listed m : pop3.listing()) {
+            Instant first = recorded.get(m.uidl());
+            if (first != null && account.deleteMode().isDue(first, now)) {
+                try {
+                    pop3.markDeleted(m);
+                    marked++;
+                } catch (MessagingException | RuntimeException e) {
+                    LOG.warn("{}: cannot mark UIDL {} for deletion: {}", account.label(), m.uidl(), Failures.describe(e));
+                }
+            }
+        }
+        return marked;
+    }
+
+    /** Removes spool files left by a failed step or by a crashed earlier session. */
+    private void clearSpool() {
+        try (var files = Files.list(spoolDir)) {
+            files.forEach(this::deleteSpool);
+        } catch (IOException e) {
+            LOG.warn("{}: cannot list spool {}: {}", account.label(), spoolDir, e.getMessage());
+        }
+    }
+
+    private void deleteSpool(Path spool) {
+        try {
+            Files.deleteIfExists(spool);
+        } catch (IOException e) {
+            LOG.warn("{}: cannot remove spool file {}: {}", account.label(), spool, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,317 @@
+package org.mailfetch.fetch;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.api.management.ManagedOperation;
+import org.apache.camel.api.management.ManagedResource;
+import org.mailfetch.account.Account;
+import org.mailfetch.account.AccountStore;
+import org.mailfetch.account.DeleteMode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens and closes fetch sessions for the route {@code fetch-session}: one session per account at a
+ * time (in this process by a flag, across processes by {@link AccountLease}), at most
+ * mailfetch.fetch.max-concurrent-sessions at once. A "download now" that arrives while the account's
+ * session runs is remembered and run right after it.
+ */
+@ManagedResource(description = "mailfetch fetch sessions")
+public final class FetchSessions implements CamelContextAware {
+
+    public static final String ENDPOINT = "direct:fetch-session";
+    /** Exchange header: the account to fetch. */
+    public static final String ACCOUNT_ID = "mailfetchAccountId";
+    /** Exchange header: why the session runs, see {@link Trigger}. */
+    public static final String TRIGGER = "mailfetchTrigger";
+    /** Exchange property: the open {@link FetchSession}. */
+    public static final String SESSION = "mailfetchSession";
+
+    /** schedule: the account's timer; now: download now in the service; cli: `account fetch`, which waits for the lease. */
+    public enum Trigger { SCHEDULE, NOW, CLI }
+
+    private static final Logger LOG = LoggerFactory.getLogger(FetchSessions.class);
+
+    private final AccountStore accounts;
+    private final UidlLedger ledger;
+    private final StatusBoard status;
+    private final AccountLease lease;
+    private final FetchContext context;
+    private final ScheduledExecutorService leaseRenewer;
+    private final Semaphore sessionPermits;
+    private final Map<Long, Gate> gates = new ConcurrentHashMap<>();
+    private final String holder = ManagementFactory.getRuntimeMXBean().getName() + "/" + Long.toHexString(System.nanoTime());
+    private CamelContext camelContext;
+
+    /** Per account in this process: is a session running, and did a download-now arrive meanwhile. */
+    private static final class Gate {
+        final AtomicBoolean running = new AtomicBoolean();
+        final AtomicBoolean pending = new AtomicBoolean();
+        volatile ScheduledFuture<?> renewal;
+        volatile boolean permit;
+    }
+
+    public FetchSessions(AccountStore accounts, UidlLedger ledger, StatusBoard status, AccountLease lease,
+                         FetchContext context, ScheduledExecutorService leaseRenewer) {
+        this.accounts = accounts;
+        this.ledger = ledger;
+        this.status = status;
+        this.lease = lease;
+        this.context = context;
+        this.leaseRenewer = leaseRenewer;
+        this.sessionPermits = new Semaphore(context.maxConcurrentSessions(), true);
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    /** Download now: runs a session soon, or right after the one running now. Never lost. */
+    @ManagedOperation(description = "Download now: fetch the account's new mail at once")
+    public void downloadNow(long accountId) {
+        Gate gate = gates.computeIfAbsent(accountId, id -> new Gate());
+        gate.pending.set(true);
+        if (!gate.running.get()) {
+            startPending(accountId, gate);
+        }
+    }
+
+    private void startPending(long accountId, Gate gate) {
+        if (gate.pending.get()) {
+            camelContext.createProducerTemplate().asyncRequestBodyAndHeaders(ENDPOINT, null,
+                    Map.of(ACCOUNT_ID, accountId, TRIGGER, Trigger.NOW.name()));
+        }
+    }
+
+    /** First step of the route: returns an open {@link FetchSession}, or a {@link SessionSummary} saying why none runs. */
+    public Object open(Exchange exchange) {
+        long id = exchange.getMessage().getHeader(ACCOUNT_ID, Long.class);
+        Trigger trigger = Trigger.valueOf(exchange.getMessage().getHeader(TRIGGER, Trigger.SCHEDULE.name(), String.class));
+        Instant now = context.clock().instant();
+        Optional<Account> found = accounts.get(id);
+        if (found.isEmpty()) {
+            return SessionSummary.skipped(id, "account " + id, "no such account", now);
+        }
+        Account account = found.get();
+        Gate gate = gates.computeIfAbsent(id, k -> new Gate());
+        if (!gate.running.compareAndSet(false, true)) {
+            if (trigger != Trigger.SCHEDULE) {
+                gate.pending.set(true);
+            }
+            return SessionSummary.skipped(id, account.label(), "a session is running; this request runs after it", now);
+        }
+        if (trigger == Trigger.NOW) {
+            gate.pending.set(false);
+        }
+        try {
+            String reason = reasonNotToStart(account, trigger, now);
+            if (reason != null) {
+                return endWithoutSession(account, gate, reason, trigger);
+            }
+            sessionPermits.acquire();
+            gate.permit = true;
+            if (!takeLease(account, trigger)) {
+                return endWithoutSession(account, gate, "another process is fetching this account", trigger);
+            }
+            gate.renewal = leaseRenewer.scheduleAtFixedRate(() -> renewLease(account),
+                    lease.ttl().toMillis() / 3, lease.ttl().toMillis() / 3, TimeUnit.MILLISECONDS);
+            status.started(id, now);
+            Object sessionOrSummary = connect(account, gate, trigger);
+            if (sessionOrSummary instanceof FetchSession session) {
+                exchange.setProperty(SESSION, session);
+            }
+            return sessionOrSummary;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return endWithoutSession(account, gate, "interrupted while waiting to start", trigger);
+        } catch (RuntimeException e) {
+            release(account, gate);
+            throw e;
+        }
+    }
+
+    private String reasonNotToStart(Account account, Trigger trigger, Instant now) {
+        if (!"pop3".equals(account.protocol())) {
+            return "protocol " + account.protocol() + " is not supported yet";
+        }
+        try {
+            long free = Files.getFileStore(existing(context.dataDir())).getUsableSpace();
+            if (free < context.minFreeDisk()) {
+                return String.format("low disk: %d MiB free under %s, mailfetch.fetch.min-free-disk is %d MiB",
+                        free >> 20, context.dataDir(), context.minFreeDisk() >> 20);
+            }
+        } catch (IOException e) {
+            return "cannot check free disk under " + context.dataDir() + ": " + e.getMessage();
+        }
+        Instant backoff = status.get(account.id()).backoffUntil();
+        if (trigger == Trigger.SCHEDULE && backoff != null && now.isBefore(backoff)) {
+            return "backing off after repeated login failures until " + backoff;
+        }
+        return null;
+    }
+
+    private static Path existing(Path p) {
+        Path q = p;
+        while (q != null && !Files.exists(q)) {
+            q = q.getParent();
+        }
+        return q == null ? p : q;
+    }
+
+    private boolean takeLease(Account account, Trigger trigger) throws InterruptedException {
+        if (lease.tryAcquire(account.id(), holder)) {
+            return true;
+        }
+        if (trigger != Trigger.CLI) {
+            return false;
+        }
+        LOG.info("{}: another session holds the account; waiting for it to finish", account.label());
+        Instant giveUp = Instant.now().plus(Duration.ofMinutes(30));
+        while (Instant.now().isBefore(giveUp)) {
+            Thread.sleep(500);
+            if (lease.tryAcquire(account.id(), holder)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void renewLease(Account account) {
+        try {
+            if (!lease.renew(account.id(), holder)) {
+                LOG.error("{}: lost the session lease; another process may fetch the same mail", account.label());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{}: cannot renew the session lease: {}", account.label(), e.getMessage());
+        }
+    }
+
+    /** Logs in and lists: the open session, or the summary of a session that failed to start. */
+    private Object connect(Account account, Gate gate, Trigger trigger) {
+        Instant start = context.clock().instant();
+        Pop3Retriever pop3 = null;
+        try {
+            pop3 = Pop3Retriever.connect(account, accounts.password(account.id()), context.connectTimeout(),
+                    context.readTimeout(), account.deleteMode().kind() != DeleteMode.Kind.NEVER);
+            return new FetchSession(account, pop3, ledger, context, this::stopping);
+        } catch (Exception e) {
+            if (pop3 != null) {
+                try {
+                    pop3.close(false);
+                } catch (Exception closing) {
+                    e.addSuppressed(closing);
+                }
+            }
+            SessionSummary summary = new SessionSummary(account.id(), account.label(), SessionSummary.Result.FAILED,
+                    Failures.describe(e), start, context.clock().instant(), 0, 0, 0, 0, 0, 0);
+            record(account, summary, Failures.isLoginFailure(e), trigger);
+            release(account, gate);
+            return summary;
+        }
+    }
+
+    private boolean stopping() {
+        return camelContext != null && (camelContext.isStopping() || camelContext.isStopped());
+    }
+
+    /** Last step of the chain for each message. */
+    public void accept(FetchedMessage message, @ExchangeProperty(SESSION) FetchSession session) throws IOException {
+        session.accept(message);
+    }
+
+    /** doCatch of the route: a step failed on a message; the session stops fetching. */
+    public void failed(Exchange exchange) {
+        FetchSession session = exchange.getProperty(SESSION, FetchSession.class);
+        Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        session.fail(error);
+    }
+
+    /** doFinally of the route: group-commits, deletes what is due, quits, records and logs the summary. */
+    public SessionSummary close(Exchange exchange) {
+        FetchSession session = exchange.getProperty(SESSION, FetchSession.class);
+        Account account = session.account();
+        Gate gate = gates.get(account.id());
+        SessionSummary summary;
+        try {
+            summary = session.finish();
+            record(account, summary, false, Trigger.valueOf(exchange.getMessage().getHeader(TRIGGER,
+                    Trigger.SCHEDULE.name(), String.class)));
+        } finally {
+            release(account, gate);
+        }
+        return summary;
+    }
+
+    private void record(Account account, SessionSummary summary, boolean loginFailed, Trigger trigger) {
+        int failures = loginFailed ? status.get(account.id()).loginFailures() + 1 : 0;
+        Duration interval = Duration.ofMinutes(account.intervalMinutes());
+        Instant backoffUntil = null;
+        if (failures >= context.loginFailuresBeforeBackoff()) {
+            int doublings = Math.min(30, failures - context.loginFailuresBeforeBackoff() + 1);
+            Duration wait = interval.multipliedBy(1L << doublings);
+            backoffUntil = summary.end().plus(wait.compareTo(context.backoffCap()) > 0 ? context.backoffCap() : wait);
+        }
+        Instant nextRun = backoffUntil != null ? backoffUntil : summary.end().plus(interval);
+        status.finished(account.id(), summary, loginFailed, backoffUntil, trigger == Trigger.SCHEDULE ? nextRun
+                : status.get(account.id()).nextRun());
+        if (summary.result() == SessionSummary.Result.OK) {
+            LOG.info(summary.line());
+        } else {
+            LOG.warn("{}{}", summary.line(), backoffUntil == null ? ""
+                    : "; " + failures + " login failures in a row, backing off until " + backoffUntil);
+        }
+    }
+
+    private SessionSummary endWithoutSession(Account account, Gate gate, String reason, Trigger trigger) {
+        Instant now = context.clock().instant();
+        SessionSummary summary = SessionSummary.skipped(account.id(), account.label(), reason, now);
+        status.skipped(account.id(), reason, trigger == Trigger.SCHEDULE
+                ? now.plus(Duration.ofMinutes(account.intervalMinutes())) : status.get(account.id()).nextRun());
+        LOG.warn(summary.line());
+        release(account, gate);
+        return summary;
+    }
+
+    private void release(Account account, Gate gate) {
+        ScheduledFuture<?> renewal = gate.renewal;
+        gate.renewal = null;
+        if (renewal != null) {
+            renewal.cancel(false);
+        }
+        try {
+            lease.release(account.id(), holder);
+        } finally {
+            if (gate.permit) {
+                gate.permit = false;
+                sessionPermits.release();
+            }
+            gate.running.set(false);
+            if (camelContext != null && !stopping()) {
+                startPending(account.id(), gate);
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package org.mailfetch.fetch;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+
+import jakarta.mail.MessagingException;
+import jakarta.mail.internet.InternetHeaders;
+import org.mailfetch.account.Account;
+import org.mailfetch.recipient.MailAddress;
+
+/**
+ * One downloaded message on its way through the chain: the original bytes in a spool file (LF line
+ * endings), its UIDL, and what the steps decided: internal date, recipients, fate.
+ */
+public final class FetchedMessage {
+
+    /** What happened to the message; only DELIVERED messages are recorded in the ledger. */
+    public enum Fate { PENDING, DELIVERED, DEFERRED }
+
+    /** Headers larger than this are not parsed further: the message is still delivered as it is. */
+    private static final int MAX_HEADER_BYTES = 1 << 20;
+
+    private final Account account;
+    private final String uidl;
+    private final Path spool;
+    private final long size;
+    private final Instant downloadedAt;
+    private InternetHeaders headers;
+    private Instant internalDate;
+    private List<MailAddress> recipients = List.of();
+    private Fate fate = Fate.PENDING;
+
+    FetchedMessage(Account account, String uidl, Path spool, long size, Instant downloadedAt) {
+        this.account = account;
+        this.uidl = uidl;
+        this.spool = spool;
+        this.size = size;
+        this.downloadedAt = downloadedAt;
+    }
+
+    public Account account() {
+        return account;
+    }
+
+    public String uidl() {
+        return uidl;
+    }
+
+    public Path spool() {
+        return spool;
+    }
+
+    public long size() {
+        return size;
+    }
+
+    public Instant downloadedAt() {
+        return downloadedAt;
+    }
+
+    /**
+     * The Maildir base name, the same for every delivery of this account's UIDL: finding it in new/
+     * or cur/ means the message was delivered before a crash kept the ledger from recording it.
+     */
+    public String baseName() {
+        return baseName(account.id(), uidl);
+    }
+
+    static String baseName(long accountId, String uidl) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(uidl.getBytes(StandardCharsets.UTF_8));
+            return "mailfetch.a" + accountId + "." + HexFormat.of().formatHex(digest, 0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The values of a header, topmost first; empty when absent or when the header block cannot be read. */
+    public String[] header(String name) {
+        if (headers == null) {
+            headers = parseHeaders();
+        }
+        String[] values = headers.getHeader(name);
+        return values == null ? new String[0] : values;
+    }
+
+    private InternetHeaders parseHeaders() {
+        try (InputStream in = Files.newInputStream(spool)) {
+            return new InternetHeaders(new ByteArrayInputStream(in.readNBytes(MAX_HEADER_BYTES)));
+        } catch (MessagingException e) {
+            return new InternetHeaders();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read spooled message " + spool + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The internal date for the mailbox (file mtime); null means the time of delivery. */
+    public Instant internalDate() {
+        return internalDate;
+    }
+
+    public void internalDate(Instant date) {
+        this.internalDate = date;
+    }
+
+    public List<MailAddress> recipients() {
+        return recipients;
+    }
+
+    public void recipients(List<MailAddress> recipients) {
+        this.recipients = List.copyOf(recipients);
+    }
+
+    public Fate fate() {
+        return fate;
+    }
+
+    public void fate(Fate fate) {
+        this.fate = fate;
+    }
+
+    @Override
+    public String toString() {
+        return "message " + uidl + " (" + size + " bytes) of " + account.label();
+    }
+}

@@ -1,0 +1,74 @@
+package org.mailfetch.fetch;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+
+import org.mailfetch.store.Database;
+
+/** The account_status table: written by sessions, read by the CLI (and later the admin APIs). */
+public final class StatusBoard {
+
+    private final Database db;
+
+    public StatusBoard(Database db) {
+        this.db = db;
+    }
+
+    public AccountStatus get(long accountId) {
+        return db.query("SELECT * FROM account_status WHERE account_id = ?", StatusBoard::read, accountId).stream()
+                .findFirst().orElse(AccountStatus.never(accountId));
+    }
+
+    public void started(long accountId, Instant at) {
+        ensureRow(accountId);
+        db.update("UPDATE account_status SET running = TRUE, last_start = ? WHERE account_id = ?", at, accountId);
+    }
+
+    /** Records a finished (or failed) session; login failures count up on a login error and reset otherwise. */
+    public void finished(long accountId, SessionSummary s, boolean loginFailed, Instant backoffUntil, Instant nextRun) {
+        ensureRow(accountId);
+        db.update("UPDATE account_status SET running = FALSE, last_end = ?, last_result = ?, last_error = ?,"
+                        + " downloaded = ?, delivered = ?, deleted = ?, failed = ?, bytes = ?,"
+                        + " total_downloaded = total_downloaded + ?, total_bytes = total_bytes + ?,"
+                        + " login_failures = " + (loginFailed ? "login_failures + 1" : "0") + ","
+                        + " backoff_until = ?, next_run = ? WHERE account_id = ?",
+                s.end(), s.result().word(), truncate(s.error()), s.downloaded(), s.delivered(), s.deleted(), s.failed(),
+                s.bytes(), s.downloaded(), s.bytes(), backoffUntil, nextRun, accountId);
+    }
+
+    /** A session that did not start (lease held, low disk, backing off): only the result and reason change. */
+    public void skipped(long accountId, String reason, Instant nextRun) {
+        ensureRow(accountId);
+        db.update("UPDATE account_status SET last_result = 'skipped', last_error = ?, next_run = ? WHERE account_id = ?",
+                truncate(reason), nextRun, accountId);
+    }
+
+    public void nextRun(long accountId, Instant nextRun) {
+        ensureRow(accountId);
+        db.update("UPDATE account_status SET next_run = ? WHERE account_id = ?", nextRun, accountId);
+    }
+
+    private void ensureRow(long accountId) {
+        db.update("INSERT INTO account_status (account_id) SELECT ? WHERE NOT EXISTS"
+                + " (SELECT 1 FROM account_status WHERE account_id = ?)", accountId, accountId);
+    }
+
+    private static String truncate(String s) {
+        return s == null || s.length() <= 2000 ? s : s.substring(0, 1997) + "...";
+    }
+
+    private static AccountStatus read(ResultSet rs) throws SQLException {
+        return new AccountStatus(rs.getLong("account_id"), rs.getBoolean("running"), instant(rs, "last_start"),
+                instant(rs, "last_end"), rs.getString("last_result"), rs.getString("last_error"), rs.getInt("downloaded"),
+                rs.getInt("delivered"), rs.getInt("deleted"), rs.getInt("failed"), rs.getLong("bytes"),
+                rs.getLong("total_downloaded"), rs.getLong("total_bytes"), rs.getInt("login_failures"),
+                instant(rs, "backoff_until"), instant(rs, "next_run"));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+}

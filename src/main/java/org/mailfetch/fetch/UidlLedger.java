@@ -1,0 +1,85 @@
+package org.mailfetch.fetch;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+import org.mailfetch.store.Database;
+import org.mailfetch.store.StoreException;
+
+/**
+ * Which UIDLs of an account have been delivered, and when each was first downloaded. A row is
+ * committed only after its message is durable, and before the server may delete it.
+ */
+public final class UidlLedger {
+
+    private final Database db;
+
+    public UidlLedger(Database db) {
+        this.db = db;
+    }
+
+    /** Every recorded UIDL of the account with its first-download time. */
+    public Map<String, Instant> load(long accountId) {
+        Map<String, Instant> out = new HashMap<>();
+        db.query("SELECT uidl, first_downloaded_at FROM uidl_ledger WHERE account_id = ?",
+                rs -> out.put(rs.getString(1), rs.getTimestamp(2).toInstant()), accountId);
+        return out;
+    }
+
+    /** Records a batch of delivered UIDLs in one transaction (group commit). */
+    public void record(long accountId, Collection<String> uidls, Instant downloadedAt) {
+        if (uidls.isEmpty()) {
+            return;
+        }
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO uidl_ledger (account_id, uidl, first_downloaded_at) SELECT ?, ?, ? WHERE NOT EXISTS"
+                            + " (SELECT 1 FROM uidl_ledger WHERE account_id = ? AND uidl = ?)")) {
+                for (String uidl : uidls) {
+                    ps.setLong(1, accountId);
+                    ps.setString(2, uidl);
+                    ps.setTimestamp(3, Timestamp.from(downloadedAt));
+                    ps.setLong(4, accountId);
+                    ps.setString(5, uidl);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw new StoreException("cannot record " + uidls.size() + " UIDLs of account " + accountId + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Forgets UIDLs no longer on the server; call only with a complete listing. Returns how many. */
+    public int purgeAbsent(long accountId, Set<String> onServer, Set<String> recorded) {
+        int purged = 0;
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM uidl_ledger WHERE account_id = ? AND uidl = ?")) {
+                for (String uidl : recorded) {
+                    if (!onServer.contains(uidl)) {
+                        ps.setLong(1, accountId);
+                        ps.setString(2, uidl);
+                        ps.addBatch();
+                        purged++;
+                    }
+                }
+                ps.executeBatch();
+            }
+            c.commit();
+            return purged;
+        } catch (SQLException e) {
+            throw new StoreException("cannot purge the UIDL ledger of account " + accountId + ": " + e.getMessage(), e);
+        }
+    }
+}
