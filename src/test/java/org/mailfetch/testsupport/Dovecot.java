@@ -1,0 +1,575 @@
+package org.mailfetch.testsupport;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * A private Dovecot 2.3 instance for integration tests (Debian 12 packages, see {@code .ci/run}).
+ *
+ * <p>POP3 (with STLS), POP3S, IMAP (with STARTTLS), IMAPS and LMTP listen on free 127.0.0.1 ports.
+ * Configuration, sockets, state, log, a self-signed certificate, the passwd-file of test users and
+ * their Maildir stores all live in one temporary directory that {@link #close()} removes; the
+ * system's Dovecot configuration, sockets and state are never used.
+ *
+ * <p>Must run as root: the master process switches to {@value #MAIL_USER}, a system user created on
+ * first use, because Dovecot refuses to access mail as uid 0.
+ *
+ * <pre>{@code
+ * @AutoClose static Dovecot dovecot;
+ * @BeforeAll static void startDovecot() throws IOException { dovecot = Dovecot.start(); }
+ * }</pre>
+ */
+public final class Dovecot implements AutoCloseable {
+
+    public static final String HOST = "127.0.0.1";
+    /** Owner of every test mailbox. */
+    public static final String MAIL_USER = "mailfetch-test";
+
+    private static final Path DOVECOT = Path.of("/usr/sbin/dovecot");
+    private static final List<Path> PROTOCOL_BINARIES = List.of(
+            Path.of("/usr/lib/dovecot/pop3"), Path.of("/usr/lib/dovecot/imap"), Path.of("/usr/lib/dovecot/lmtp"));
+    private static final String PACKAGES = "dovecot-core dovecot-pop3d dovecot-imapd dovecot-lmtpd";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+    private static final int START_ATTEMPTS = 3;
+    private static final AtomicLong DELIVERIES = new AtomicLong();
+
+    private final Path root;
+    private final SystemUser mailUser;
+    private final Set<String> users = new HashSet<>();
+    private final Thread shutdownHook = new Thread(this::stopProcess, "dovecot-stop");
+    private Ports ports;
+    private Process process;
+
+    private Dovecot(Path root, SystemUser mailUser) {
+        this.root = root;
+        this.mailUser = mailUser;
+    }
+
+    /**
+     * Starts a new instance and returns once every listener accepts connections.
+     *
+     * @throws IllegalStateException if not root or the Dovecot packages are missing
+     * @throws IOException if Dovecot does not come up; the message carries its output and log tail
+     */
+    public static Dovecot start() throws IOException {
+        checkEnvironment();
+        SystemUser mailUser = SystemUser.ensure(MAIL_USER);
+        Path root = Files.createTempDirectory("dovecot-");
+        Dovecot dovecot = new Dovecot(root, mailUser);
+        // a test JVM that exits without close() must not leave a daemon behind
+        Runtime.getRuntime().addShutdownHook(dovecot.shutdownHook);
+        try {
+            dovecot.prepareFiles();
+            dovecot.launch();
+            return dovecot;
+        } catch (IOException | RuntimeException e) {
+            try {
+                dovecot.close();
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private static void checkEnvironment() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            throw new IllegalStateException("Dovecot test instances need root (the master switches to the mail user);"
+                    + " run the integration tests as root, e.g. through .ci/run, or pass -DskipITs");
+        }
+        List<Path> missing = new ArrayList<>();
+        if (!Files.isExecutable(DOVECOT)) {
+            missing.add(DOVECOT);
+        }
+        PROTOCOL_BINARIES.stream().filter(p -> !Files.isExecutable(p)).forEach(missing::add);
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("Dovecot is not installed (missing " + missing + "): apt-get install "
+                    + PACKAGES + " (see .ci/run), or pass -DskipITs");
+        }
+    }
+
+    private void prepareFiles() throws IOException {
+        // login, auth and mail processes run as other users and must traverse the directory
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createDirectory(root.resolve("mail"));
+        Files.createDirectory(root.resolve("users"));
+        createCertificate();
+    }
+
+    private void createCertificate() throws IOException {
+        // the SAN lets clients verify the host name as well as the chain
+        run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout", root.resolve("key.pem").toString(), "-out", certificatePem().toString()));
+    }
+
+    private void launch() throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            ports = Ports.allocate();
+            Files.writeString(configFile(), config());
+            Files.deleteIfExists(logFile());
+            process = new ProcessBuilder(DOVECOT.toString(), "-F", "-c", configFile().toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(outputFile().toFile())
+                    .start();
+            try {
+                awaitListeners();
+                return;
+            } catch (IOException e) {
+                stopProcess();
+                // free ports are only reserved until Dovecot binds them; another process may win
+                if (attempt == START_ATTEMPTS || !e.getMessage().contains("Address already in use")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void awaitListeners() throws IOException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        for (int port : ports.all()) {
+            while (!accepts(port)) {
+                if (!process.isAlive()) {
+                    throw startFailure("Dovecot exited with code " + process.exitValue());
+                }
+                if (System.nanoTime() > deadline) {
+                    throw startFailure("Dovecot did not open 127.0.0.1:" + port + " within " + START_TIMEOUT);
+                }
+                sleep(Duration.ofMillis(20));
+            }
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(HOST, port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private IOException startFailure(String reason) {
+        return new IOException(reason + "\n--- dovecot output ---\n" + readQuietly(outputFile())
+                + "--- " + logFile() + " (tail) ---\n" + logTail(30));
+    }
+
+    private String config() {
+        Map<String, String> values = Map.of(
+                "@ROOT@", root.toString(),
+                "@UID@", Integer.toString(mailUser.uid()),
+                "@GID@", Integer.toString(mailUser.gid()),
+                "@POP3@", Integer.toString(ports.pop3()),
+                "@POP3S@", Integer.toString(ports.pop3s()),
+                "@IMAP@", Integer.toString(ports.imap()),
+                "@IMAPS@", Integer.toString(ports.imaps()),
+                "@LMTP@", Integer.toString(ports.lmtp()));
+        String config = """
+                # Private test instance: nothing here refers to /etc/dovecot, /run/dovecot or /var/lib/dovecot.
+                instance_name = mailfetch-test-@POP3@
+                base_dir = @ROOT@/run
+                state_dir = @ROOT@/state
+                log_path = @ROOT@/dovecot.log
+                listen = 127.0.0.1
+                protocols = pop3 imap lmtp
+                # the test store is owned by a system user, below Dovecot's default uid range
+                first_valid_uid = @UID@
+                last_valid_uid = @UID@
+                first_valid_gid = @GID@
+                last_valid_gid = @GID@
+                mail_location = maildir:~/Maildir
+                auth_mechanisms = plain login
+                disable_plaintext_auth = no
+                auth_verbose = yes
+                ssl = yes
+                ssl_cert = <@ROOT@/cert.pem
+                ssl_key = <@ROOT@/key.pem
+                postmaster_address = postmaster@localhost
+                # one file per user: Dovecot re-checks a passwd-file at most once a second, but a
+                # path it has not looked at yet is read at once, so users added later log in at once
+                passdb {
+                  driver = passwd-file
+                  args = scheme=PLAIN @ROOT@/users/%u
+                }
+                userdb {
+                  driver = passwd-file
+                  args = @ROOT@/users/%u
+                }
+                service pop3-login {
+                  inet_listener pop3 {
+                    port = @POP3@
+                  }
+                  inet_listener pop3s {
+                    port = @POP3S@
+                    ssl = yes
+                  }
+                }
+                service imap-login {
+                  inet_listener imap {
+                    port = @IMAP@
+                  }
+                  inet_listener imaps {
+                    port = @IMAPS@
+                    ssl = yes
+                  }
+                }
+                service lmtp {
+                  inet_listener lmtp {
+                    address = 127.0.0.1
+                    port = @LMTP@
+                  }
+                }
+                """;
+        for (Map.Entry<String, String> value : values.entrySet()) {
+            config = config.replace(value.getKey(), value.getValue());
+        }
+        return config;
+    }
+
+    /**
+     * Adds a user with an empty Maildir; it can log in as soon as this returns. LMTP looks
+     * recipients up by their full address, so name users {@code local@domain} when they receive
+     * over LMTP.
+     */
+    public synchronized void addUser(String name, String password) throws IOException {
+        if (!name.matches("[A-Za-z0-9._+@-]+") || name.startsWith(".")) {
+            throw new IllegalArgumentException("unsuitable test user name: " + name);
+        }
+        if (password.contains(":") || password.contains("\n")) {
+            throw new IllegalArgumentException("passwd-file passwords cannot contain ':' or line breaks");
+        }
+        // a changed file may go unnoticed for a second (see config()): users are immutable instead
+        if (!users.add(name)) {
+            throw new IllegalArgumentException("test user exists already: " + name);
+        }
+        createMaildir(name);
+        Path file = root.resolve("users").resolve(name);
+        Path next = root.resolve("users").resolve("." + name + ".new");
+        Files.writeString(next, name + ":{PLAIN}" + password + ":" + mailUser.uid() + ":" + mailUser.gid()
+                + "::" + home(name) + "::\n");
+        // the auth process runs as user dovecot; the passwords are throwaway test values
+        Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.move(next, file, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private void createMaildir(String user) throws IOException {
+        Path maildir = maildir(user);
+        for (Path dir : List.of(home(user), maildir, maildir.resolve("cur"), maildir.resolve("new"),
+                maildir.resolve("tmp"))) {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            mailUser.own(dir);
+        }
+    }
+
+    /**
+     * Puts a message straight into the user's {@code new/} (written in {@code tmp/}, then renamed,
+     * as Maildir requires). Bypassing every protocol makes this fast enough to fill benchmark
+     * mailboxes (about 2,000 messages a second). The bytes are stored as given; Dovecot serves
+     * LF-only files with CRLF line ends.
+     *
+     * @return the delivered file
+     */
+    public Path deliver(String user, byte[] rfc822) throws IOException {
+        Path maildir = existingMaildir(user);
+        // S= and W= (size with CRLF line ends) spare Dovecot reading each file for POP3 LIST
+        String name = Instant.now().getEpochSecond() + ".P" + ProcessHandle.current().pid()
+                + "Q" + DELIVERIES.incrementAndGet() + ".mailfetch-test"
+                + ",S=" + rfc822.length + ",W=" + crlfSize(rfc822);
+        Path tmp = maildir.resolve("tmp").resolve(name);
+        Files.write(tmp, rfc822);
+        mailUser.own(tmp);
+        return Files.move(tmp, maildir.resolve("new").resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static long crlfSize(byte[] message) {
+        long size = message.length;
+        for (int i = 0; i < message.length; i++) {
+            if (message[i] == '\n' && (i == 0 || message[i - 1] != '\r')) {
+                size++;
+            }
+        }
+        return size;
+    }
+
+    /** Messages in the user's INBOX, counted from the Maildir ({@code new/} and {@code cur/}). */
+    public int messageCount(String user) throws IOException {
+        Path maildir = existingMaildir(user);
+        return countFiles(maildir.resolve("new")) + countFiles(maildir.resolve("cur"));
+    }
+
+    private static int countFiles(Path dir) throws IOException {
+        int count = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, f -> !f.getFileName().toString().startsWith("."))) {
+            for (Path ignored : files) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private synchronized Path existingMaildir(String user) {
+        if (!users.contains(user)) {
+            throw new IllegalArgumentException("unknown test user " + user + ": call addUser first");
+        }
+        return maildir(user);
+    }
+
+    /** The user's INBOX Maildir ({@code cur/ new/ tmp/}). */
+    public Path maildir(String user) {
+        return home(user).resolve("Maildir");
+    }
+
+    private Path home(String user) {
+        return root.resolve("mail").resolve(user);
+    }
+
+    public String host() {
+        return HOST;
+    }
+
+    /** Plain POP3; CAPA lists STLS. */
+    public int pop3Port() {
+        return ports.pop3();
+    }
+
+    /** POP3 over TLS from the first byte, with the certificate at {@link #certificatePem()}. */
+    public int pop3sPort() {
+        return ports.pop3s();
+    }
+
+    /** Plain IMAP; STARTTLS available. */
+    public int imapPort() {
+        return ports.imap();
+    }
+
+    public int imapsPort() {
+        return ports.imaps();
+    }
+
+    public int lmtpPort() {
+        return ports.lmtp();
+    }
+
+    /** The self-signed server certificate (CN=localhost, SAN IP:127.0.0.1 and DNS:localhost). */
+    public Path certificatePem() {
+        return root.resolve("cert.pem");
+    }
+
+    /**
+     * A client context that trusts exactly this instance's certificate (a trust store built from
+     * {@link #certificatePem()}), with the usual chain and validity checks.
+     */
+    public SSLContext clientSslContext() throws IOException, GeneralSecurityException {
+        KeyStore trustStore = KeyStore.getInstance(KeyStore.getDefaultType());
+        trustStore.load(null, null);
+        try (InputStream pem = Files.newInputStream(certificatePem())) {
+            trustStore.setCertificateEntry("dovecot", CertificateFactory.getInstance("X.509").generateCertificate(pem));
+        }
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trustStore);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return context;
+    }
+
+    /** For {@code doveadm -c}, which talks to this instance only. */
+    public Path configFile() {
+        return root.resolve("dovecot.conf");
+    }
+
+    public Path logFile() {
+        return root.resolve("dovecot.log");
+    }
+
+    private Path outputFile() {
+        return root.resolve("dovecot.out");
+    }
+
+    /** The last lines of the Dovecot log, for failure messages. */
+    public String logTail(int lines) {
+        List<String> all = readQuietly(logFile()).lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())) + "\n";
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return "(none)\n";
+        } catch (IOException e) {
+            return "(" + file + " unreadable: " + e + ")\n";
+        }
+    }
+
+    /** Stops Dovecot and removes the temporary directory with all mail in it. */
+    @Override
+    public void close() throws IOException {
+        stopProcess();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook stops Dovecot itself
+        }
+        deleteTree(root);
+    }
+
+    private synchronized void stopProcess() {
+        if (process == null) {
+            return;
+        }
+        List<ProcessHandle> children = process.descendants().toList();
+        // SIGTERM lets the master stop its children and remove its sockets
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // a child the master could not reap must not keep ports or files of a later test
+        children.forEach(ProcessHandle::destroyForcibly);
+        process = null;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private static void run(List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (p.waitFor() != 0) {
+                throw new IOException(String.join(" ", command) + " failed (exit " + p.exitValue() + "):\n" + output);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted: " + String.join(" ", command), e);
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for Dovecot", e);
+        }
+    }
+
+    /** Free loopback ports, reserved together so that no two listeners get the same one. */
+    private record Ports(int pop3, int pop3s, int imap, int imaps, int lmtp) {
+
+        static Ports allocate() throws IOException {
+            List<ServerSocket> sockets = new ArrayList<>();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    ServerSocket socket = new ServerSocket();
+                    sockets.add(socket);
+                    socket.bind(new InetSocketAddress(HOST, 0));
+                }
+                int[] p = sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
+                return new Ports(p[0], p[1], p[2], p[3], p[4]);
+            } finally {
+                for (ServerSocket socket : sockets) {
+                    socket.close();
+                }
+            }
+        }
+
+        int[] all() {
+            return new int[] {pop3, pop3s, imap, imaps, lmtp};
+        }
+    }
+
+    /** The unprivileged owner of the test mail store. */
+    private record SystemUser(String name, int uid, int gid, UserPrincipal user, GroupPrincipal group) {
+
+        static SystemUser ensure(String name) throws IOException {
+            Optional<SystemUser> existing = lookup(name);
+            if (existing.isPresent()) {
+                return existing.get();
+            }
+            try {
+                run(List.of("useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+                        "--shell", "/usr/sbin/nologin", name));
+            } catch (IOException e) {
+                // another test JVM may have created it meanwhile; only its absence is an error
+                return lookup(name).orElseThrow(() -> e);
+            }
+            return lookup(name).orElseThrow(() -> new IOException("useradd did not create " + name));
+        }
+
+        private static Optional<SystemUser> lookup(String name) throws IOException {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                String[] fields = line.split(":");
+                if (fields.length >= 4 && fields[0].equals(name)) {
+                    UserPrincipalLookupService principals = Path.of("/").getFileSystem().getUserPrincipalLookupService();
+                    GroupPrincipal group = principals.lookupPrincipalByGroupName(fields[3]);
+                    return Optional.of(new SystemUser(name, Integer.parseInt(fields[2]), Integer.parseInt(fields[3]),
+                            principals.lookupPrincipalByName(name), group));
+                }
+            }
+            return Optional.empty();
+        }
+
+        void own(Path path) throws IOException {
+            PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
+            view.setOwner(user);
+            view.setGroup(group);
+        }
+    }
+}
