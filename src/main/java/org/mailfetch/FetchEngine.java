@@ -71,11 +71,11 @@ public final class FetchEngine implements AutoCloseable {
             public void afterConfigure(BaseMainSupport m) {
                 sessions.setCamelContext(m.getCamelContext());
                 accountRoutes.setCamelContext(m.getCamelContext());
-            }
-
-            @Override
-            public void afterStart(BaseMainSupport m) {
-                registerMBean(m.getCamelContext());
+                try {
+                    m.getCamelContext().addStartupListener((camel, alreadyStarted) -> registerMBean(camel));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
             }
         });
     }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.lang.management.ManagementFactory;
+import javax.management.ObjectName;
 
 import com.icegreen.greenmail.user.GreenMailUser;
 import org.apache.camel.Route;
@@ -120,6 +122,22 @@ class AccountRoutesTest {
         assertTrue(sf.lastStart().isBefore(sg.lastEnd()) && sg.lastStart().isBefore(sf.lastEnd()),
                 "sessions overlapped: " + sf + " / " + sg);
         assertEquals(300, fixture.delivered().size());
+    }
+
+    @Test
+    void downloadNowOverJmxShouldFetchAnAccountThatIsNotScheduled() throws Exception {
+        GreenMailUser judy = pop3.user("judy", "pw");
+        String subject = pop3.deliver(judy);
+        Account a = fixture.addAccount("judy", pop3.port(), "judy", "pw", DeleteMode.IMMEDIATELY);
+        fixture.services().accounts().setEnabled(a.id(), false);
+        service.start();
+
+        ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName("mailfetch:type=Fetcher"), "downloadNow",
+                new Object[] {a.id()}, new String[] {"long"});
+
+        Eventually.await("fetched by download now", Duration.ofSeconds(10),
+                () -> fixture.delivered().stream().anyMatch(m -> m.contains("Subject: " + subject + "\n")));
+        Eventually.await("deleted at QUIT", Duration.ofSeconds(5), () -> pop3.remaining(judy) == 0);
     }
 
     private String endpointOf(String routeId) {
