@@ -40,6 +40,13 @@ public final class FetchBench {
 
     private static final String PASSWORD = "bench";
 
+    /**
+     * Directories the run wrote, removed only at its end: on an ext4 without a journal (as on this
+     * machine kind) every file deleted within the last ~30 s makes each new inode allocation scan
+     * past it (ext4's recently_deleted()), so deleting between measurements would slow the next ones.
+     */
+    private static final List<Path> LEFTOVERS = new ArrayList<>();
+
     private FetchBench() {
     }
 
@@ -86,43 +93,53 @@ public final class FetchBench {
         System.out.printf("mailfetch benchmark: data under %s, batch sizes %s, %d CPUs, Java %s%n", benchDir,
                 batchSizes, Runtime.getRuntime().availableProcessors(), Runtime.version());
         try (Dovecot dovecot = Dovecot.start()) {
-            String pem = Files.readString(dovecot.certificatePem(), StandardCharsets.US_ASCII);
-            for (String user : cases.stream().map(Case::user).distinct().toList()) {
-                dovecot.addUser(user, PASSWORD);
-                Case c = cases.stream().filter(k -> k.user().equals(user)).findFirst().orElseThrow();
-                BenchMailbox.fill(dovecot, user, c.count(), c.size());
-                // the first pass lets Dovecot index the fresh Maildir (and warms the JIT); not reported
-                RawPop3Client.fetchAll(SocketFactory.getDefault(), dovecot.host(), dovecot.pop3Port(), user, PASSWORD);
+            run(benchDir, batchSizes, rounds, cases, dovecot);
+        } finally {
+            for (Path dir : LEFTOVERS) {
+                deleteTree(dir);
             }
-            if (cases.stream().anyMatch(Case::tls)) {
-                // warms the JDK's TLS code as the plain pass warmed the socket code
-                Case c = cases.stream().filter(Case::tls).findFirst().orElseThrow();
-                RawPop3Client.fetchAll(dovecot.clientSslContext().getSocketFactory(), dovecot.host(), dovecot.pop3sPort(),
-                        c.user(), PASSWORD);
-            }
-            System.out.printf("%n%-18s %-28s %9s %8s %8s %10s %10s%n", "mailbox", "what", "msg/s", "MB/s", "s",
-                    "vs POP3", "vs disk");
-            for (Case c : cases) {
-                byte[] sample = BenchMailbox.message(0, c.size(), c.user() + "@example.org");
-                long bytes = (long) c.count() * c.size();
-                SocketFactory sockets = c.tls() ? dovecot.clientSslContext().getSocketFactory() : SocketFactory.getDefault();
-                int port = c.tls() ? dovecot.pop3sPort() : dovecot.pop3Port();
+        }
+    }
 
-                RawPop3Client.Result raw = RawPop3Client.fetchAll(sockets, dovecot.host(), port, c.user(), PASSWORD);
-                Timing pop3 = new Timing(raw.messages(), bytes, raw.elapsed());
-                check(c, raw.messages());
-                print(c.label(), "raw POP3 (RETR one by one)", pop3, null, null);
+    private static void run(Path benchDir, List<Integer> batchSizes, int rounds, List<Case> cases, Dovecot dovecot)
+            throws Exception {
+        String pem = Files.readString(dovecot.certificatePem(), StandardCharsets.US_ASCII);
+        for (String user : cases.stream().map(Case::user).distinct().toList()) {
+            dovecot.addUser(user, PASSWORD);
+            Case c = cases.stream().filter(k -> k.user().equals(user)).findFirst().orElseThrow();
+            BenchMailbox.fill(dovecot, user, c.count(), c.size());
+            // the first pass lets Dovecot index the fresh Maildir (and warms the JIT); not reported
+            RawPop3Client.fetchAll(SocketFactory.getDefault(), dovecot.host(), dovecot.pop3Port(), user, PASSWORD);
+        }
+        if (cases.stream().anyMatch(Case::tls)) {
+            // warms the JDK's TLS code as the plain pass warmed the socket code
+            Case c = cases.stream().filter(Case::tls).findFirst().orElseThrow();
+            RawPop3Client.fetchAll(dovecot.clientSslContext().getSocketFactory(), dovecot.host(), dovecot.pop3sPort(),
+                    c.user(), PASSWORD);
+        }
+        System.out.printf("%n%-18s %-28s %9s %8s %8s %10s %10s%n", "mailbox", "what", "msg/s", "MB/s", "s",
+                "vs POP3", "vs disk");
+        for (Case c : cases) {
+            byte[] sample = BenchMailbox.message(0, c.size(), c.user() + "@example.org");
+            long bytes = (long) c.count() * c.size();
+            SocketFactory sockets = c.tls() ? dovecot.clientSslContext().getSocketFactory() : SocketFactory.getDefault();
+            int port = c.tls() ? dovecot.pop3sPort() : dovecot.pop3Port();
 
-                Timing disk = rawDurableWrite(benchDir, c.count(), sample, batchSizes.get(0));
-                print("", "raw durable write (dir/" + batchSizes.get(0) + ")", disk, null, null);
+            RawPop3Client.Result raw = RawPop3Client.fetchAll(sockets, dovecot.host(), port, c.user(), PASSWORD);
+            Timing pop3 = new Timing(raw.messages(), bytes, raw.elapsed());
+            check(c, raw.messages());
+            print(c.label(), "raw POP3 (RETR one by one)", pop3, null, null);
 
-                for (int round = 1; round <= rounds; round++) {
-                    for (int batchSize : batchSizes) {
-                        Timing[] mf = mailfetch(benchDir, dovecot, c, pem, batchSize, bytes);
-                        String name = "mailfetch batch " + batchSize + (rounds > 1 ? " #" + round : "");
-                        print("", name + " session", mf[1], pop3, disk);
-                        print("", name + " +engine", mf[0], pop3, disk);
-                    }
+            for (int round = 1; round <= rounds; round++) {
+                for (int batchSize : batchSizes) {
+                    // the disk's speed drifts within minutes (see LEFTOVERS, and other work on the machine):
+                    // its baseline is taken right before each mailfetch run it is compared with
+                    Timing disk = rawDurableWrite(benchDir, c.count(), sample, batchSize);
+                    Timing[] mf = mailfetch(benchDir, dovecot, c, pem, batchSize, bytes);
+                    String name = "mailfetch batch " + batchSize + (rounds > 1 ? " #" + round : "");
+                    print("", "raw durable write (dir/" + batchSize + ")", disk, null, null);
+                    print("", name + " session", mf[1], pop3, disk);
+                    print("", name + " +engine", mf[0], pop3, disk);
                 }
             }
         }
@@ -131,11 +148,12 @@ public final class FetchBench {
     /**
      * One mailfetch session into a fresh data dir; returns the end-to-end time of fixture.fetch
      * (including starting and stopping the Camel engine) and the session's own time (from its summary:
-     * after login and UIDL listing until QUIT).
+     * after login and UIDL listing until QUIT, after the last group commit).
      */
     private static Timing[] mailfetch(Path benchDir, Dovecot dovecot, Case c, String pem, int batchSize, long bytes)
             throws Exception {
         Path dataDir = Files.createTempDirectory(benchDir, "data-");
+        LEFTOVERS.add(dataDir);
         Properties extra = new Properties();
         extra.setProperty("mailfetch.fetch.batch-size", Integer.toString(batchSize));
         // the default timeouts: the fixture's short test values would only matter on a stall
@@ -158,19 +176,14 @@ public final class FetchBench {
             return new Timing[] {
                 new Timing(s.delivered(), bytes, wall),
                 new Timing(s.delivered(), bytes, Duration.between(s.start(), s.end()))};
-        } finally {
-            deleteTree(dataDir);
         }
     }
 
     private static Timing rawDurableWrite(Path benchDir, int count, byte[] content, int dirSyncEvery) throws IOException {
         Path maildir = Files.createTempDirectory(benchDir, "raw-");
-        try {
-            RawDurableWrite.Result r = RawDurableWrite.write(maildir, count, content, dirSyncEvery);
-            return new Timing(r.files(), r.bytes(), r.elapsed());
-        } finally {
-            deleteTree(maildir);
-        }
+        LEFTOVERS.add(maildir);
+        RawDurableWrite.Result r = RawDurableWrite.write(maildir, count, content, dirSyncEvery);
+        return new Timing(r.files(), r.bytes(), r.elapsed());
     }
 
     private static void check(Case c, int messages) {
