@@ -117,6 +117,8 @@ public final class FetchBench {
             RawPop3Client.fetchAll(dovecot.clientSslContext().getSocketFactory(), dovecot.host(), dovecot.pop3sPort(),
                     c.user(), PASSWORD);
         }
+        // the filled mailboxes (over 50 MB) must not be written back while the disk is measured
+        syncFileSystems();
         System.out.printf("%n%-18s %-28s %9s %8s %8s %10s %10s%n", "mailbox", "what", "msg/s", "MB/s", "s",
                 "vs POP3", "vs disk");
         for (Case c : cases) {
@@ -199,6 +201,13 @@ public final class FetchBench {
 
     private static String ratio(Timing t, Timing baseline) {
         return baseline == null ? "" : String.format("%.2f", t.messagesPerSecond() / baseline.messagesPerSecond());
+    }
+
+    private static void syncFileSystems() throws IOException, InterruptedException {
+        Process sync = new ProcessBuilder("sync").inheritIO().start();
+        if (sync.waitFor() != 0) {
+            throw new IOException("sync failed with exit code " + sync.exitValue());
+        }
     }
 
     private static void deleteTree(Path dir) throws IOException {
