@@ -67,8 +67,22 @@ public final class MailfetchFixture implements AutoCloseable {
         return services.accounts().add(plain(name, port, user, delete), password);
     }
 
+    /**
+     * An account on 127.0.0.1 with the given connection security; {@code trustCertPem} (PEM text,
+     * may be null) is the certificate the account trusts, with verification left on.
+     */
+    public Account addAccount(String name, Security security, int port, String trustCertPem, String user,
+                              String password, DeleteMode delete) {
+        return services.accounts().add(account(name, security, port, trustCertPem, user, delete), password);
+    }
+
     public static Account plain(String name, int port, String user, DeleteMode delete) {
-        return new Account(0, name, true, "pop3", "127.0.0.1", port, Security.NONE, user, null, 30, false,
+        return account(name, Security.NONE, port, null, user, delete);
+    }
+
+    public static Account account(String name, Security security, int port, String trustCertPem, String user,
+                                  DeleteMode delete) {
+        return new Account(0, name, true, "pop3", "127.0.0.1", port, security, user, trustCertPem, 30, false,
                 Account.DEFAULT_RECIPIENT_HEADERS, Account.DEFAULT_ENVELOPE_HEADERS, false, false, false, false, delete,
                 OWNER, Instant.now());
     }
