@@ -16,8 +16,7 @@ import org.h2.jdbcx.JdbcConnectionPool;
 /**
  * The embedded H2 database under the data dir, migrated by Flyway on open.
  * AUTO_SERVER lets the CLI and the running service share the file; WRITE_DELAY=0 makes a commit
- * durable when it returns, which the data-safety contract relies on. DB_CLOSE_ON_EXIT=FALSE keeps H2's
- * own shutdown hook from closing the database under a session that is finishing after SIGTERM.
+ * durable when it returns, which the data-safety contract relies on.
  */
 public final class Database implements AutoCloseable {
 
@@ -39,7 +38,7 @@ public final class Database implements AutoCloseable {
             throw new IllegalStateException("cannot create data dir " + dataDir + ": " + e.getMessage(), e);
         }
         String url = "jdbc:h2:file:" + dataDir.resolve("mailfetch").toAbsolutePath()
-                + ";AUTO_SERVER=TRUE;WRITE_DELAY=0;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE";
+                + ";AUTO_SERVER=TRUE;WRITE_DELAY=0;LOCK_TIMEOUT=10000";
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "mailfetch", "");
         pool.setMaxConnections(64);
         Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
