@@ -40,11 +40,14 @@ public final class FetchEngine implements AutoCloseable {
     private final Main main;
     private final FetchSessions sessions;
     private final ExecutorService fsyncPool;
+    private final ExecutorService commitPool;
     private final ScheduledExecutorService leaseRenewer;
 
     public FetchEngine(Services services, Mode mode, Clock clock) {
         var settings = services.settings();
-        FetchContext context = FetchContext.from(settings, clock, fsyncPool = Executors.newFixedThreadPool(4, daemon("mailfetch-fsync")));
+        fsyncPool = Executors.newFixedThreadPool(4, daemon("mailfetch-fsync"));
+        commitPool = Executors.newCachedThreadPool(daemon("mailfetch-commit"));
+        FetchContext context = FetchContext.from(settings, clock, fsyncPool, commitPool);
         leaseRenewer = Executors.newSingleThreadScheduledExecutor(daemon("mailfetch-lease"));
         sessions = new FetchSessions(services.accounts(), services.ledger(), services.status(),
                 new AccountLease(services.db(), clock, context.lease()), context, leaseRenewer);
@@ -148,6 +151,7 @@ public final class FetchEngine implements AutoCloseable {
     public void close() throws Exception {
         main.stop();
         fsyncPool.shutdown();
+        commitPool.shutdown();
         leaseRenewer.shutdown();
     }
 }

@@ -60,9 +60,6 @@ public final class DeliveryBatch {
         for (Path dir : dirs) {
             force(dir);
         }
-        for (Staged s : staged) {
-            s.mailbox().markDelivered(s.baseName());
-        }
         staged.clear();
     }
 

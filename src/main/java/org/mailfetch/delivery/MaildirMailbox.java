@@ -38,7 +38,8 @@ public final class MaildirMailbox {
 
     /**
      * Whether a file with this base name is already in new/ or cur/ (a mail client may have moved it
-     * there and appended flags): makes re-delivery after a crash idempotent.
+     * there and appended flags): makes re-delivery after a crash idempotent. The index is read once
+     * per session; files this session delivers need not be in it, since a session handles each UIDL once.
      */
     public boolean contains(String baseName) throws IOException {
         if (delivered == null) {
@@ -81,12 +82,6 @@ public final class MaildirMailbox {
         }
         permissions.apply(tmp);
         return new DeliveryBatch.Staged(this, tmp, root.resolve("new").resolve(baseName), baseName);
-    }
-
-    void markDelivered(String baseName) {
-        if (delivered != null) {
-            delivered.add(baseName);
-        }
     }
 
     private void ensureFolders() throws IOException {

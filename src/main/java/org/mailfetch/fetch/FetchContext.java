@@ -8,11 +8,12 @@ import java.util.concurrent.ExecutorService;
 import org.mailfetch.config.Settings;
 import org.mailfetch.delivery.FilePermissions;
 
-/** What every session of this process shares: settings (mailfetch.fetch.*), the clock and the fsync threads. */
+/** What every session of this process shares: settings (mailfetch.fetch.*), the clock, the fsync and commit threads. */
 public record FetchContext(
         Path dataDir,
         Clock clock,
         ExecutorService fsyncPool,
+        ExecutorService commitPool,
         FilePermissions permissions,
         int batchSize,
         Duration connectTimeout,
@@ -23,8 +24,8 @@ public record FetchContext(
         Duration lease,
         int maxConcurrentSessions) {
 
-    public static FetchContext from(Settings s, Clock clock, ExecutorService fsyncPool) {
-        return new FetchContext(s.dataDir(), clock, fsyncPool, FilePermissions.from(s),
+    public static FetchContext from(Settings s, Clock clock, ExecutorService fsyncPool, ExecutorService commitPool) {
+        return new FetchContext(s.dataDir(), clock, fsyncPool, commitPool, FilePermissions.from(s),
                 positive(s, "mailfetch.fetch.batch-size"),
                 s.duration("mailfetch.fetch.connect-timeout"), s.duration("mailfetch.fetch.read-timeout"),
                 s.bytes("mailfetch.fetch.min-free-disk"),

@@ -13,6 +13,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 
 import jakarta.mail.MessagingException;
@@ -45,8 +47,12 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     private final BooleanSupplier stopping;
     private final Clock clock;
     private final Instant start;
-    private final DeliveryBatch batch;
-    private final List<String> batchUidls = new ArrayList<>();
+    private DeliveryBatch batch;
+    private List<String> batchUidls = new ArrayList<>();
+    /** The batch being made durable and recorded on the commit thread while the next one downloads. */
+    private Future<Committed> inFlight;
+    private int inFlightSize;
+    private int spoolTurn;
     private final Map<MailAddress, MaildirMailbox> mailboxes = new HashMap<>();
 
     private int next;
@@ -70,6 +76,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         this.spoolDir = context.dataDir().resolve("spool").resolve(String.valueOf(account.id()));
         this.mailboxesDir = context.dataDir().resolve("mailboxes");
         this.batch = new DeliveryBatch(context.fsyncPool());
+        clearSpool();
         for (Pop3Retriever.Listed m : pop3.listing()) {
             if (!recorded.containsKey(m.uidl())) {
                 toFetch.add(m);
@@ -122,8 +129,11 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     }
 
     private FetchedMessage retrieve(Pop3Retriever.Listed listed) {
-        Path spool = spoolDir.resolve(FetchedMessage.baseName(account.id(), listed.uidl()));
-        try (OutputStream out = new CrlfToLfOutputStream(new BufferedOutputStream(Files.newOutputStream(spool), 65536))) {
+        // Two spool files, rewritten in turn: the splitter looks one message ahead, and reusing files
+        // spares the file system a create and a delete per message.
+        Path spool = spoolDir.resolve("spool-" + (spoolTurn++ & 1));
+        try (OutputStream out = new BufferedOutputStream(new CrlfToLfOutputStream(
+                new BufferedOutputStream(Files.newOutputStream(spool), 65536)), 8192)) {
             pop3.retrieve(listed, out);
         } catch (IOException | MessagingException | RuntimeException e) {
             failure = e;
@@ -145,8 +155,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     }
 
     /** The last step of the chain: a delivered message joins the batch; a full batch is committed. */
-    public void accept(FetchedMessage m) throws IOException {
-        deleteSpool(m.spool());
+    public void accept(FetchedMessage m) {
         switch (m.fate()) {
             case DELIVERED -> {
                 batchUidls.add(m.uidl());
@@ -159,7 +168,14 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             case PENDING -> throw new IllegalStateException(m + " reached the end of the chain without a fate");
         }
         if (batchUidls.size() >= context.batchSize()) {
-            commitBatch();
+            try {
+                commitBatch();
+            } catch (IOException | RuntimeException e) {
+                // The committed part is safe; the failed batch stays on the server. Stop fetching.
+                failure = e;
+                LOG.warn("{}: making a batch durable failed; its messages stay on the server: {}", account.label(),
+                        Failures.describe(e));
+            }
         }
     }
 
@@ -170,28 +186,65 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         LOG.warn("{}: a message could not be delivered: {}", account.label(), Failures.describe(error));
     }
 
-    /** Makes the batch durable, then records its UIDLs: the order the data-safety contract requires. */
+    /** UIDLs whose files are durable and whose ledger rows are committed. */
+    private record Committed(List<String> uidls, Instant at) {}
+
+    /**
+     * Hands the full batch to the commit thread — files made durable, then its UIDLs recorded: the
+     * order the data-safety contract requires — and opens the next batch, so that downloading goes
+     * on while the disk works. At most one batch is in flight.
+     */
     private void commitBatch() throws IOException {
-        batch.commit();
-        Instant now = clock.instant();
-        ledger.record(account.id(), batchUidls, now);
-        for (String uidl : batchUidls) {
-            recorded.put(uidl, now);
+        awaitInFlight();
+        if (batchUidls.isEmpty() && batch.size() == 0) {
+            return;
         }
-        delivered += batchUidls.size();
-        batchUidls.clear();
+        DeliveryBatch full = batch;
+        List<String> uidls = batchUidls;
+        batch = new DeliveryBatch(context.fsyncPool());
+        batchUidls = new ArrayList<>();
+        inFlightSize = uidls.size();
+        inFlight = context.commitPool().submit(() -> {
+            full.commit();
+            Instant now = clock.instant();
+            ledger.record(account.id(), uidls, now);
+            return new Committed(uidls, now);
+        });
+    }
+
+    private void awaitInFlight() throws IOException {
+        if (inFlight == null) {
+            return;
+        }
+        try {
+            Committed done = inFlight.get();
+            for (String uidl : done.uidls()) {
+                recorded.put(uidl, done.at());
+            }
+            delivered += done.uidls().size();
+        } catch (ExecutionException e) {
+            failed += inFlightSize;
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while committing a batch", e);
+        } finally {
+            inFlight = null;
+        }
     }
 
     /** Commits what is left, DELEs what is due, QUITs, and says how it went. */
     SessionSummary finish() {
         try {
             commitBatch();
+            awaitInFlight();
         } catch (IOException | RuntimeException e) {
             batch.abandon();
             failed += batchUidls.size();
             batchUidls.clear();
             failure = failure == null ? e : failure;
-            LOG.warn("{}: making the last batch durable failed: {}", account.label(), Failures.describe(e));
+            LOG.warn("{}: making a batch durable failed; its messages stay on the server: {}", account.label(),
+                    Failures.describe(e));
         }
         clearSpool();
         int deleted = markDueForDeletion();

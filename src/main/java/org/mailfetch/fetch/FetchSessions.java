@@ -238,7 +238,7 @@ public final class FetchSessions implements CamelContextAware {
     }
 
     /** Last step of the chain for each message. */
-    public void accept(FetchedMessage message, @ExchangeProperty(SESSION) FetchSession session) throws IOException {
+    public void accept(FetchedMessage message, @ExchangeProperty(SESSION) FetchSession session) {
         session.accept(message);
     }
 
