@@ -176,11 +176,17 @@ public final class Pop3Retriever implements AutoCloseable {
         messages[message.number() - 1].setFlag(jakarta.mail.Flags.Flag.DELETED, true);
     }
 
-    /** Sends the pending DELEs (when {@code expunge}) and QUIT. */
+    /**
+     * Sends the pending DELEs (when {@code expunge}) and QUIT. Throws when deletions were asked for but
+     * the connection is already gone (Angus closes the folder itself on a lost connection): then no
+     * DELE took effect and the caller must not count any.
+     */
     public void close(boolean expunge) throws MessagingException {
         try {
             if (folder.isOpen()) {
                 folder.close(expunge);
+            } else if (expunge) {
+                throw new MessagingException("the connection was lost before QUIT: no DELE was applied");
             }
         } finally {
             closeQuietly(store);
