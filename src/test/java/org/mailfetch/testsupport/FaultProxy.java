@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * the response: the client holds half a message.</li>
  * <li>{@link #stallAt}: the k-th command is not forwarded and nothing more flows either way; the
  * sockets stay open until the client gives up or the proxy closes. The server never sees the
- * command (so a stalled QUIT applies no DELE).</li>
+ * command. (Stall at the first DELE rather than at QUIT: GreenMail hides a DELEd message from
+ * later sessions even when the deleting session never sends QUIT, unlike RFC 1939.)</li>
  * </ul>
  * {@link #delayResponses} slows every response to one command, for a long but healthy session.
  */
@@ -107,6 +108,9 @@ public final class FaultProxy implements AutoCloseable {
             try {
                 Socket client = listener.accept();
                 Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+                // forwarding splits writes differently: Nagle plus delayed ACK would add 40 ms per response
+                client.setTcpNoDelay(true);
+                server.setTcpNoDelay(true);
                 sockets.add(client);
                 sockets.add(server);
                 new Connection(client, server).start();
