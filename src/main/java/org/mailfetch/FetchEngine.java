@@ -51,13 +51,15 @@ public final class FetchEngine implements AutoCloseable {
 
         main = new Main();
         Properties props = settings.asProperties();
-        main.setInitialProperties(props);
+        // override: Main would otherwise let the jar's application.properties win over --config and tests
+        main.setOverrideProperties(props);
         main.configure().withRoutesIncludePattern(routes(mode));
         if (mode == Mode.SINGLE_SESSION) {
             main.configure().withJmxEnabled(false);
         }
         main.bind("fetchSessions", sessions);
-        main.bind("accountRoutes", new AccountRoutes(services.accounts()));
+        AccountRoutes accountRoutes = new AccountRoutes(services.accounts());
+        main.bind("accountRoutes", accountRoutes);
         main.bind("receivedDate", new ReceivedDateStamp(clock));
         main.bind("spamCheck", new PendingScanner("anti-spam", Account::antispam));
         main.bind("virusCheck", new PendingScanner("anti-virus", Account::antivirus));
@@ -66,8 +68,14 @@ public final class FetchEngine implements AutoCloseable {
         main.bind("quartz", quartz(context.maxConcurrentSessions()));
         main.addMainListener(new MainListenerSupport() {
             @Override
-            public void afterStart(BaseMainSupport m) {
-                registerMBean(m.getCamelContext());
+            public void afterConfigure(BaseMainSupport m) {
+                sessions.setCamelContext(m.getCamelContext());
+                accountRoutes.setCamelContext(m.getCamelContext());
+                try {
+                    m.getCamelContext().addStartupListener((camel, alreadyStarted) -> registerMBean(camel));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
             }
         });
     }

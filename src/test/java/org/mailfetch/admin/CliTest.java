@@ -1,0 +1,185 @@
+package org.mailfetch.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.icegreen.greenmail.user.GreenMailUser;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailfetch.testsupport.Pop3Server;
+
+/** The command line as DESIGN.md fixes it: outputs, exit codes, and no password anywhere. */
+class CliTest {
+
+    private static final String PASSWORD = "s3cret-Pa55word";
+
+    @TempDir
+    Path dataDir;
+
+    private Pop3Server pop3;
+    private final PrintStream realOut = System.out;
+    private final PrintStream realErr = System.err;
+    private final InputStream realIn = System.in;
+    private ByteArrayOutputStream out;
+    private ByteArrayOutputStream err;
+
+    @BeforeEach
+    void setUp() {
+        pop3 = new Pop3Server();
+        System.setProperty("mailfetch.fetch.min-free-disk", "1MiB");
+    }
+
+    @AfterEach
+    void tearDown() {
+        System.setOut(realOut);
+        System.setErr(realErr);
+        System.setIn(realIn);
+        System.clearProperty("mailfetch.fetch.min-free-disk");
+        pop3.close();
+    }
+
+    @Test
+    void addCommandsShouldPrintOnlyTheNewIdAndListsOneItemPerLine() {
+        assertEquals(0, run("domain", "add", "Example.COM"));
+        assertEquals("example.com\n", out.toString());
+        assertEquals(0, run("mailbox", "add", "Alice@example.com"));
+        assertEquals(0, addAccount("--name", "alice's pop", "--host", "127.0.0.1", "--port", String.valueOf(pop3.port())));
+        assertTrue(out.toString().matches("\\d+\n"), out.toString());
+        String id = out.toString().trim();
+
+        assertEquals(0, run("account", "list"));
+        String[] lines = out.toString().split("\n");
+        assertEquals(1, lines.length);
+        assertTrue(lines[0].startsWith(id + "\talice's pop\tenabled\t"), lines[0]);
+        assertEquals(0, run("mailbox", "list", "--json"));
+        assertTrue(out.toString().contains("\"address\" : \"alice@example.com\""), out.toString());
+    }
+
+    @Test
+    void passwordShouldNeverBeShownStoredInClearOrLogged() throws Exception {
+        run("domain", "add", "example.com");
+        run("mailbox", "add", "alice@example.com");
+        addAccount("--name", "a", "--host", "127.0.0.1", "--port", String.valueOf(pop3.port()));
+        String id = out.toString().trim();
+        List<String> everything = new ArrayList<>();
+        for (String[] cmd : new String[][] {{"account", "show", id}, {"account", "show", id, "--json"},
+                {"account", "list", "--json"}, {"account", "fetch", id}}) {
+            run(cmd);
+            everything.add(out.toString());
+            everything.add(err.toString());
+        }
+        for (String text : everything) {
+            assertFalse(text.contains(PASSWORD), text);
+        }
+        for (Path f : Files.list(dataDir).toList()) {
+            if (Files.isRegularFile(f)) {
+                assertFalse(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1).contains(PASSWORD), f.toString());
+            }
+        }
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dataDir.resolve("mailfetch.key"))));
+    }
+
+    @Test
+    void accountFetchShouldPrintASummaryAndExitZero() throws Exception {
+        GreenMailUser bob = pop3.user("bob", PASSWORD);
+        pop3.deliver(bob);
+        run("domain", "add", "example.com");
+        run("mailbox", "add", "alice@example.com");
+        addAccount("--name", "bob", "--host", "127.0.0.1", "--port", String.valueOf(pop3.port()), "--user", "bob",
+                "--delete", "immediately", "--disabled");
+        String id = out.toString().trim();
+
+        assertEquals(0, run("account", "fetch", id), err.toString());
+
+        assertTrue(out.toString().contains("session ok: downloaded 1, delivered 1"), out.toString());
+        assertEquals(1, Files.list(dataDir.resolve("mailboxes/example.com/alice/new")).count());
+        assertEquals(0, pop3.remaining(bob));
+    }
+
+    @Test
+    void failedFetchShouldExitNonZeroWithTheReasonOnStderr() {
+        run("domain", "add", "example.com");
+        run("mailbox", "add", "alice@example.com");
+        addAccount("--name", "x", "--host", "127.0.0.1", "--port", String.valueOf(pop3.port()), "--user", "nobody");
+        String id = out.toString().trim();
+
+        assertEquals(1, run("account", "fetch", id));
+        assertTrue(err.toString().contains("login refused"), err.toString());
+    }
+
+    @Test
+    void badInputShouldExitTwoWithUsage() {
+        run("domain", "add", "example.com");
+        run("mailbox", "add", "alice@example.com");
+        assertEquals(2, addAccount("--name", "x", "--host", "h", "--protocol", "imap"));
+        assertTrue(err.toString().contains("not supported yet"), err.toString());
+        assertEquals(2, addAccount("--name", "x", "--host", "h", "--security", "tls9"));
+        assertEquals(2, addAccount("--name", "x", "--host", "h", "--delete", "sometimes"));
+        assertEquals(2, run("account", "add", "--owner", "alice@example.com", "--name", "x"));
+        assertTrue(err.toString().contains("Usage:"), err.toString());
+        assertEquals(2, run("account", "frobnicate"));
+        assertEquals(2, run("account", "show", "not-a-number"));
+        assertEquals(1, run("account", "show", "999"));
+        assertTrue(err.toString().contains("no account 999"));
+    }
+
+    @Test
+    void updateShouldChangeOnlyTheGivenOptions() {
+        run("domain", "add", "example.com");
+        run("mailbox", "add", "alice@example.com");
+        addAccount("--name", "n", "--host", "127.0.0.1", "--antispam", "--interval", "7");
+        String id = out.toString().trim();
+
+        assertEquals(0, run("account", "update", id, "--no-antispam", "--received-date", "--delete", "after-days:14"));
+        run("account", "show", id);
+        String shown = out.toString();
+        assertTrue(shown.contains("antispam: false\n"), shown);
+        assertTrue(shown.contains("receivedDate: true\n"), shown);
+        assertTrue(shown.contains("intervalMinutes: 7\n"), shown);
+        assertTrue(shown.contains("delete: after-days:14\n"), shown);
+        assertTrue(shown.contains("port: 995\n"), "ssl default port: " + shown);
+        assertTrue(shown.contains("security: ssl\n"), shown);
+    }
+
+    private int addAccount(String... extra) {
+        List<String> args = new ArrayList<>(List.of("account", "add", "--owner", "alice@example.com", "--password-stdin"));
+        args.addAll(List.of(extra));
+        if (!args.contains("--user")) {
+            args.addAll(List.of("--user", "alice"));
+        }
+        if (args.contains("--port") && !args.contains("--security")) {
+            args.addAll(List.of("--security", "none")); // GreenMail speaks plain POP3
+        }
+        System.setIn(new ByteArrayInputStream((PASSWORD + "\n").getBytes(StandardCharsets.UTF_8)));
+        return run(args.toArray(String[]::new));
+    }
+
+    private int run(String... args) {
+        out = new ByteArrayOutputStream();
+        err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        List<String> all = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
+        all.addAll(List.of(args));
+        try {
+            return Cli.execute(all.toArray(String[]::new));
+        } finally {
+            System.setOut(realOut);
+            System.setErr(realErr);
+        }
+    }
+}
