@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 import com.icegreen.greenmail.user.GreenMailUser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailfetch.account.Account;
 import org.mailfetch.account.DeleteMode;
@@ -66,13 +67,22 @@ class SigtermTest {
         pop3.close();
     }
 
-    @Test
-    void sigtermDuringASessionShouldStopCleanlyAndTheNextSessionShouldDeliverTheRestExactlyOnce() throws Exception {
+    /**
+     * {@code forkOwnsDatabase}: the test closes its own database first, so the service's JVM owns the H2
+     * file and H2's shutdown hook runs in the process that is finishing the session.
+     */
+    @ParameterizedTest(name = "the service owns the database: {0}")
+    @ValueSource(booleans = {false, true})
+    void sigtermDuringASessionShouldStopCleanlyAndTheNextSessionShouldDeliverTheRestExactlyOnce(boolean forkOwnsDatabase)
+            throws Exception {
         Account plain = MailfetchFixture.plain("bob", proxy.port(), "bob", DeleteMode.IMMEDIATELY);
         Account a = fixture.services().accounts().add(new Account(0, plain.name(), true, "pop3", plain.host(),
                 plain.port(), plain.security(), plain.userName(), null, 1, false, plain.recipientHeaders(),
                 plain.envelopeHeaders(), false, false, false, false, plain.deleteMode(), plain.ownerAddress(),
                 plain.createdAt()), "secret");
+        if (forkOwnsDatabase) {
+            fixture.close();
+        }
 
         int landedAtSigterm;
         Duration stopping;
@@ -96,6 +106,9 @@ class SigtermTest {
                     + " files in new/ at SIGTERM\n" + service.output());
         }
 
+        if (forkOwnsDatabase) {
+            fixture = new MailfetchFixture(dataDir);
+        }
         int delivered = fixture.delivered().size();
         assertTrue(delivered >= landedAtSigterm && delivered < N, delivered + " delivered before the stop");
         assertEquals(List.of(), files(dataDir.resolve("mailboxes/example.com/alice/tmp")), "nothing half-written in tmp/");
