@@ -103,7 +103,7 @@ class KilledFetchTest {
         }
 
         try (ForkedMailfetch fork = ForkedMailfetch.start(dataDir, tmp.resolve("fork.log"),
-                Map.of("mailfetch.fetch.batch-size", "5", "mailfetch.fetch.lease", "3s"), List.of(),
+                Map.of("mailfetch.fetch.batch-size", "5", "mailfetch.fetch.lease", "2s"), List.of(),
                 "account", "fetch", String.valueOf(a.id()))) {
             switch (point) {
                 case WAITING_FOR_RETR_13 -> {

@@ -28,14 +28,14 @@ import org.mailfetch.testsupport.MailfetchFixture;
 import org.mailfetch.testsupport.Pop3Server;
 
 /**
- * The service (`run`, forked) receives SIGTERM during a long delete-immediately session: it finishes
+ * The service (`run`, forked) receives SIGTERM during a delete-immediately session of 50 messages: it finishes
  * the message in hand, commits, DELEs what it delivered, QUITs and exits within the shutdown timeout,
  * leaving nothing half-written; the next session delivers the rest exactly once.
  */
 class SigtermTest {
 
-    /** GreenMail answers each RETR after ~44 ms, so 100 messages make a session of several seconds. */
-    private static final int N = 100;
+    /** GreenMail answers each RETR after ~44 ms, so 50 messages make a session of a few seconds. */
+    private static final int N = 50;
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
     @TempDir
@@ -87,7 +87,7 @@ class SigtermTest {
         int landedAtSigterm;
         Duration stopping;
         try (ForkedMailfetch service = ForkedMailfetch.start(dataDir, tmp.resolve("service.log"),
-                Map.of("mailfetch.fetch.batch-size", "5", "mailfetch.fetch.lease", "3s",
+                Map.of("mailfetch.fetch.batch-size", "5", "mailfetch.fetch.lease", "2s",
                         "camel.main.shutdown-timeout", String.valueOf(SHUTDOWN_TIMEOUT.toSeconds())),
                 List.of(), "run")) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
