@@ -38,12 +38,14 @@ public final class FetchEngine implements AutoCloseable {
     public enum Mode { SERVICE, SINGLE_SESSION }
 
     private final Main main;
+    private final Mode mode;
     private final FetchSessions sessions;
     private final ExecutorService fsyncPool;
     private final ExecutorService commitPool;
     private final ScheduledExecutorService leaseRenewer;
 
     public FetchEngine(Services services, Mode mode, Clock clock) {
+        this.mode = mode;
         var settings = services.settings();
         fsyncPool = Executors.newFixedThreadPool(4, daemon("mailfetch-fsync"));
         commitPool = Executors.newCachedThreadPool(daemon("mailfetch-commit"));
@@ -124,6 +126,39 @@ public final class FetchEngine implements AutoCloseable {
 
     public void start() throws Exception {
         main.start();
+    }
+
+    /**
+     * SIGTERM and SIGINT stop Camel first (a running session finishes the message in hand, commits,
+     * DELEs what it delivered and QUITs) and only then does the command return and the JVM exit. Left to
+     * the JVM, the signal runs every shutdown hook at once, among them H2's database closer, which
+     * AUTO_SERVER does not allow to switch off: it closed the database under the finishing session
+     * ("Database is already closed" while recording the last batch).
+     */
+    public void stopOnSignals() {
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                    Thread stopper = new Thread(this::stopGracefully, "mailfetch-stop");
+                    stopper.setDaemon(true);
+                    stopper.start();
+                });
+            } catch (IllegalArgumentException unavailable) {
+                // no such signal on this platform, or the JVM reserves it (-Xrs): the JVM's default applies
+            }
+        }
+    }
+
+    private void stopGracefully() {
+        if (mode == Mode.SERVICE) {
+            main.completed(); // runUntilStopped() stops Camel and returns
+        } else {
+            try {
+                camel().stop(); // fetchOnce() returns once the session has finished
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(FetchEngine.class).warn("stopping: {}", e.getMessage());
+            }
+        }
     }
 
     /** Runs the service until the JVM is asked to stop (SIGTERM, Ctrl-C). */

@@ -150,6 +150,7 @@ final class AccountCommand {
                 SessionSummary summary;
                 try (FetchEngine engine = new FetchEngine(s, FetchEngine.Mode.SINGLE_SESSION, Clock.systemUTC())) {
                     engine.start();
+                    engine.stopOnSignals();
                     summary = engine.fetchOnce(id);
                 }
                 if (summary.result() == SessionSummary.Result.OK) {

@@ -24,6 +24,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Services services = cli.services();
              FetchEngine engine = new FetchEngine(services, FetchEngine.Mode.SERVICE, Clock.systemUTC())) {
+            engine.stopOnSignals();
             engine.runUntilStopped();
         }
         return 0;

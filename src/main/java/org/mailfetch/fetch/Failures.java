@@ -1,5 +1,7 @@
 package org.mailfetch.fetch;
 
+import java.io.EOFException;
+import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -28,11 +30,16 @@ final class Failures {
             if (c instanceof ConnectException) {
                 return "connection refused (" + text(c) + ")";
             }
-            if (c instanceof SocketTimeoutException) {
+            if (c instanceof SocketTimeoutException || c instanceof InterruptedIOException) {
                 return "timed out (" + text(c) + ")";
             }
             if (c instanceof SSLException) {
                 return "TLS failed (" + text(c) + ")";
+            }
+            if (c instanceof EOFException) {
+                // Angus turns a read timeout in the middle of RETR into EOFException("Read timed out")
+                return (text(c).toLowerCase(java.util.Locale.ROOT).contains("timed out") ? "timed out ("
+                        : "connection lost (") + text(c) + ")";
             }
         }
         return text(t);

@@ -71,18 +71,21 @@ public final class Pop3Retriever implements AutoCloseable {
             POP3Folder folder = (POP3Folder) store.getFolder("INBOX");
             folder.open(readWrite ? Folder.READ_WRITE : Folder.READ_ONLY);
             Message[] messages = folder.getMessages();
+            // One UIDL and one LIST. Not Message.getSize(): Angus loads each message's headers for it
+            // (TOP, or a whole RETR held in memory on servers without TOP) and returns the body size.
             FetchProfile profile = new FetchProfile();
             profile.add(UIDFolder.FetchProfileItem.UID);
-            profile.add(FetchProfile.Item.SIZE);
             folder.fetch(messages, profile);
-            return new Pop3Retriever(store, folder, messages, list(account, folder, messages));
+            int[] sizes = folder.getSizes();
+            return new Pop3Retriever(store, folder, messages, list(account, folder, messages, sizes));
         } catch (MessagingException | RuntimeException e) {
             closeQuietly(store);
             throw e;
         }
     }
 
-    private static List<Listed> list(Account account, POP3Folder folder, Message[] messages) throws MessagingException {
+    private static List<Listed> list(Account account, POP3Folder folder, Message[] messages, int[] sizes)
+            throws MessagingException {
         List<Listed> out = new ArrayList<>(messages.length);
         Set<String> seen = new HashSet<>();
         boolean warned = false;
@@ -101,7 +104,8 @@ public final class Pop3Retriever implements AutoCloseable {
             for (int n = 2; !seen.add(unique); n++) {
                 unique = uidl + "#" + n;
             }
-            out.add(new Listed(m.getMessageNumber(), unique, m.getSize()));
+            int n = m.getMessageNumber();
+            out.add(new Listed(n, unique, n <= sizes.length ? sizes[n - 1] : -1));
         }
         return out;
     }
@@ -172,11 +176,17 @@ public final class Pop3Retriever implements AutoCloseable {
         messages[message.number() - 1].setFlag(jakarta.mail.Flags.Flag.DELETED, true);
     }
 
-    /** Sends the pending DELEs (when {@code expunge}) and QUIT. */
+    /**
+     * Sends the pending DELEs (when {@code expunge}) and QUIT. Throws when deletions were asked for but
+     * the connection is already gone (Angus closes the folder itself on a lost connection): then no
+     * DELE took effect and the caller must not count any.
+     */
     public void close(boolean expunge) throws MessagingException {
         try {
             if (folder.isOpen()) {
                 folder.close(expunge);
+            } else if (expunge) {
+                throw new MessagingException("the connection was lost before QUIT: no DELE was applied");
             }
         } finally {
             closeQuietly(store);
