@@ -64,15 +64,14 @@ public final class MaildirMailbox {
      * Writes {@code header} followed by {@code body} to tmp/{@code baseName}; the file is not yet
      * durable or visible. Returns what the batch needs to finish the delivery.
      */
-    public DeliveryBatch.Staged stage(String baseName, byte[] header, Path body, Instant modified) throws IOException {
+    public DeliveryBatch.Staged stage(String baseName, byte[] header, InputStream body, Instant modified) throws IOException {
         ensureFolders();
         Path tmp = root.resolve("tmp").resolve(baseName);
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
-             OutputStream os = Channels.newOutputStream(out);
-             InputStream in = Files.newInputStream(body)) {
+             OutputStream os = Channels.newOutputStream(out)) {
             os.write(header);
-            in.transferTo(os);
+            body.transferTo(os);
         } catch (IOException e) {
             Files.deleteIfExists(tmp);
             throw e;
