@@ -68,7 +68,7 @@ public final class FetchEngine implements AutoCloseable {
         main.bind("receivedDate", new ReceivedDateStamp(clock));
         main.bind("spamCheck", new PendingScanner("anti-spam", Account::antispam));
         main.bind("virusCheck", new PendingScanner("anti-virus", Account::antivirus));
-        main.bind("recipientResolver", new RecipientResolver());
+        main.bind("recipientResolver", new RecipientResolver(services.directory(), services.smtpRoutes()));
         main.bind("localDelivery", new LocalDelivery());
         main.bind("quartz", quartz(context.maxConcurrentSessions()));
         main.addMainListener(new MainListenerSupport() {

@@ -3,6 +3,7 @@ package org.mailfetch;
 import org.mailfetch.account.AccountStore;
 import org.mailfetch.account.PasswordCipher;
 import org.mailfetch.config.Settings;
+import org.mailfetch.delivery.SmtpRoutes;
 import org.mailfetch.fetch.StatusBoard;
 import org.mailfetch.fetch.UidlLedger;
 import org.mailfetch.recipient.LocalDirectory;
@@ -17,11 +18,14 @@ public final class Services implements AutoCloseable {
     private final LocalDirectory directory;
     private final UidlLedger ledger;
     private final StatusBoard status;
+    private final SmtpRoutes smtpRoutes;
 
     public Services(Settings settings) {
         this.settings = settings;
         this.db = Database.open(settings.dataDir());
-        this.accounts = new AccountStore(db, PasswordCipher.forDataDir(settings.dataDir()));
+        PasswordCipher cipher = PasswordCipher.forDataDir(settings.dataDir());
+        this.accounts = new AccountStore(db, cipher);
+        this.smtpRoutes = new SmtpRoutes(db, cipher);
         this.directory = new LocalDirectory(db);
         this.ledger = new UidlLedger(db);
         this.status = new StatusBoard(db);
@@ -45,6 +49,10 @@ public final class Services implements AutoCloseable {
 
     public UidlLedger ledger() {
         return ledger;
+    }
+
+    public SmtpRoutes smtpRoutes() {
+        return smtpRoutes;
     }
 
     public StatusBoard status() {
