@@ -20,6 +20,8 @@ import org.apache.camel.main.MainListenerSupport;
 import org.mailfetch.account.Account;
 import org.mailfetch.account.AccountRoutes;
 import org.mailfetch.delivery.LocalDelivery;
+import org.mailfetch.delivery.Outbox;
+import org.mailfetch.delivery.OutboxWorker;
 import org.mailfetch.fetch.AccountLease;
 import org.mailfetch.fetch.FetchContext;
 import org.mailfetch.fetch.FetchSessions;
@@ -70,6 +72,10 @@ public final class FetchEngine implements AutoCloseable {
         main.bind("virusCheck", new PendingScanner("anti-virus", Account::antivirus));
         main.bind("recipientResolver", new RecipientResolver(services.directory(), services.smtpRoutes()));
         main.bind("localDelivery", new LocalDelivery());
+        Outbox outbox = new Outbox(services.db(), settings.dataDir(), clock);
+        main.bind("outbox", outbox);
+        main.bind("outboxWorker", new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), settings,
+                fsyncPool, clock));
         main.bind("quartz", quartz(context.maxConcurrentSessions()));
         main.addMainListener(new MainListenerSupport() {
             @Override

@@ -3,6 +3,7 @@ package org.mailfetch;
 import org.mailfetch.account.AccountStore;
 import org.mailfetch.account.PasswordCipher;
 import org.mailfetch.config.Settings;
+import org.mailfetch.delivery.Outbox;
 import org.mailfetch.delivery.SmtpRoutes;
 import org.mailfetch.fetch.StatusBoard;
 import org.mailfetch.fetch.UidlLedger;
@@ -19,6 +20,7 @@ public final class Services implements AutoCloseable {
     private final UidlLedger ledger;
     private final StatusBoard status;
     private final SmtpRoutes smtpRoutes;
+    private final Outbox outbox;
 
     public Services(Settings settings) {
         this.settings = settings;
@@ -26,6 +28,7 @@ public final class Services implements AutoCloseable {
         PasswordCipher cipher = PasswordCipher.forDataDir(settings.dataDir());
         this.accounts = new AccountStore(db, cipher);
         this.smtpRoutes = new SmtpRoutes(db, cipher);
+        this.outbox = new Outbox(db, settings.dataDir(), java.time.Clock.systemUTC());
         this.directory = new LocalDirectory(db);
         this.ledger = new UidlLedger(db);
         this.status = new StatusBoard(db);
@@ -53,6 +56,10 @@ public final class Services implements AutoCloseable {
 
     public SmtpRoutes smtpRoutes() {
         return smtpRoutes;
+    }
+
+    public Outbox outbox() {
+        return outbox;
     }
 
     public StatusBoard status() {

@@ -48,10 +48,11 @@ CREATE TABLE outbox (
     uidl            VARCHAR(512) NOT NULL,
     route_domain    VARCHAR(253) NOT NULL,
     envelope_from   VARCHAR(320) NOT NULL,
-    recipients      VARCHAR(8000) NOT NULL,
+    recipients      VARCHAR(8000) NOT NULL,    -- still to deliver (WAITING) or given up on (FAILED)
+    failed_recipients VARCHAR(8000),           -- refused permanently so far
     file_name       VARCHAR(200) NOT NULL,
     size_bytes      BIGINT       NOT NULL,
-    state           VARCHAR(10)  NOT NULL,
+    state           VARCHAR(10)  NOT NULL,     -- WAITING, SENT, FAILED
     attempts        INTEGER      NOT NULL DEFAULT 0,
     created_at      TIMESTAMP WITH TIME ZONE NOT NULL,
     next_attempt_at TIMESTAMP WITH TIME ZONE NOT NULL,
