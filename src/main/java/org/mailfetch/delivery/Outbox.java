@@ -103,7 +103,8 @@ public final class Outbox {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         }
-        Instant now = clock.instant();
+        // millisecond precision: the database may round finer fractions up, which would make "now" not yet due
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         db.update("INSERT INTO outbox (id, account_id, uidl, route_domain, envelope_from, recipients, file_name,"
                         + " size_bytes, state, attempts, created_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?,0,?,?)",
                 id, message.account().id(), message.uidl(), domain, envelopeFrom(message), String.join(",", recipients),
@@ -158,7 +159,7 @@ public final class Outbox {
             recipients = e.failedRecipients().isEmpty() ? e.recipients() : e.failedRecipients();
         }
         db.update("UPDATE outbox SET state = 'WAITING', attempts = 0, next_attempt_at = ?, recipients = ?,"
-                + " failed_recipients = NULL WHERE id = ?", clock.instant(), String.join(",", recipients), id);
+                + " failed_recipients = NULL WHERE id = ?", clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), String.join(",", recipients), id);
     }
 
     /** Records an attempt: what is left to send, what failed for good, the new state and next try. */
