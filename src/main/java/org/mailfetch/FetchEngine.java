@@ -71,7 +71,8 @@ public final class FetchEngine implements AutoCloseable {
         main.bind("spamCheck", new PendingScanner("anti-spam", Account::antispam));
         main.bind("virusCheck", new PendingScanner("anti-virus", Account::antivirus));
         main.bind("recipientResolver", new RecipientResolver(services.directory(), services.smtpRoutes()));
-        main.bind("localDelivery", new LocalDelivery());
+        main.bind("localDelivery", new LocalDelivery(services.directory(),
+                new org.mailfetch.delivery.RecipientDeliveries(services.db()), context.readTimeout(), clock));
         Outbox outbox = new Outbox(services.db(), settings.dataDir(), clock);
         main.bind("outbox", outbox);
         main.bind("outboxWorker", new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), settings,
