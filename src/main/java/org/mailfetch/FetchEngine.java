@@ -20,6 +20,8 @@ import org.apache.camel.main.MainListenerSupport;
 import org.mailfetch.account.Account;
 import org.mailfetch.account.AccountRoutes;
 import org.mailfetch.delivery.LocalDelivery;
+import org.mailfetch.delivery.Outbox;
+import org.mailfetch.delivery.OutboxWorker;
 import org.mailfetch.fetch.AccountLease;
 import org.mailfetch.fetch.FetchContext;
 import org.mailfetch.fetch.FetchSessions;
@@ -68,8 +70,13 @@ public final class FetchEngine implements AutoCloseable {
         main.bind("receivedDate", new ReceivedDateStamp(clock));
         main.bind("spamCheck", new PendingScanner("anti-spam", Account::antispam));
         main.bind("virusCheck", new PendingScanner("anti-virus", Account::antivirus));
-        main.bind("recipientResolver", new RecipientResolver());
-        main.bind("localDelivery", new LocalDelivery());
+        main.bind("recipientResolver", new RecipientResolver(services.directory(), services.smtpRoutes()));
+        main.bind("localDelivery", new LocalDelivery(services.directory(),
+                new org.mailfetch.delivery.RecipientDeliveries(services.db()), context.readTimeout(), clock));
+        Outbox outbox = new Outbox(services.db(), settings.dataDir(), clock);
+        main.bind("outbox", outbox);
+        main.bind("outboxWorker", new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), settings,
+                fsyncPool, clock));
         main.bind("quartz", quartz(context.maxConcurrentSessions()));
         main.addMainListener(new MainListenerSupport() {
             @Override

@@ -3,6 +3,8 @@ package org.mailfetch;
 import org.mailfetch.account.AccountStore;
 import org.mailfetch.account.PasswordCipher;
 import org.mailfetch.config.Settings;
+import org.mailfetch.delivery.Outbox;
+import org.mailfetch.delivery.SmtpRoutes;
 import org.mailfetch.fetch.StatusBoard;
 import org.mailfetch.fetch.UidlLedger;
 import org.mailfetch.recipient.LocalDirectory;
@@ -17,11 +19,16 @@ public final class Services implements AutoCloseable {
     private final LocalDirectory directory;
     private final UidlLedger ledger;
     private final StatusBoard status;
+    private final SmtpRoutes smtpRoutes;
+    private final Outbox outbox;
 
     public Services(Settings settings) {
         this.settings = settings;
         this.db = Database.open(settings.dataDir());
-        this.accounts = new AccountStore(db, PasswordCipher.forDataDir(settings.dataDir()));
+        PasswordCipher cipher = PasswordCipher.forDataDir(settings.dataDir());
+        this.accounts = new AccountStore(db, cipher);
+        this.smtpRoutes = new SmtpRoutes(db, cipher);
+        this.outbox = new Outbox(db, settings.dataDir(), java.time.Clock.systemUTC());
         this.directory = new LocalDirectory(db);
         this.ledger = new UidlLedger(db);
         this.status = new StatusBoard(db);
@@ -45,6 +52,14 @@ public final class Services implements AutoCloseable {
 
     public UidlLedger ledger() {
         return ledger;
+    }
+
+    public SmtpRoutes smtpRoutes() {
+        return smtpRoutes;
+    }
+
+    public Outbox outbox() {
+        return outbox;
     }
 
     public StatusBoard status() {

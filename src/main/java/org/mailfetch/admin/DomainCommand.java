@@ -1,15 +1,20 @@
 package org.mailfetch.admin;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 import org.mailfetch.Services;
+import org.mailfetch.recipient.LmtpTarget;
+import org.mailfetch.recipient.LocalDirectory;
+import org.mailfetch.recipient.LocalDomain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "domain", description = "Local domains.", subcommands = {DomainCommand.Add.class,
-        DomainCommand.ListDomains.class, DomainCommand.Remove.class})
+        DomainCommand.Update.class, DomainCommand.ListDomains.class, DomainCommand.Remove.class})
 final class DomainCommand {
 
     @ParentCommand
@@ -19,11 +24,39 @@ final class DomainCommand {
     static final class Add implements Runnable {
         @ParentCommand DomainCommand parent;
         @Parameters(paramLabel = "NAME") String name;
+        @Option(names = "--catch-all", paramLabel = "ADDRESS", description = "Gets mail for unknown addresses of the domain")
+        String catchAll;
+        @Option(names = "--lmtp", paramLabel = "HOST:PORT|unix:PATH", description = "Deliver by LMTP instead of Maildir")
+        String lmtp;
 
         @Override
         public void run() {
+            LmtpTarget target = lmtp == null ? null : LmtpTarget.parse(lmtp);
             try (Services s = parent.cli.services()) {
-                System.out.println(s.directory().addDomain(name));
+                System.out.println(s.directory().addDomain(name, catchAll, target));
+            }
+        }
+    }
+
+    @Command(name = "update", description = "Change a domain's catch-all address or LMTP target.")
+    static final class Update implements Runnable {
+        @ParentCommand DomainCommand parent;
+        @Parameters(paramLabel = "NAME") String name;
+        @Option(names = "--catch-all", paramLabel = "ADDRESS") String catchAll;
+        @Option(names = "--no-catch-all") boolean noCatchAll;
+        @Option(names = "--lmtp", paramLabel = "HOST:PORT|unix:PATH") String lmtp;
+        @Option(names = "--no-lmtp", description = "Back to Maildir under the data dir") boolean noLmtp;
+
+        @Override
+        public void run() {
+            if ((catchAll != null && noCatchAll) || (lmtp != null && noLmtp)) {
+                throw new IllegalArgumentException("give an option or its --no- form, not both");
+            }
+            Optional<String> c = noCatchAll ? Optional.of(LocalDirectory.CLEAR) : Optional.ofNullable(catchAll);
+            Optional<LmtpTarget> l = noLmtp ? Optional.of(LmtpTarget.NONE)
+                    : Optional.ofNullable(lmtp).map(LmtpTarget::parse);
+            try (Services s = parent.cli.services()) {
+                s.directory().updateDomain(name, c, l);
             }
         }
     }
@@ -36,7 +69,7 @@ final class DomainCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                Output.list(s.directory().domains(), json, d -> d, d -> Map.of("name", d));
+                Output.list(s.directory().domainDetails(), json, DomainCommand::line, DomainCommand::json);
             }
         }
     }
@@ -52,5 +85,19 @@ final class DomainCommand {
                 s.directory().removeDomain(name);
             }
         }
+    }
+
+    private static String line(LocalDomain d) {
+        return d.name() + (d.catchAll() == null ? "" : "\tcatch-all=" + d.catchAll())
+                + (d.lmtp() == null ? "" : "\tlmtp=" + d.lmtp());
+    }
+
+    private static Map<String, ?> json(LocalDomain d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", d.name());
+        m.put("enabled", d.enabled());
+        m.put("catchAll", d.catchAll());
+        m.put("lmtp", d.lmtp() == null ? null : d.lmtp().toString());
+        return m;
     }
 }

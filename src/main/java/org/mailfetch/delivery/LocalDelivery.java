@@ -3,28 +3,129 @@ package org.mailfetch.delivery;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 import jakarta.mail.internet.MimeUtility;
 import org.apache.camel.ExchangeProperty;
 import org.mailfetch.fetch.FetchSession;
 import org.mailfetch.fetch.FetchSessions;
 import org.mailfetch.fetch.FetchedMessage;
+import org.mailfetch.recipient.LmtpTarget;
+import org.mailfetch.recipient.LocalDirectory;
+import org.mailfetch.recipient.LocalDomain;
 import org.mailfetch.recipient.MailAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stages the message in each recipient's Maildir with the trace header on top. The files become
- * durable and visible when the session commits its batch.
+ * Delivers to the message's local mailboxes: Maildir (staged with the trace header on top; the
+ * files become durable and visible when the session commits its batch) or, for a domain with an
+ * LMTP target, LMTP into the mail store at once.
+ *
+ * <p>LMTP answers per recipient. Accepted recipients are recorded in {@link RecipientDeliveries}
+ * right away. If any recipient gets a 4xx (or the server cannot be reached), the message is
+ * DEFERRED: its UIDL is not recorded, so the server keeps it, and the next session fetches it again
+ * and delivers only to the recipients that do not have it yet (Maildir files are found by their
+ * deterministic names, LMTP recipients by their delivery rows, outbox entries by their key). A 5xx
+ * for a recipient is final: the owner's Maildir gets the message instead, so nothing is dropped.
+ * A crash after the LMTP server accepted but before the row is committed can deliver that
+ * recipient twice — LMTP offers no idempotency key; the window is one INSERT.
  */
 public final class LocalDelivery {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalDelivery.class);
 
+    private final LocalDirectory directory;
+    private final RecipientDeliveries deliveries;
+    private final Duration lmtpTimeout;
+    private final Clock clock;
+
+    public LocalDelivery(LocalDirectory directory, RecipientDeliveries deliveries, Duration lmtpTimeout, Clock clock) {
+        this.directory = directory;
+        this.deliveries = deliveries;
+        this.lmtpTimeout = lmtpTimeout;
+        this.clock = clock;
+    }
+
     public void deliver(FetchedMessage message, @ExchangeProperty(FetchSessions.SESSION) FetchSession session)
             throws IOException {
         byte[] trace = traceHeader(message).getBytes(StandardCharsets.US_ASCII);
+        List<MailAddress> maildir = new ArrayList<>();
+        Map<LmtpTarget, List<String>> lmtp = new LinkedHashMap<>();
         for (MailAddress recipient : message.recipients()) {
+            Optional<LmtpTarget> target = directory.domain(recipient.domain()).map(LocalDomain::lmtp);
+            if (target.isPresent()) {
+                lmtp.computeIfAbsent(target.get(), t -> new ArrayList<>()).add(recipient.toString());
+            } else {
+                maildir.add(recipient);
+            }
+        }
+        boolean deferred = false;
+        if (!lmtp.isEmpty()) {
+            Set<String> have = deliveries.delivered(message.account().id(), message.uidl());
+            for (Map.Entry<LmtpTarget, List<String>> t : lmtp.entrySet()) {
+                List<String> missing = t.getValue().stream().filter(r -> !have.contains(r)).toList();
+                if (missing.isEmpty()) {
+                    continue;
+                }
+                LmtpOutcome outcome = lmtp(message, t.getKey(), missing, trace);
+                deferred |= outcome.deferred();
+                if (outcome.rejected() && !maildir.contains(owner(message))) {
+                    maildir.add(owner(message));
+                }
+            }
+        }
+        stageMaildir(message, session, trace, maildir);
+        message.fate(deferred ? FetchedMessage.Fate.DEFERRED : FetchedMessage.Fate.DELIVERED);
+    }
+
+    private record LmtpOutcome(boolean deferred, boolean rejected) {}
+
+    private LmtpOutcome lmtp(FetchedMessage message, LmtpTarget target, List<String> recipients, byte[] trace) {
+        Map<String, LmtpClient.Reply> replies;
+        try (LmtpClient client = LmtpClient.connect(target, lmtpTimeout)) {
+            replies = client.deliver(Outbox.envelopeFrom(message), recipients, trace, message.spool());
+        } catch (IOException e) {
+            LOG.warn("{}: UIDL {}: LMTP {} failed for {}: {}; deferred", message.account().label(), message.uidl(),
+                    target, recipients, e.getMessage());
+            return new LmtpOutcome(true, false);
+        }
+        List<String> accepted = new ArrayList<>();
+        boolean deferred = false;
+        boolean rejected = false;
+        for (Map.Entry<String, LmtpClient.Reply> r : replies.entrySet()) {
+            if (r.getValue().ok()) {
+                accepted.add(r.getKey());
+            } else if (r.getValue().permanent()) {
+                rejected = true;
+                LOG.warn("{}: UIDL {}: LMTP {} refused {} for good ({}); the owner's Maildir gets it",
+                        message.account().label(), message.uidl(), target, r.getKey(), r.getValue());
+            } else {
+                deferred = true;
+                LOG.warn("{}: UIDL {}: LMTP {} deferred {} ({}); left on the server for the next session",
+                        message.account().label(), message.uidl(), target, r.getKey(), r.getValue());
+            }
+        }
+        if (!accepted.isEmpty()) {
+            deliveries.record(message.account().id(), message.uidl(), accepted, clock.instant());
+        }
+        return new LmtpOutcome(deferred, rejected);
+    }
+
+    private static MailAddress owner(FetchedMessage message) {
+        return MailAddress.parse(message.account().ownerAddress());
+    }
+
+    private void stageMaildir(FetchedMessage message, FetchSession session, byte[] trace, List<MailAddress> recipients)
+            throws IOException {
+        for (MailAddress recipient : recipients) {
             MaildirMailbox mailbox = session.mailbox(recipient);
             if (mailbox.contains(message.baseName())) {
                 LOG.info("{}: UIDL {} is already in {} (delivered before an interruption); not delivered again",
@@ -35,7 +136,6 @@ public final class LocalDelivery {
                 session.batch().add(mailbox.stage(message.baseName(), trace, content, message.internalDate()));
             }
         }
-        message.fate(FetchedMessage.Fate.DELIVERED);
     }
 
     /** Like hMailServer's X-hMailServer-ExternalAccount; the name is the administrator's, so it is made header-safe. */

@@ -36,6 +36,7 @@ public final class FetchedMessage {
     private InternetHeaders headers;
     private Instant internalDate;
     private List<MailAddress> recipients = List.of();
+    private List<MailAddress> routedRecipients = List.of();
     private Fate fate = Fate.PENDING;
 
     FetchedMessage(Account account, String uidl, Path spool, long size, Instant downloadedAt) {
@@ -121,6 +122,15 @@ public final class FetchedMessage {
 
     public void recipients(List<MailAddress> recipients) {
         this.recipients = List.copyOf(recipients);
+    }
+
+    /** Recipients in routed domains: the message goes to them by SMTP through the outbox. */
+    public List<MailAddress> routedRecipients() {
+        return routedRecipients;
+    }
+
+    public void routedRecipients(List<MailAddress> routed) {
+        this.routedRecipients = List.copyOf(routed);
     }
 
     public Fate fate() {

@@ -1,11 +1,15 @@
 package org.mailfetch.recipient;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.mailfetch.store.Database;
 import org.mailfetch.store.StoreException;
 
-/** The local domains and their mailboxes: where downloaded mail may be delivered. */
+/**
+ * The local domains and their mailboxes, aliases and distribution lists: where downloaded mail may
+ * be delivered. A domain may have a catch-all address and may deliver by LMTP instead of Maildir.
+ */
 public final class LocalDirectory {
 
     private final Database db;
@@ -36,6 +40,130 @@ public final class LocalDirectory {
 
     public List<String> domains() {
         return strings("SELECT name FROM local_domain ORDER BY name");
+    }
+
+    /** Adds a domain with its options; returns the stored name. */
+    public String addDomain(String name, String catchAll, LmtpTarget lmtp) {
+        String domain = addDomain(name);
+        updateDomain(domain, Optional.ofNullable(catchAll), Optional.ofNullable(lmtp));
+        return domain;
+    }
+
+    /**
+     * Changes a domain's options; an absent Optional leaves the option as it is, an Optional of
+     * {@link #CLEAR} (catch-all) or {@link LmtpTarget#NONE} removes it.
+     */
+    public void updateDomain(String name, Optional<String> catchAll, Optional<LmtpTarget> lmtp) {
+        String domain = MailAddress.domain(name);
+        if (domain(domain).isEmpty()) {
+            throw new StoreException("no domain " + domain);
+        }
+        catchAll.ifPresent(c -> db.update("UPDATE local_domain SET catch_all = ? WHERE name = ?",
+                CLEAR.equals(c) ? null : MailAddress.parse(c).toString(), domain));
+        lmtp.ifPresent(l -> db.update("UPDATE local_domain SET lmtp = ? WHERE name = ?",
+                l == LmtpTarget.NONE ? null : l.toString(), domain));
+    }
+
+    /** Passed to {@link #updateDomain} as the catch-all: no catch-all any more. */
+    public static final String CLEAR = "";
+
+    public Optional<LocalDomain> domain(String name) {
+        return db.query("SELECT name, enabled, catch_all, lmtp FROM local_domain WHERE name = ?",
+                rs -> new LocalDomain(rs.getString(1), rs.getBoolean(2), rs.getString(3),
+                        rs.getString(4) == null ? null : LmtpTarget.parse(rs.getString(4))), name).stream().findFirst();
+    }
+
+    public List<LocalDomain> domainDetails() {
+        return domains().stream().map(d -> domain(d).orElseThrow()).toList();
+    }
+
+    // --- aliases: an address that stands for one or more others
+
+    public String addAlias(String alias, List<String> targets) {
+        MailAddress a = MailAddress.parse(alias);
+        requireLocalDomain(a);
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("an alias needs at least one target");
+        }
+        List<String> normalised = targets.stream().map(t -> MailAddress.parse(t).toString()).distinct().toList();
+        try {
+            db.update("INSERT INTO alias (address) VALUES (?)", a.toString());
+        } catch (StoreException.Duplicate e) {
+            throw new StoreException("alias " + a + " exists already");
+        }
+        for (String t : normalised) {
+            db.update("INSERT INTO alias_target (alias_address, target) VALUES (?, ?)", a.toString(), t);
+        }
+        return a.toString();
+    }
+
+    public void removeAlias(String alias) {
+        if (db.update("DELETE FROM alias WHERE address = ?", MailAddress.parse(alias).toString()) == 0) {
+            throw new StoreException("no alias " + alias);
+        }
+    }
+
+    /** Each alias with its targets, by address. */
+    public List<Expansion> aliases() {
+        return expansions("SELECT a.address, t.target FROM alias a JOIN alias_target t ON t.alias_address = a.address"
+                + " ORDER BY a.address, t.target");
+    }
+
+    /** The targets of an enabled alias; empty if the address is no alias. */
+    public List<String> aliasTargets(MailAddress a) {
+        return strings("SELECT t.target FROM alias a JOIN alias_target t ON t.alias_address = a.address"
+                + " WHERE a.address = ? AND a.enabled ORDER BY t.target", a.toString());
+    }
+
+    // --- distribution lists
+
+    public String addList(String list, List<String> members) {
+        MailAddress a = MailAddress.parse(list);
+        requireLocalDomain(a);
+        if (members.isEmpty()) {
+            throw new IllegalArgumentException("a distribution list needs at least one member");
+        }
+        List<String> normalised = members.stream().map(m -> MailAddress.parse(m).toString()).distinct().toList();
+        try {
+            db.update("INSERT INTO distribution_list (address) VALUES (?)", a.toString());
+        } catch (StoreException.Duplicate e) {
+            throw new StoreException("distribution list " + a + " exists already");
+        }
+        for (String m : normalised) {
+            db.update("INSERT INTO list_member (list_address, member) VALUES (?, ?)", a.toString(), m);
+        }
+        return a.toString();
+    }
+
+    public void removeList(String list) {
+        if (db.update("DELETE FROM distribution_list WHERE address = ?", MailAddress.parse(list).toString()) == 0) {
+            throw new StoreException("no distribution list " + list);
+        }
+    }
+
+    public List<Expansion> lists() {
+        return expansions("SELECT l.address, m.member FROM distribution_list l JOIN list_member m"
+                + " ON m.list_address = l.address ORDER BY l.address, m.member");
+    }
+
+    public List<String> listMembers(MailAddress a) {
+        return strings("SELECT m.member FROM distribution_list l JOIN list_member m ON m.list_address = l.address"
+                + " WHERE l.address = ? AND l.enabled ORDER BY m.member", a.toString());
+    }
+
+    /** An alias or list with the addresses it stands for. */
+    public record Expansion(String address, List<String> targets) {}
+
+    private List<Expansion> expansions(String sql) {
+        java.util.Map<String, List<String>> byAddress = new java.util.LinkedHashMap<>();
+        db.query(sql, rs -> byAddress.computeIfAbsent(rs.getString(1), k -> new java.util.ArrayList<>()).add(rs.getString(2)));
+        return byAddress.entrySet().stream().map(e -> new Expansion(e.getKey(), List.copyOf(e.getValue()))).toList();
+    }
+
+    private void requireLocalDomain(MailAddress a) {
+        if (domain(a.domain()).isEmpty()) {
+            throw new StoreException("domain " + a.domain() + " is not a local domain: add it first (domain add)");
+        }
     }
 
     public MailAddress addMailbox(String address) {

@@ -23,7 +23,8 @@ class RouteFilesTest {
     @Test
     void routeFilesShouldLoadWithTheAccountTemplateAndTheFetchChain() throws Exception {
         try (DefaultCamelContext camel = new DefaultCamelContext()) {
-            for (String file : List.of("account.camel.yaml", "fetch-session.camel.yaml", "reconcile.camel.yaml")) {
+            for (String file : List.of("account.camel.yaml", "fetch-session.camel.yaml", "reconcile.camel.yaml",
+                    "outbox.camel.yaml")) {
                 PluginHelper.getRoutesLoader(camel).loadRoutes(ResourceHelper.resolveResource(camel, "file:routes/" + file));
             }
             ModelCamelContext model = camel;
@@ -33,6 +34,7 @@ class RouteFilesTest {
                     template.getTemplateParameters().stream().map(p -> p.getName()).toList());
             assertNotNull(model.getRouteDefinition("fetch-session"));
             assertNotNull(model.getRouteDefinition("reconcile-accounts"));
+            assertNotNull(model.getRouteDefinition("outbox"));
         }
     }
 
@@ -45,7 +47,7 @@ class RouteFilesTest {
             chain.append(refs.group(1)).append('.').append(refs.group(2)).append(' ');
         }
         assertTrue(chain.toString().startsWith("receivedDate.stamp spamCheck.check virusCheck.check "
-                + "recipientResolver.resolve localDelivery.deliver fetchSessions.accept fetchSessions.failed fetchSessions.close"),
+                + "recipientResolver.resolve outbox.enqueue localDelivery.deliver fetchSessions.accept fetchSessions.failed fetchSessions.close"),
                 chain.toString());
     }
 }

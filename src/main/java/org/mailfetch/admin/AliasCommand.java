@@ -1,0 +1,64 @@
+package org.mailfetch.admin;
+
+import java.util.List;
+import java.util.Map;
+
+import org.mailfetch.Services;
+import org.mailfetch.recipient.LocalDirectory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "alias", description = "Aliases: an address in a local domain that stands for one or more others.",
+        subcommands = {AliasCommand.Add.class, AliasCommand.ListAliases.class, AliasCommand.Remove.class})
+final class AliasCommand {
+
+    @ParentCommand
+    Cli cli;
+
+    @Command(name = "add", description = "Add an alias; prints its address.")
+    static final class Add implements Runnable {
+        @ParentCommand AliasCommand parent;
+        @Parameters(index = "0", paramLabel = "ALIAS") String alias;
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "TARGET") List<String> targets;
+
+        @Override
+        public void run() {
+            try (Services s = parent.cli.services()) {
+                System.out.println(s.directory().addAlias(alias, targets));
+            }
+        }
+    }
+
+    @Command(name = "list", description = "List aliases: address, then targets.")
+    static final class ListAliases implements Runnable {
+        @ParentCommand AliasCommand parent;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public void run() {
+            try (Services s = parent.cli.services()) {
+                Output.list(s.directory().aliases(), json, AliasCommand::line,
+                        e -> Map.of("address", e.address(), "targets", e.targets()));
+            }
+        }
+    }
+
+    @Command(name = "remove", description = "Remove an alias.")
+    static final class Remove implements Runnable {
+        @ParentCommand AliasCommand parent;
+        @Parameters(paramLabel = "ALIAS") String alias;
+
+        @Override
+        public void run() {
+            try (Services s = parent.cli.services()) {
+                s.directory().removeAlias(alias);
+            }
+        }
+    }
+
+    static String line(LocalDirectory.Expansion e) {
+        return e.address() + "\t" + String.join(" ", e.targets());
+    }
+}

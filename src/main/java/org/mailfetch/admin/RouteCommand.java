@@ -1,0 +1,89 @@
+package org.mailfetch.admin;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.mailfetch.Services;
+import org.mailfetch.delivery.SmtpRoute;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "route", description = "Routes: domains whose mail is relayed by SMTP (with the account's --route-recipients).",
+        subcommands = {RouteCommand.Add.class, RouteCommand.ListRoutes.class, RouteCommand.Remove.class})
+final class RouteCommand {
+
+    @ParentCommand
+    Cli cli;
+
+    @Command(name = "add", description = "Add a route; prints its domain.")
+    static final class Add implements Runnable {
+        @ParentCommand RouteCommand parent;
+        @Parameters(paramLabel = "DOMAIN") String domain;
+        @Option(names = "--host", required = true, paramLabel = "H") String host;
+        @Option(names = "--port", required = true, paramLabel = "P") int port;
+        @Option(names = "--tls", description = "TLS from the start (SMTPS), certificate verified") boolean tls;
+        @Option(names = "--user", paramLabel = "U") String user;
+        @Option(names = "--password-env", paramLabel = "VAR", description = "SMTP AUTH password from this environment variable")
+        String passwordEnv;
+
+        @Override
+        public void run() {
+            String password = null;
+            if (passwordEnv != null) {
+                if (user == null) {
+                    throw new IllegalArgumentException("--password-env needs --user");
+                }
+                password = System.getenv(passwordEnv);
+                if (password == null || password.isEmpty()) {
+                    throw new IllegalArgumentException("environment variable " + passwordEnv + " is not set");
+                }
+            } else if (user != null) {
+                throw new IllegalArgumentException("--user needs --password-env VAR");
+            }
+            try (Services s = parent.cli.services()) {
+                System.out.println(s.smtpRoutes().add(domain, host, port, tls, user, password));
+            }
+        }
+    }
+
+    @Command(name = "list", description = "List routes: domain, then target and user (never the password).")
+    static final class ListRoutes implements Runnable {
+        @ParentCommand RouteCommand parent;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public void run() {
+            try (Services s = parent.cli.services()) {
+                Output.list(s.smtpRoutes().list(), json,
+                        r -> r.domain() + "\t" + r.target() + (r.user() == null ? "" : "\tuser=" + r.user()),
+                        RouteCommand::json);
+            }
+        }
+    }
+
+    @Command(name = "remove", description = "Remove a route.")
+    static final class Remove implements Runnable {
+        @ParentCommand RouteCommand parent;
+        @Parameters(paramLabel = "DOMAIN") String domain;
+
+        @Override
+        public void run() {
+            try (Services s = parent.cli.services()) {
+                s.smtpRoutes().remove(domain);
+            }
+        }
+    }
+
+    private static Map<String, ?> json(SmtpRoute r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("domain", r.domain());
+        m.put("host", r.host());
+        m.put("port", r.port());
+        m.put("tls", r.tls());
+        m.put("user", r.user());
+        m.put("enabled", r.enabled());
+        return m;
+    }
+}

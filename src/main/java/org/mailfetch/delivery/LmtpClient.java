@@ -1,0 +1,224 @@
+package org.mailfetch.delivery;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.mailfetch.recipient.LmtpTarget;
+
+/**
+ * A small LMTP client (RFC 2033) for delivery into a mail store such as Dovecot, over TCP or a Unix
+ * socket. One transaction per message: RCPT TO for each recipient, then DATA, after which the server
+ * answers once per accepted recipient — so a 4xx for one recipient defers that recipient only.
+ * (Angus Mail's SMTP transport has no LMTP mode and reports a single reply after DATA.)
+ */
+final class LmtpClient implements Closeable {
+
+    /** A server reply: code and text. */
+    record Reply(int code, String text) {
+        boolean ok() {
+            return code >= 200 && code < 300;
+        }
+
+        boolean permanent() {
+            return code >= 500;
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
+    private final Closeable connection;
+    private final InputStream in;
+    private final OutputStream out;
+
+    private LmtpClient(Closeable connection, InputStream in, OutputStream out) {
+        this.connection = connection;
+        this.in = new BufferedInputStream(in);
+        this.out = new BufferedOutputStream(out, 65536);
+    }
+
+    static LmtpClient connect(LmtpTarget target, Duration timeout) throws IOException {
+        LmtpClient client;
+        if (target.isUnixSocket()) {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            ch.connect(UnixDomainSocketAddress.of(target.socket()));
+            client = new LmtpClient(ch, Channels.newInputStream(ch), Channels.newOutputStream(ch));
+        } else {
+            Socket s = new Socket();
+            s.connect(new InetSocketAddress(target.host(), target.port()), (int) timeout.toMillis());
+            s.setSoTimeout((int) timeout.toMillis());
+            client = new LmtpClient(s, s.getInputStream(), s.getOutputStream());
+        }
+        try {
+            client.expect(client.reply(), "greeting");
+            client.expect(client.command("LHLO " + java.net.InetAddress.getLoopbackAddress().getHostName()), "LHLO");
+            return client;
+        } catch (IOException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Delivers {@code header} + the file to the recipients; returns each recipient's reply. A failed
+     * MAIL FROM or DATA command gives every recipient that reply.
+     */
+    Map<String, Reply> deliver(String envelopeFrom, List<String> recipients, byte[] header, Path body) throws IOException {
+        Map<String, Reply> replies = new LinkedHashMap<>();
+        Reply mail = command("MAIL FROM:" + (envelopeFrom.startsWith("<") ? envelopeFrom : "<" + envelopeFrom + ">"));
+        if (!mail.ok()) {
+            recipients.forEach(r -> replies.put(r, mail));
+            command("RSET");
+            return replies;
+        }
+        List<String> accepted = new ArrayList<>();
+        for (String r : recipients) {
+            Reply rcpt = command("RCPT TO:<" + r + ">");
+            replies.put(r, rcpt);
+            if (rcpt.ok()) {
+                accepted.add(r);
+            }
+        }
+        if (accepted.isEmpty()) {
+            command("RSET");
+            return replies;
+        }
+        Reply data = command("DATA");
+        if (data.code() != 354) {
+            accepted.forEach(r -> replies.put(r, data));
+            command("RSET");
+            return replies;
+        }
+        try (InputStream message = Files.newInputStream(body)) {
+            DotStuffing stuffed = new DotStuffing(out);
+            stuffed.write(header);
+            message.transferTo(stuffed);
+            stuffed.end();
+        }
+        out.flush();
+        for (String r : accepted) { // one reply per accepted recipient, in RCPT order
+            replies.put(r, reply());
+        }
+        return replies;
+    }
+
+    private Reply command(String line) throws IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return reply();
+    }
+
+    private static void expect(Reply r, String what) throws IOException {
+        if (!r.ok()) {
+            throw new IOException("LMTP " + what + " refused: " + r.text());
+        }
+    }
+
+    /** Reads one possibly multi-line reply ("250-..." continues, "250 ..." ends). */
+    private Reply reply() throws IOException {
+        StringBuilder text = new StringBuilder();
+        while (true) {
+            String line = line();
+            if (line.length() < 3 || !Character.isDigit(line.charAt(0))) {
+                throw new IOException("LMTP server sent a malformed reply: " + line);
+            }
+            text.append(text.length() == 0 ? "" : " ").append(line);
+            if (line.length() == 3 || line.charAt(3) != '-') {
+                return new Reply(Integer.parseInt(line.substring(0, 3)), text.toString());
+            }
+        }
+    }
+
+    private String line() throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        for (int b; (b = in.read()) != '\n'; ) {
+            if (b < 0) {
+                throw new IOException("LMTP server closed the connection");
+            }
+            if (b != '\r') {
+                buf.write(b);
+            }
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        } catch (IOException ignored) {
+            // closing anyway
+        } finally {
+            connection.close();
+        }
+    }
+
+    /** LF or CRLF lines to CRLF, a leading dot doubled, and the final ".": the DATA encoding. */
+    private static final class DotStuffing extends OutputStream {
+        private final OutputStream out;
+        private boolean lineStart = true;
+        private boolean cr;
+
+        DotStuffing(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (b == '\n') {
+                out.write('\r');
+                out.write('\n');
+                lineStart = true;
+                cr = false;
+                return;
+            }
+            if (cr) {
+                out.write('\r');
+            }
+            cr = b == '\r';
+            if (cr) {
+                return;
+            }
+            if (lineStart && b == '.') {
+                out.write('.');
+            }
+            out.write(b);
+            lineStart = false;
+        }
+
+        void end() throws IOException {
+            if (cr) {
+                out.write('\r');
+                cr = false;
+                lineStart = false;
+            }
+            if (!lineStart) {
+                out.write('\r');
+                out.write('\n');
+            }
+            out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+}

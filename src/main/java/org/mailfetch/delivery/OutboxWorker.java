@@ -1,0 +1,173 @@
+package org.mailfetch.delivery;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+
+import org.mailfetch.account.Account;
+import org.mailfetch.account.AccountStore;
+import org.mailfetch.config.Settings;
+import org.mailfetch.recipient.MailAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers due outbox entries (the route {@code outbox} runs {@link #deliverDue} every
+ * mailfetch.outbox.poll-interval). Per recipient: accepted → done; 4xx or no connection → tried
+ * again after an exponentially growing wait (mailfetch.outbox.initial-backoff, doubling, at most
+ * mailfetch.outbox.max-backoff) up to mailfetch.outbox.max-attempts; 5xx → given up at once. Given
+ * up recipients are named in a delivery-failure notice in the owner's mailbox with the original
+ * attached. State lives in the outbox rows and files, so a restart loses nothing.
+ */
+public final class OutboxWorker {
+
+    public static final String POLL_INTERVAL = "mailfetch.outbox.poll-interval";
+    public static final String MAX_ATTEMPTS = "mailfetch.outbox.max-attempts";
+    public static final String INITIAL_BACKOFF = "mailfetch.outbox.initial-backoff";
+    public static final String MAX_BACKOFF = "mailfetch.outbox.max-backoff";
+    public static final String SMTP_TIMEOUT = "mailfetch.outbox.smtp-timeout";
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutboxWorker.class);
+
+    private final Outbox outbox;
+    private final SmtpRoutes routes;
+    private final AccountStore accounts;
+    private final Path mailboxesDir;
+    private final FilePermissions permissions;
+    private final ExecutorService fsyncPool;
+    private final Clock clock;
+    private final SmtpSender sender;
+    private final int maxAttempts;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+
+    public OutboxWorker(Outbox outbox, SmtpRoutes routes, AccountStore accounts, Settings settings,
+                        ExecutorService fsyncPool, Clock clock) {
+        this.outbox = outbox;
+        this.routes = routes;
+        this.accounts = accounts;
+        this.mailboxesDir = settings.dataDir().resolve("mailboxes");
+        this.permissions = FilePermissions.from(settings);
+        this.fsyncPool = fsyncPool;
+        this.clock = clock;
+        this.sender = new SmtpSender(settings.duration(SMTP_TIMEOUT));
+        this.maxAttempts = settings.integer(MAX_ATTEMPTS);
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("configuration key " + MAX_ATTEMPTS + " must be at least 1, got " + maxAttempts);
+        }
+        this.initialBackoff = settings.duration(INITIAL_BACKOFF);
+        this.maxBackoff = settings.duration(MAX_BACKOFF);
+    }
+
+    /** One pass over the entries that are due; returns how many were tried. */
+    public int deliverDue() {
+        List<OutboxEntry> due = outbox.due(clock.instant());
+        for (OutboxEntry e : due) {
+            try {
+                attempt(e);
+            } catch (IOException | RuntimeException ex) {
+                LOG.warn("outbox {}: attempt could not be recorded, it stays due: {}", e.id(), ex.getMessage());
+            }
+        }
+        return due.size();
+    }
+
+    private void attempt(OutboxEntry e) throws IOException {
+        Path file = outbox.file(e);
+        var route = routes.forDomain(e.routeDomain());
+        Map<String, SmtpSender.Result> results = new LinkedHashMap<>();
+        if (route.isEmpty()) {
+            e.recipients().forEach(r -> results.put(r, new SmtpSender.Result(SmtpSender.Outcome.PERMANENT,
+                    "no route for " + e.routeDomain() + " any more")));
+        } else if (!Files.exists(file)) {
+            e.recipients().forEach(r -> results.put(r, new SmtpSender.Result(SmtpSender.Outcome.PERMANENT,
+                    "the queued message file " + file + " is missing")));
+        } else {
+            results.putAll(sender.send(route.get(), routes.password(e.routeDomain()).orElse(null), file,
+                    e.envelopeFrom(), e.recipients()));
+        }
+        int attempts = e.attempts() + 1;
+        List<String> temporary = new ArrayList<>();
+        Map<String, String> giveUp = new LinkedHashMap<>();
+        StringBuilder errors = new StringBuilder();
+        results.forEach((r, res) -> {
+            switch (res.outcome()) {
+                case SENT -> { }
+                case TEMPORARY -> temporary.add(r);
+                case PERMANENT -> giveUp.put(r, res.reply());
+            }
+            if (res.reply() != null) {
+                errors.append(errors.length() == 0 ? "" : "; ").append(r).append(": ").append(res.reply());
+            }
+        });
+        if (!temporary.isEmpty() && attempts >= maxAttempts) {
+            temporary.forEach(r -> giveUp.put(r, results.get(r).reply() + " (gave up after " + attempts + " attempts)"));
+            temporary.clear();
+        }
+        if (!giveUp.isEmpty()) {
+            notifyOwner(e, giveUp, file);
+        }
+        List<String> failed = new ArrayList<>(e.failedRecipients());
+        failed.addAll(giveUp.keySet());
+        Instant now = clock.instant();
+        String error = errors.length() == 0 ? null : errors.toString();
+        if (!temporary.isEmpty()) {
+            Instant next = now.plus(backoff(attempts));
+            outbox.update(e, temporary, failed, OutboxEntry.State.WAITING, attempts, next, error);
+            LOG.warn("outbox {} via {}: deferred for {} ({}); attempt {} of {}, next at {}", e.id(), e.routeDomain(),
+                    temporary, error, attempts, maxAttempts, next);
+        } else if (!failed.isEmpty()) {
+            // the file stays so that `outbox retry` can send it again
+            outbox.update(e, failed, failed, OutboxEntry.State.FAILED, attempts, now, error);
+            LOG.warn("outbox {} via {}: given up for {} ({}); the owner has a delivery-failure notice", e.id(),
+                    e.routeDomain(), failed, error);
+        } else {
+            outbox.update(e, List.of(), List.of(), OutboxEntry.State.SENT, attempts, now, null);
+            Files.deleteIfExists(file);
+            LOG.info("outbox {}: UIDL {} sent via {} to {}", e.id(), e.uidl(), e.routeDomain(), e.recipients());
+        }
+    }
+
+    /** initial-backoff doubled per attempt after the first, capped at max-backoff. */
+    Duration backoff(int attempts) {
+        Duration d = initialBackoff;
+        for (int i = 1; i < attempts && d.compareTo(maxBackoff) < 0; i++) {
+            d = d.multipliedBy(2);
+        }
+        return d.compareTo(maxBackoff) > 0 ? maxBackoff : d;
+    }
+
+    /**
+     * The notice goes durably (fsync, rename, directory fsync) into the owner's Maildir under the
+     * data dir, with a name fixed per entry and attempt so that a repeated pass does not add a second one.
+     */
+    private void notifyOwner(OutboxEntry e, Map<String, String> failures, Path original) throws IOException {
+        Account account = accounts.get(e.accountId()).orElse(null);
+        if (account == null) {
+            LOG.warn("outbox {}: account {} is gone; no owner to notify of {}", e.id(), e.accountId(), failures.keySet());
+            return;
+        }
+        MaildirMailbox mailbox = new MaildirMailbox(mailboxesDir, MailAddress.parse(account.ownerAddress()), permissions);
+        String baseName = "mailfetch.outbox" + e.id() + ".n" + (e.attempts() + 1);
+        if (mailbox.contains(baseName)) {
+            return;
+        }
+        Path body = original.resolveSibling(e.id() + ".notice.tmp");
+        try {
+            DeliveryFailureNotice.write(body, e, account.ownerAddress(), failures, original, clock.instant());
+            DeliveryBatch batch = new DeliveryBatch(fsyncPool);
+            batch.add(mailbox.stage(baseName, new byte[0], body, null));
+            batch.commit();
+        } finally {
+            Files.deleteIfExists(body);
+        }
+    }
+}

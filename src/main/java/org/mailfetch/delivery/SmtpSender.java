@@ -1,0 +1,104 @@
+package org.mailfetch.delivery;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import jakarta.mail.Address;
+import jakarta.mail.MessagingException;
+import jakarta.mail.SendFailedException;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.util.SharedFileInputStream;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.smtp.SMTPMessage;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+
+/**
+ * Sends one outbox file to a route's SMTP server with Angus Mail: {@code RCPT TO} only the given
+ * recipients, the bytes as they are in the file (Angus turns LF into CRLF and dot-stuffs). Says for
+ * each recipient whether the server accepted it, deferred it (4xx, or no answer) or refused it (5xx).
+ */
+final class SmtpSender {
+
+    enum Outcome { SENT, TEMPORARY, PERMANENT }
+
+    record Result(Outcome outcome, String reply) {}
+
+    private final Duration timeout;
+
+    SmtpSender(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    Map<String, Result> send(SmtpRoute route, String passwordOrNull, Path file, String envelopeFrom,
+                             List<String> recipients) {
+        String protocol = route.tls() ? "smtps" : "smtp";
+        Properties p = new Properties();
+        String t = String.valueOf(timeout.toMillis());
+        p.setProperty("mail." + protocol + ".connectiontimeout", t);
+        p.setProperty("mail." + protocol + ".timeout", t);
+        p.setProperty("mail." + protocol + ".writetimeout", t);
+        p.setProperty("mail." + protocol + ".sendpartial", "true");
+        p.setProperty("mail." + protocol + ".auth", String.valueOf(route.user() != null));
+        if (route.tls()) {
+            p.setProperty("mail.smtps.ssl.checkserveridentity", "true");
+        }
+        Session session = Session.getInstance(p);
+        Map<String, Result> out = new LinkedHashMap<>();
+        try (SharedFileInputStream in = new SharedFileInputStream(file.toFile())) {
+            SMTPMessage message = new SMTPMessage(session, in);
+            message.setEnvelopeFrom(envelopeFrom);
+            List<Address> to = new ArrayList<>();
+            for (String r : recipients) {
+                to.add(new InternetAddress(r, false));
+            }
+            try (Transport transport = session.getTransport(protocol)) {
+                transport.connect(route.host(), route.port(), route.user(), passwordOrNull);
+                transport.sendMessage(message, to.toArray(new Address[0]));
+            }
+            recipients.forEach(r -> out.put(r, new Result(Outcome.SENT, null)));
+        } catch (SendFailedException e) {
+            classify(e, recipients, out);
+        } catch (MessagingException | IOException e) {
+            recipients.forEach(r -> out.put(r, new Result(Outcome.TEMPORARY, describe(e))));
+        }
+        return out;
+    }
+
+    /** A partial failure: accepted, refused per RCPT (each with its own reply), or failed at DATA. */
+    private static void classify(SendFailedException e, List<String> recipients, Map<String, Result> out) {
+        for (Address a : nonNull(e.getValidSentAddresses())) {
+            out.put(((InternetAddress) a).getAddress(), new Result(Outcome.SENT, null));
+        }
+        for (Exception next = e; next != null; next = next instanceof MessagingException m ? m.getNextException() : null) {
+            if (next instanceof SMTPAddressFailedException f) {
+                out.putIfAbsent(f.getAddress().getAddress(), new Result(outcome(f.getReturnCode()), f.getMessage().trim()));
+            }
+        }
+        int code = e instanceof SMTPSendFailedException s ? s.getReturnCode() : -1;
+        for (String r : recipients) {
+            out.putIfAbsent(r, new Result(outcome(code), describe(e)));
+        }
+    }
+
+    private static Outcome outcome(int code) {
+        return code >= 500 && code < 600 ? Outcome.PERMANENT : Outcome.TEMPORARY;
+    }
+
+    private static Address[] nonNull(Address[] a) {
+        return a == null ? new Address[0] : a;
+    }
+
+    private static String describe(Exception e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().trim();
+        Throwable cause = e.getCause();
+        return cause != null && cause.getMessage() != null && !m.contains(cause.getMessage()) ? m + ": " + cause.getMessage() : m;
+    }
+}

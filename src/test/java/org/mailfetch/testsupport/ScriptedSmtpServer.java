@@ -1,0 +1,98 @@
+package org.mailfetch.testsupport;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A loopback SMTP server that answers every RCPT TO with one fixed reply (e.g. "550 5.1.1 no such
+ * user" or "451 4.3.0 try later"), for the failures GreenMail cannot produce. Counts accepted DATA.
+ */
+public final class ScriptedSmtpServer implements AutoCloseable {
+
+    private final ServerSocket server;
+    private final String rcptReply;
+    private final AtomicInteger messages = new AtomicInteger();
+    private final Thread acceptor;
+
+    public ScriptedSmtpServer(String rcptReply) throws IOException {
+        this.rcptReply = rcptReply;
+        this.server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+        this.acceptor = new Thread(this::serve, "scripted-smtp");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /** Messages whose DATA was accepted. */
+    public int messages() {
+        return messages.get();
+    }
+
+    private void serve() {
+        while (!server.isClosed()) {
+            try (Socket s = server.accept()) {
+                converse(s);
+            } catch (IOException e) {
+                // closed, or the client went away: next connection
+            }
+        }
+    }
+
+    private void converse(Socket s) throws IOException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+        OutputStream out = s.getOutputStream();
+        reply(out, "220 scripted ESMTP");
+        boolean rcptOk = false;
+        for (String line; (line = in.readLine()) != null; ) {
+            String cmd = line.length() >= 4 ? line.substring(0, 4).toUpperCase() : line.toUpperCase();
+            switch (cmd) {
+                case "EHLO", "HELO" -> reply(out, "250 scripted");
+                case "MAIL", "RSET", "NOOP" -> {
+                    rcptOk = cmd.equals("MAIL") ? false : rcptOk;
+                    reply(out, "250 2.0.0 ok");
+                }
+                case "RCPT" -> {
+                    rcptOk |= rcptReply.startsWith("2");
+                    reply(out, rcptReply);
+                }
+                case "DATA" -> {
+                    if (!rcptOk) {
+                        reply(out, "554 5.5.1 no valid recipients");
+                        break;
+                    }
+                    reply(out, "354 go ahead");
+                    while (!".".equals(in.readLine())) {
+                        // the message
+                    }
+                    messages.incrementAndGet();
+                    reply(out, "250 2.0.0 queued");
+                }
+                case "QUIT" -> {
+                    reply(out, "221 bye");
+                    return;
+                }
+                default -> reply(out, "500 5.5.2 unknown command");
+            }
+        }
+    }
+
+    private static void reply(OutputStream out, String line) throws IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}
