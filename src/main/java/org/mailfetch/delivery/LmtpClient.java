@@ -14,8 +14,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -81,10 +79,11 @@ final class LmtpClient implements Closeable {
     }
 
     /**
-     * Delivers {@code header} + the file to the recipients; returns each recipient's reply. A failed
+     * Delivers {@code header} + {@code body} to the recipients; returns each recipient's reply. A failed
      * MAIL FROM or DATA command gives every recipient that reply.
      */
-    Map<String, Reply> deliver(String envelopeFrom, List<String> recipients, byte[] header, Path body) throws IOException {
+    Map<String, Reply> deliver(String envelopeFrom, List<String> recipients, byte[] header, InputStream body)
+            throws IOException {
         Map<String, Reply> replies = new LinkedHashMap<>();
         Reply mail = command("MAIL FROM:" + (envelopeFrom.startsWith("<") ? envelopeFrom : "<" + envelopeFrom + ">"));
         if (!mail.ok()) {
@@ -110,12 +109,10 @@ final class LmtpClient implements Closeable {
             command("RSET");
             return replies;
         }
-        try (InputStream message = Files.newInputStream(body)) {
-            DotStuffing stuffed = new DotStuffing(out);
-            stuffed.write(header);
-            message.transferTo(stuffed);
-            stuffed.end();
-        }
+        DotStuffing stuffed = new DotStuffing(out);
+        stuffed.write(header);
+        body.transferTo(stuffed);
+        stuffed.end();
         out.flush();
         for (String r : accepted) { // one reply per accepted recipient, in RCPT order
             replies.put(r, reply());

@@ -90,8 +90,8 @@ public final class LocalDelivery {
 
     private LmtpOutcome lmtp(FetchedMessage message, LmtpTarget target, List<String> recipients, byte[] trace) {
         Map<String, LmtpClient.Reply> replies;
-        try (LmtpClient client = LmtpClient.connect(target, lmtpTimeout)) {
-            replies = client.deliver(Outbox.envelopeFrom(message), recipients, trace, message.spool());
+        try (LmtpClient client = LmtpClient.connect(target, lmtpTimeout); InputStream content = message.content()) {
+            replies = client.deliver(Outbox.envelopeFrom(message), recipients, trace, content);
         } catch (IOException e) {
             LOG.warn("{}: UIDL {}: LMTP {} failed for {}: {}; deferred", message.account().label(), message.uidl(),
                     target, recipients, e.getMessage());

@@ -93,7 +93,7 @@ public final class Outbox {
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
              OutputStream os = Channels.newOutputStream(out);
-             InputStream in = Files.newInputStream(message.spool())) {
+             InputStream in = message.content()) {
             os.write(trace);
             in.transferTo(os);
             out.force(true);

@@ -1,6 +1,7 @@
 package org.mailfetch.delivery;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -164,7 +165,9 @@ public final class OutboxWorker {
         try {
             DeliveryFailureNotice.write(body, e, account.ownerAddress(), failures, original, clock.instant());
             DeliveryBatch batch = new DeliveryBatch(fsyncPool);
-            batch.add(mailbox.stage(baseName, new byte[0], body, null));
+            try (InputStream notice = Files.newInputStream(body)) {
+                batch.add(mailbox.stage(baseName, new byte[0], notice, null));
+            }
             batch.commit();
         } finally {
             Files.deleteIfExists(body);
