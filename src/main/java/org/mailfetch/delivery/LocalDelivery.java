@@ -22,7 +22,7 @@ public final class LocalDelivery {
 
     public void deliver(FetchedMessage message, @ExchangeProperty(FetchSessions.SESSION) FetchSession session)
             throws IOException {
-        byte[] trace = traceHeader(message).getBytes(StandardCharsets.US_ASCII);
+        byte[] trace = (traceHeader(message) + message.topHeaderBlock()).getBytes(StandardCharsets.UTF_8);
         for (MailAddress recipient : message.recipients()) {
             MaildirMailbox mailbox = session.mailbox(recipient);
             if (mailbox.contains(message.baseName())) {
@@ -30,13 +30,13 @@ public final class LocalDelivery {
                         message.account().label(), message.uidl(), recipient);
                 continue;
             }
-            session.batch().add(mailbox.stage(message.baseName(), trace, message.spool(), message.internalDate()));
+            session.batch().add(mailbox.stage(message.folder(), message.baseName(), trace, message.spool(), message.internalDate()));
         }
         message.fate(FetchedMessage.Fate.DELIVERED);
     }
 
     /** Like hMailServer's X-hMailServer-ExternalAccount; the name is the administrator's, so it is made header-safe. */
-    static String traceHeader(FetchedMessage message) {
+    public static String traceHeader(FetchedMessage message) {
         String name = message.account().name().replaceAll("[\\r\\n\\t]+", " ").strip();
         try {
             name = MimeUtility.fold("X-Mailfetch-Account: ".length(), MimeUtility.encodeText(name, "UTF-8", "Q"));
