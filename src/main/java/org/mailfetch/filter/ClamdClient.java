@@ -16,8 +16,8 @@ import java.time.Duration;
  */
 public final class ClamdClient {
 
-    /** clamd's answer: null signature means clean. */
-    public record Verdict(String signature) {
+    /** clamd's answer: a signature name, or null for clean; {@code tooLarge} when the message exceeds its StreamMaxLength. */
+    public record Verdict(String signature, boolean tooLarge) {
         public boolean infected() {
             return signature != null;
         }
@@ -63,9 +63,16 @@ public final class ClamdClient {
                     writeLength(out, n);
                     out.write(buf, 0, n);
                 }
+                writeLength(out, 0);
+                out.flush();
+            } catch (IOException writing) {
+                // clamd answers and closes as soon as a stream exceeds its StreamMaxLength: read why
+                String answer = readAnswerQuietly(c.in());
+                if (answer != null && !answer.isBlank()) {
+                    return parse(answer);
+                }
+                throw writing;
             }
-            writeLength(out, 0);
-            out.flush();
             return parse(readAnswer(c.in()));
         } catch (ScannerUnavailableException e) {
             throw new ScannerUnavailableException(describe() + ": " + e.getMessage(), e);
@@ -83,6 +90,14 @@ public final class ClamdClient {
         out.write(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
     }
 
+    private static String readAnswerQuietly(InputStream in) {
+        try {
+            return readAnswer(in);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** Reads up to the NUL that ends a z-command's answer (or EOF). */
     private static String readAnswer(InputStream in) throws IOException {
         ByteArrayOutputStream answer = new ByteArrayOutputStream();
@@ -96,16 +111,19 @@ public final class ClamdClient {
         return answer.toString(StandardCharsets.UTF_8);
     }
 
-    /** {@code stream: OK}, {@code stream: <signature> FOUND}, or {@code ... ERROR}. */
+    /** {@code stream: OK}, {@code stream: <signature> FOUND}, {@code INSTREAM size limit exceeded. ERROR}, or another error. */
     static Verdict parse(String answer) throws ScannerUnavailableException {
         String a = answer.strip();
         if (a.endsWith(" FOUND")) {
             String s = a.substring(0, a.length() - " FOUND".length());
             int colon = s.indexOf(": ");
-            return new Verdict(colon >= 0 ? s.substring(colon + 2).strip() : s.strip());
+            return new Verdict(colon >= 0 ? s.substring(colon + 2).strip() : s.strip(), false);
         }
         if (a.endsWith(": OK") || a.equals("OK")) {
-            return new Verdict(null);
+            return new Verdict(null, false);
+        }
+        if (a.contains("size limit exceeded")) {
+            return new Verdict(null, true);
         }
         throw new ScannerUnavailableException("clamd answered: " + (a.isEmpty() ? "(nothing)" : a));
     }

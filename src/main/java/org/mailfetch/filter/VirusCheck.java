@@ -59,6 +59,12 @@ public final class VirusCheck {
             ClamdClient.Verdict v = clamd.scan(message.spool());
             if (v.infected()) {
                 message.quarantine("virus", v.signature());
+            } else if (v.tooLarge()) {
+                // never deferred forever: mailfetch.antivirus.max-scan-size is above clamd's StreamMaxLength
+                message.addTopHeader(ScanHeaders.SCAN, ScanHeaders.SKIPPED_SIZE);
+                LOG.warn("{}: UIDL {} ({} bytes) not scanned for viruses: {} refuses streams this long (StreamMaxLength);"
+                        + " set {} at or below it", message.account().label(), message.uidl(), message.size(),
+                        clamd.describe(), MAX_SCAN_SIZE);
             }
         } catch (ScannerUnavailableException e) {
             LOG.warn("{}: UIDL {} not scanned for viruses: {}; {} is {}", message.account().label(), message.uidl(),
