@@ -16,3 +16,7 @@ CREATE TABLE quarantine_item (
     quarantined_at  TIMESTAMP WITH TIME ZONE NOT NULL,
     UNIQUE (account_id, uidl)
 );
+
+-- "Retrieve date from Received headers": the internal date used for the Maildir file's mtime is
+-- kept with the message's ledger row (the delivery record); NULL when the option is off.
+ALTER TABLE uidl_ledger ADD COLUMN internal_date TIMESTAMP WITH TIME ZONE;

@@ -52,6 +52,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     /** Records to commit once the batch's files are durable and before its ledger rows (quarantine records). */
     private List<DurableAction> batchActions = new ArrayList<>();
     private int batchQuarantined;
+    /** Internal dates (from the Received header) of the batch's messages, kept with their ledger rows. */
+    private Map<String, Instant> batchDates = new HashMap<>();
     /** The batch being made durable and recorded on the commit thread while the next one downloads. */
     private Future<Committed> inFlight;
     private int inFlightSize;
@@ -161,6 +163,9 @@ public final class FetchSession implements Iterable<FetchedMessage> {
 
     /** The last step of the chain: a delivered message joins the batch; a full batch is committed. */
     public void accept(FetchedMessage m) {
+        if (m.internalDate() != null && m.fate() != FetchedMessage.Fate.DEFERRED) {
+            batchDates.put(m.uidl(), m.internalDate());
+        }
         switch (m.fate()) {
             case DELIVERED -> {
                 batchUidls.add(m.uidl());
@@ -232,6 +237,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         List<String> uidls = batchUidls;
         List<DurableAction> actions = batchActions;
         int quarantinedInBatch = batchQuarantined;
+        Map<String, Instant> dates = batchDates;
+        batchDates = new HashMap<>();
         batch = new DeliveryBatch(context.fsyncPool());
         batchUidls = new ArrayList<>();
         batchActions = new ArrayList<>();
@@ -243,7 +250,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
                 action.run();
             }
             Instant now = clock.instant();
-            ledger.record(account.id(), uidls, now);
+            ledger.record(account.id(), uidls, now, dates);
             return new Committed(uidls, quarantinedInBatch, now);
         });
     }
@@ -280,6 +287,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             failed += batchUidls.size();
             batchUidls.clear();
             batchActions.clear();
+            batchDates.clear();
             failure = failure == null ? e : failure;
             LOG.warn("{}: making a batch durable failed; its messages stay on the server: {}", account.label(),
                     Failures.describe(e));
