@@ -30,6 +30,7 @@ public final class ClamdClient {
     private final int port;
     private final Path socket;
     private final Duration timeout;
+    private final ScannerBreaker breaker = new ScannerBreaker();
 
     private ClamdClient(String host, int port, Path socket, Duration timeout) {
         this.host = host;
@@ -51,6 +52,7 @@ public final class ClamdClient {
     }
 
     public Verdict scan(Path file) throws ScannerUnavailableException {
+        breaker.check(describe());
         ScannerConnection c = null;
         try {
             c = socket != null ? ScannerConnection.unix(socket, timeout) : ScannerConnection.tcp(host, port, timeout);
@@ -77,7 +79,11 @@ public final class ClamdClient {
         } catch (ScannerUnavailableException e) {
             throw new ScannerUnavailableException(describe() + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            String why = c != null && c.timedOut() ? "no answer within " + timeout.toSeconds() + " s" : e.toString();
+            String why = e.toString();
+            if (c != null && c.timedOut() || e instanceof java.net.SocketTimeoutException) {
+                why = "no answer within " + timeout.toMillis() + " ms";
+                breaker.timedOut(why);
+            }
             throw new ScannerUnavailableException(describe() + ": " + why, e);
         } finally {
             if (c != null) {

@@ -27,6 +27,7 @@ public final class SpamdClient {
     private final String host;
     private final int port;
     private final Duration timeout;
+    private final ScannerBreaker breaker = new ScannerBreaker();
 
     public SpamdClient(String host, int port, Duration timeout) {
         this.host = host;
@@ -41,6 +42,7 @@ public final class SpamdClient {
 
     /** Scores the message in {@code file}; any failure to get a well-formed answer is a {@link ScannerUnavailableException}. */
     public Verdict check(Path file) throws ScannerUnavailableException {
+        breaker.check(describe());
         ScannerConnection c = null;
         try {
             long size = Files.size(file);
@@ -55,7 +57,11 @@ public final class SpamdClient {
         } catch (ScannerUnavailableException e) {
             throw new ScannerUnavailableException(describe() + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            String why = c != null && c.timedOut() ? "no answer within " + timeout.toSeconds() + " s" : e.toString();
+            String why = e.toString();
+            if (c != null && c.timedOut() || e instanceof java.net.SocketTimeoutException) {
+                why = "no answer within " + timeout.toMillis() + " ms";
+                breaker.timedOut(why);
+            }
             throw new ScannerUnavailableException(describe() + ": " + why, e);
         } finally {
             if (c != null) {
