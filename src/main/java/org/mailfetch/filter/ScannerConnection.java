@@ -13,7 +13,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -24,11 +23,18 @@ import java.util.concurrent.TimeUnit;
  */
 final class ScannerConnection implements AutoCloseable {
 
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "mailfetch-scan-timeout");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ScheduledExecutorService WATCHDOG = watchdog();
+
+    private static ScheduledExecutorService watchdog() {
+        java.util.concurrent.ScheduledThreadPoolExecutor w = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "mailfetch-scan-timeout");
+            t.setDaemon(true);
+            return t;
+        });
+        // one deadline per scanned message, nearly all cancelled: do not keep them until they would fire
+        w.setRemoveOnCancelPolicy(true);
+        return w;
+    }
 
     private final AutoCloseable channel;
     private final InputStream in;
