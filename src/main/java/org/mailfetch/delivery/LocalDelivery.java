@@ -1,6 +1,7 @@
 package org.mailfetch.delivery;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 import jakarta.mail.internet.MimeUtility;
@@ -30,7 +31,9 @@ public final class LocalDelivery {
                         message.account().label(), message.uidl(), recipient);
                 continue;
             }
-            session.batch().add(mailbox.stage(message.folder(), message.baseName(), trace, message.spool(), message.internalDate()));
+            try (InputStream content = message.content()) {
+                session.batch().add(mailbox.stage(message.folder(), message.baseName(), trace, content, message.internalDate()));
+            }
         }
         message.fate(FetchedMessage.Fate.DELIVERED);
     }

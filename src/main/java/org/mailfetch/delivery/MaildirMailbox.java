@@ -68,24 +68,20 @@ public final class MaildirMailbox {
      * Writes {@code header} followed by {@code body} to tmp/{@code baseName}; the file is not yet
      * durable or visible. Returns what the batch needs to finish the delivery.
      */
-    public DeliveryBatch.Staged stage(String baseName, byte[] header, Path body, Instant modified) throws IOException {
+    public DeliveryBatch.Staged stage(String baseName, byte[] header, InputStream body, Instant modified) throws IOException {
         return stage(null, baseName, header, body, modified);
     }
 
-    /** Like {@link #stage(String, byte[], Path, Instant)} into a Maildir++ folder such as {@link #JUNK}; null is the inbox. */
-    public DeliveryBatch.Staged stage(String folder, String baseName, byte[] header, Path body, Instant modified)
-            throws IOException {
-        try (InputStream in = Files.newInputStream(body)) {
-            return stage(folder, baseName, header, in, modified);
-        }
-    }
-
-    /** Stages a message held in memory (a notice mailfetch writes itself). */
+    /** Stages a message held in memory (a notice mailfetch writes itself); {@code folder} null is the inbox. */
     public DeliveryBatch.Staged stage(String folder, String baseName, byte[] message, Instant modified) throws IOException {
         return stage(folder, baseName, new byte[0], new java.io.ByteArrayInputStream(message), modified);
     }
 
-    private DeliveryBatch.Staged stage(String folder, String baseName, byte[] header, InputStream in, Instant modified)
+    /**
+     * Like {@link #stage(String, byte[], InputStream, Instant)} into a Maildir++ folder such as
+     * {@link #JUNK} (created with its {@code maildirfolder} marker); null is the inbox.
+     */
+    public DeliveryBatch.Staged stage(String folder, String baseName, byte[] header, InputStream in, Instant modified)
             throws IOException {
         Path dir = folder(folder);
         ensureFolders(dir);

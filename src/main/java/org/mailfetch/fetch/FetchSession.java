@@ -3,7 +3,10 @@ package org.mailfetch.fetch;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -136,24 +139,21 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     }
 
     private FetchedMessage retrieve(Pop3Retriever.Listed listed) {
-        // Two spool files, rewritten in turn: the splitter looks one message ahead, and reusing files
-        // spares the file system a create and a delete per message.
+        // Two spool files, overwritten in turn and never truncated: the splitter looks one message
+        // ahead; reusing files spares a create and a delete per message, and not truncating keeps
+        // ext4 from flushing the file on close (auto_da_alloc). Only the first `size` bytes count.
         Path spool = spoolDir.resolve("spool-" + (spoolTurn++ & 1));
-        try (OutputStream out = new BufferedOutputStream(new CrlfToLfOutputStream(
-                new BufferedOutputStream(Files.newOutputStream(spool), 65536)), 8192)) {
+        long size;
+        try (FileChannel channel = FileChannel.open(spool, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            OutputStream out = new BufferedOutputStream(new CrlfToLfOutputStream(
+                    new BufferedOutputStream(Channels.newOutputStream(channel), 65536)), 8192);
             pop3.retrieve(listed, out);
+            out.flush();
+            size = channel.position();
         } catch (IOException | MessagingException | RuntimeException e) {
             failure = e;
-            deleteSpool(spool);
             LOG.warn("{}: retrieving message {} (UIDL {}) failed: {}", account.label(), listed.number(), listed.uidl(),
                     Failures.describe(e));
-            return null;
-        }
-        long size;
-        try {
-            size = Files.size(spool);
-        } catch (IOException e) {
-            failure = e;
             return null;
         }
         downloaded++;

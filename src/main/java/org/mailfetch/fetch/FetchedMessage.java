@@ -18,8 +18,8 @@ import org.mailfetch.account.Account;
 import org.mailfetch.recipient.MailAddress;
 
 /**
- * One downloaded message on its way through the chain: the original bytes in a spool file (LF line
- * endings), its UIDL, and what the steps decided: internal date, recipients, fate.
+ * One downloaded message on its way through the chain: the original bytes (LF line endings, read
+ * through {@link #content()}), its UIDL, and what the steps decided: internal date, recipients, fate.
  */
 public final class FetchedMessage {
 
@@ -63,8 +63,12 @@ public final class FetchedMessage {
         return uidl;
     }
 
-    public Path spool() {
-        return spool;
+    /**
+     * The message as downloaded (LF line endings). The spool file is reused and may hold stale bytes
+     * past {@link #size()}: always read through this stream, never the file itself.
+     */
+    public InputStream content() throws IOException {
+        return new BoundedInputStream(Files.newInputStream(spool), size);
     }
 
     public long size() {
@@ -102,7 +106,7 @@ public final class FetchedMessage {
     }
 
     private InternetHeaders parseHeaders() {
-        try (InputStream in = Files.newInputStream(spool)) {
+        try (InputStream in = content()) {
             return new InternetHeaders(new ByteArrayInputStream(in.readNBytes(MAX_HEADER_BYTES)));
         } catch (MessagingException e) {
             return new InternetHeaders();

@@ -51,7 +51,14 @@ public final class ClamdClient {
         return socket != null ? "clamd at " + socket : "clamd at " + host + ":" + port;
     }
 
-    public Verdict scan(Path file) throws ScannerUnavailableException {
+    public Verdict scan(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return scan(in);
+        }
+    }
+
+    /** Streams {@code message} to clamd; any failure to get a well-formed answer is a {@link ScannerUnavailableException}. */
+    public Verdict scan(InputStream message) throws ScannerUnavailableException {
         breaker.check(describe());
         ScannerConnection c = null;
         try {
@@ -59,9 +66,9 @@ public final class ClamdClient {
             OutputStream out = c.out();
             out.write("zINSTREAM\0".getBytes(StandardCharsets.US_ASCII));
             byte[] buf = new byte[CHUNK];
-            try (InputStream in = Files.newInputStream(file)) {
+            try {
                 int n;
-                while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
+                while ((n = message.readNBytes(buf, 0, buf.length)) > 0) {
                     writeLength(out, n);
                     out.write(buf, 0, n);
                 }

@@ -73,13 +73,15 @@ public final class SpamCheck {
             return;
         }
         SpamdClient.Verdict v;
-        try {
-            v = spamd.check(message.spool());
+        try (java.io.InputStream content = message.content()) {
+            v = spamd.check(content, message.size());
         } catch (ScannerUnavailableException e) {
             LOG.warn("{}: UIDL {} not scanned for spam: {}; {} is {}", message.account().label(), message.uidl(),
                     e.getMessage(), UnavailablePolicy.KEY, policy.name().toLowerCase(Locale.ROOT));
             policy.apply(message, spamd.describe(), e.getMessage());
             return;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read spooled " + message + ": " + e.getMessage(), e);
         }
         boolean spam = v.score() >= markScore;
         String score = String.format(Locale.ROOT, "%.1f", v.score());

@@ -40,17 +40,27 @@ public final class SpamdClient {
         return "spamd at " + host + ":" + port;
     }
 
-    /** Scores the message in {@code file}; any failure to get a well-formed answer is a {@link ScannerUnavailableException}. */
-    public Verdict check(Path file) throws ScannerUnavailableException {
+    /** Scores the message in {@code file}. */
+    public Verdict check(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return check(in, Files.size(file));
+        }
+    }
+
+    /**
+     * Scores the {@code size} bytes of {@code message}; any failure to get a well-formed answer is a
+     * {@link ScannerUnavailableException}.
+     */
+    public Verdict check(InputStream message, long size) throws ScannerUnavailableException {
         breaker.check(describe());
         ScannerConnection c = null;
         try {
-            long size = Files.size(file);
             c = ScannerConnection.tcp(host, port, timeout);
             OutputStream out = c.out();
             out.write(("SYMBOLS SPAMC/1.5\r\nContent-length: " + size + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            try (InputStream in = Files.newInputStream(file)) {
-                in.transferTo(out);
+            long sent = message.transferTo(out);
+            if (sent != size) {
+                throw new IOException("message is " + sent + " bytes, not " + size);
             }
             c.finishRequest();
             return parse(readAnswer(c.in()));

@@ -55,8 +55,8 @@ public final class VirusCheck {
                     message.account().label(), message.uidl(), message.size(), MAX_SCAN_SIZE, maxScanSize);
             return;
         }
-        try {
-            ClamdClient.Verdict v = clamd.scan(message.spool());
+        try (java.io.InputStream content = message.content()) {
+            ClamdClient.Verdict v = clamd.scan(content);
             if (v.infected()) {
                 message.quarantine("virus", v.signature());
             } else if (v.tooLarge()) {
@@ -70,6 +70,8 @@ public final class VirusCheck {
             LOG.warn("{}: UIDL {} not scanned for viruses: {}; {} is {}", message.account().label(), message.uidl(),
                     e.getMessage(), UnavailablePolicy.KEY, policy.name().toLowerCase(Locale.ROOT));
             policy.apply(message, clamd.describe(), e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read spooled " + message + ": " + e.getMessage(), e);
         }
     }
 }

@@ -41,7 +41,9 @@ public final class Quarantine {
         Instant now = clock.instant();
         String name = message.baseName();
         byte[] header = (LocalDelivery.traceHeader(message) + message.topHeaderBlock()).getBytes(StandardCharsets.UTF_8);
-        session.batch().add(store.stage(name, header, message.spool()));
+        try (java.io.InputStream content = message.content()) {
+            session.batch().add(store.stage(name, header, content));
+        }
         QuarantineItem item = new QuarantineItem(id, message.account().id(), message.uidl(),
                 message.account().ownerAddress(), message.quarantineKind(), message.quarantineReason(),
                 decoded(message, "From"), decoded(message, "Subject"), message.size(), name, now);

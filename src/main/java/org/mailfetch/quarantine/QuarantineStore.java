@@ -58,13 +58,13 @@ public final class QuarantineStore {
      * Writes {@code header} and the message to quarantine/tmp/; the returned entry joins the
      * session's batch, which fsyncs it and renames it into quarantine/.
      */
-    public DeliveryBatch.Staged stage(String fileName, byte[] header, Path message) throws IOException {
+    public DeliveryBatch.Staged stage(String fileName, byte[] header, InputStream message) throws IOException {
         Path tmpDir = dir.resolve("tmp");
         Files.createDirectories(tmpDir);
         Path tmp = tmpDir.resolve(fileName);
-        try (OutputStream out = Files.newOutputStream(tmp); InputStream in = Files.newInputStream(message)) {
+        try (OutputStream out = Files.newOutputStream(tmp)) {
             out.write(header);
-            in.transferTo(out);
+            message.transferTo(out);
         } catch (IOException e) {
             Files.deleteIfExists(tmp);
             throw e;
@@ -105,8 +105,9 @@ public final class QuarantineStore {
             ExecutorService fsync = Executors.newSingleThreadExecutor();
             try {
                 DeliveryBatch batch = new DeliveryBatch(fsync);
-                DeliveryBatch.Staged staged = mailbox.stage(item.fileName(), new byte[0], file, item.quarantinedAt());
-                batch.add(staged);
+                try (InputStream in = Files.newInputStream(file)) {
+                    batch.add(mailbox.stage(item.fileName(), new byte[0], in, item.quarantinedAt()));
+                }
                 batch.commit();
             } finally {
                 fsync.shutdown();

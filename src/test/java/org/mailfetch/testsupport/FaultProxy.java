@@ -50,6 +50,7 @@ public final class FaultProxy implements AutoCloseable {
     private volatile int faultOccurrence;
     private volatile CountDownLatch fired = new CountDownLatch(1);
     private volatile String delayedCommand;
+    private final java.util.Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile long delayMillis;
 
     public FaultProxy(int targetPort) throws IOException {
@@ -83,6 +84,12 @@ public final class FaultProxy implements AutoCloseable {
     public FaultProxy delayResponses(String command, Duration delay) {
         delayedCommand = command.toUpperCase(Locale.ROOT);
         delayMillis = delay.toMillis();
+        return this;
+    }
+
+    /** Answers {@code command} with -ERR itself, as a server without that command would (e.g. UIDL). */
+    public FaultProxy refuse(String command) {
+        refused.add(command.toUpperCase(Locale.ROOT));
         return this;
     }
 
@@ -169,6 +176,13 @@ public final class FaultProxy implements AutoCloseable {
                         continue;
                     }
                     String verb = verb(line);
+                    if (refused.contains(verb)) {
+                        OutputStream toClient = client.getOutputStream();
+                        toClient.write("-ERR command not supported\r\n".getBytes(StandardCharsets.US_ASCII));
+                        toClient.flush();
+                        line.setLength(0);
+                        continue;
+                    }
                     if (fault != Kind.NONE && verb.equals(command) && ++seen == occurrence && firstToFire()) {
                         if (fault == Kind.STALL) {
                             stalled = true;
