@@ -17,7 +17,6 @@ import org.apache.camel.component.quartz.QuartzComponent;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
-import org.mailfetch.account.Account;
 import org.mailfetch.account.AccountRoutes;
 import org.mailfetch.delivery.LocalDelivery;
 import org.mailfetch.delivery.Outbox;
@@ -26,8 +25,12 @@ import org.mailfetch.fetch.AccountLease;
 import org.mailfetch.fetch.FetchContext;
 import org.mailfetch.fetch.FetchSessions;
 import org.mailfetch.fetch.SessionSummary;
-import org.mailfetch.filter.PendingScanner;
+import org.mailfetch.delivery.FilePermissions;
 import org.mailfetch.filter.ReceivedDateStamp;
+import org.mailfetch.filter.SpamCheck;
+import org.mailfetch.filter.VirusCheck;
+import org.mailfetch.quarantine.Quarantine;
+import org.mailfetch.quarantine.QuarantineStore;
 import org.mailfetch.recipient.RecipientResolver;
 
 /**
@@ -68,8 +71,10 @@ public final class FetchEngine implements AutoCloseable {
         AccountRoutes accountRoutes = new AccountRoutes(services.accounts());
         main.bind("accountRoutes", accountRoutes);
         main.bind("receivedDate", new ReceivedDateStamp(clock));
-        main.bind("spamCheck", new PendingScanner("anti-spam", Account::antispam));
-        main.bind("virusCheck", new PendingScanner("anti-virus", Account::antivirus));
+        main.bind("spamCheck", SpamCheck.from(settings));
+        main.bind("virusCheck", VirusCheck.from(settings));
+        main.bind("quarantine", new Quarantine(new QuarantineStore(services.db(), settings.dataDir(),
+                FilePermissions.from(settings)), clock));
         main.bind("recipientResolver", new RecipientResolver(services.directory(), services.smtpRoutes()));
         main.bind("localDelivery", new LocalDelivery(services.directory(),
                 new org.mailfetch.delivery.RecipientDeliveries(services.db()), context.readTimeout(), clock));

@@ -56,7 +56,7 @@ public final class LocalDelivery {
 
     public void deliver(FetchedMessage message, @ExchangeProperty(FetchSessions.SESSION) FetchSession session)
             throws IOException {
-        byte[] trace = traceHeader(message).getBytes(StandardCharsets.US_ASCII);
+        byte[] trace = (traceHeader(message) + message.topHeaderBlock()).getBytes(StandardCharsets.UTF_8);
         List<MailAddress> maildir = new ArrayList<>();
         Map<LmtpTarget, List<String>> lmtp = new LinkedHashMap<>();
         for (MailAddress recipient : message.recipients()) {
@@ -133,13 +133,13 @@ public final class LocalDelivery {
                 continue;
             }
             try (InputStream content = message.content()) {
-                session.batch().add(mailbox.stage(message.baseName(), trace, content, message.internalDate()));
+                session.batch().add(mailbox.stage(message.folder(), message.baseName(), trace, content, message.internalDate()));
             }
         }
     }
 
     /** Like hMailServer's X-hMailServer-ExternalAccount; the name is the administrator's, so it is made header-safe. */
-    static String traceHeader(FetchedMessage message) {
+    public static String traceHeader(FetchedMessage message) {
         String name = message.account().name().replaceAll("[\\r\\n\\t]+", " ").strip();
         try {
             name = MimeUtility.fold("X-Mailfetch-Account: ".length(), MimeUtility.encodeText(name, "UTF-8", "Q"));

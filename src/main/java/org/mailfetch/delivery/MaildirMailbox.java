@@ -23,6 +23,9 @@ import org.mailfetch.recipient.MailAddress;
  */
 public final class MaildirMailbox {
 
+    /** The Maildir++ spam folder below the root. */
+    public static final String JUNK = ".Junk";
+
     private final Path root;
     private final FilePermissions permissions;
     private Set<String> delivered;
@@ -44,7 +47,8 @@ public final class MaildirMailbox {
     public boolean contains(String baseName) throws IOException {
         if (delivered == null) {
             delivered = new HashSet<>();
-            for (String sub : new String[] {"new", "cur"}) {
+            // the inbox and the spam folder: a message delivered into .Junk is found there again
+            for (String sub : new String[] {"new", "cur", JUNK + "/new", JUNK + "/cur"}) {
                 Path dir = root.resolve(sub);
                 if (Files.isDirectory(dir)) {
                     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
@@ -65,13 +69,28 @@ public final class MaildirMailbox {
      * durable or visible. Returns what the batch needs to finish the delivery.
      */
     public DeliveryBatch.Staged stage(String baseName, byte[] header, InputStream body, Instant modified) throws IOException {
-        ensureFolders();
-        Path tmp = root.resolve("tmp").resolve(baseName);
+        return stage(null, baseName, header, body, modified);
+    }
+
+    /** Stages a message held in memory (a notice mailfetch writes itself); {@code folder} null is the inbox. */
+    public DeliveryBatch.Staged stage(String folder, String baseName, byte[] message, Instant modified) throws IOException {
+        return stage(folder, baseName, new byte[0], new java.io.ByteArrayInputStream(message), modified);
+    }
+
+    /**
+     * Like {@link #stage(String, byte[], InputStream, Instant)} into a Maildir++ folder such as
+     * {@link #JUNK} (created with its {@code maildirfolder} marker); null is the inbox.
+     */
+    public DeliveryBatch.Staged stage(String folder, String baseName, byte[] header, InputStream in, Instant modified)
+            throws IOException {
+        Path dir = folder(folder);
+        ensureFolders(dir);
+        Path tmp = dir.resolve("tmp").resolve(baseName);
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
              OutputStream os = Channels.newOutputStream(out)) {
             os.write(header);
-            body.transferTo(os);
+            in.transferTo(os);
         } catch (IOException e) {
             Files.deleteIfExists(tmp);
             throw e;
@@ -80,17 +99,38 @@ public final class MaildirMailbox {
             Files.setLastModifiedTime(tmp, FileTime.from(modified));
         }
         permissions.apply(tmp);
-        return new DeliveryBatch.Staged(this, tmp, root.resolve("new").resolve(baseName), baseName);
+        return new DeliveryBatch.Staged(this, tmp, dir.resolve("new").resolve(baseName), baseName);
     }
 
-    private void ensureFolders() throws IOException {
-        if (Files.isDirectory(root.resolve("tmp"))) {
+    private Path folder(String folder) {
+        if (folder == null) {
+            return root;
+        }
+        if (!folder.matches("\\.[A-Za-z0-9_-]+")) {
+            throw new IllegalArgumentException("not a Maildir++ folder name: " + folder);
+        }
+        return root.resolve(folder);
+    }
+
+    private void ensureFolders(Path maildir) throws IOException {
+        if (Files.isDirectory(maildir.resolve("tmp"))) {
             return;
         }
+        if (!maildir.equals(root)) {
+            ensureFolders(root);
+        }
         for (String sub : new String[] {"cur", "new", "tmp"}) {
-            Path dir = root.resolve(sub);
+            Path dir = maildir.resolve(sub);
             Files.createDirectories(dir);
             permissions.applyToDirectoriesUpTo(dir, root.getParent().getParent());
+        }
+        if (!maildir.equals(root)) {
+            // Maildir++: the marker tells IMAP servers (Dovecot, Courier) this is a folder, not a root
+            Path marker = maildir.resolve("maildirfolder");
+            if (!Files.exists(marker)) {
+                Files.createFile(marker);
+                permissions.apply(marker);
+            }
         }
     }
 }

@@ -52,6 +52,11 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     private final Instant start;
     private DeliveryBatch batch;
     private List<String> batchUidls = new ArrayList<>();
+    /** Records to commit once the batch's files are durable and before its ledger rows (quarantine records). */
+    private List<DurableAction> batchActions = new ArrayList<>();
+    private int batchQuarantined;
+    /** Internal dates (from the Received header) of the batch's messages, kept with their ledger rows. */
+    private Map<String, Instant> batchDates = new HashMap<>();
     /** The batch being made durable and recorded on the commit thread while the next one downloads. */
     private Future<Committed> inFlight;
     private int inFlightSize;
@@ -62,6 +67,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     private int downloaded;
     private int delivered;
     private int deferred;
+    private int quarantined;
+    private String deferReason;
     private int failed;
     private long bytes;
     private Throwable failure;
@@ -156,14 +163,27 @@ public final class FetchSession implements Iterable<FetchedMessage> {
 
     /** The last step of the chain: a delivered message joins the batch; a full batch is committed. */
     public void accept(FetchedMessage m) {
+        if (m.internalDate() != null && m.fate() != FetchedMessage.Fate.DEFERRED) {
+            batchDates.put(m.uidl(), m.internalDate());
+        }
         switch (m.fate()) {
             case DELIVERED -> {
                 batchUidls.add(m.uidl());
                 LOG.info("{}: UIDL {} ({} bytes) delivered to {}", account.label(), m.uidl(), m.size(), m.recipients());
             }
+            case QUARANTINED -> {
+                batchUidls.add(m.uidl());
+                batchQuarantined++;
+                LOG.info("{}: UIDL {} ({} bytes) quarantined: {} ({})", account.label(), m.uidl(), m.size(),
+                        m.quarantineKind(), m.quarantineReason());
+            }
             case DEFERRED -> {
                 deferred++;
-                LOG.info("{}: UIDL {} deferred: left on the server for the next session", account.label(), m.uidl());
+                if (m.deferReason() != null) {
+                    deferReason = m.deferReason();
+                }
+                LOG.info("{}: UIDL {} deferred: left on the server for the next session{}", account.label(), m.uidl(),
+                        m.deferReason() == null ? "" : ": " + m.deferReason());
             }
             case PENDING -> throw new IllegalStateException(m + " reached the end of the chain without a fate");
         }
@@ -186,8 +206,22 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         LOG.warn("{}: a message could not be delivered: {}", account.label(), Failures.describe(error));
     }
 
-    /** UIDLs whose files are durable and whose ledger rows are committed. */
-    private record Committed(List<String> uidls, Instant at) {}
+    /** Something to commit after the batch's files are durable and before its ledger rows. */
+    @FunctionalInterface
+    public interface DurableAction {
+        void run() throws Exception;
+    }
+
+    /**
+     * Registers a record (e.g. a quarantine row) that belongs to a file staged in the current batch:
+     * it is committed after the batch's files are durable and before its ledger rows.
+     */
+    public void afterDurable(DurableAction action) {
+        batchActions.add(action);
+    }
+
+    /** UIDLs whose files are durable and whose ledger rows are committed; {@code quarantined} of them went to quarantine. */
+    private record Committed(List<String> uidls, int quarantined, Instant at) {}
 
     /**
      * Hands the full batch to the commit thread — files made durable, then its UIDLs recorded: the
@@ -201,14 +235,23 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         }
         DeliveryBatch full = batch;
         List<String> uidls = batchUidls;
+        List<DurableAction> actions = batchActions;
+        int quarantinedInBatch = batchQuarantined;
+        Map<String, Instant> dates = batchDates;
+        batchDates = new HashMap<>();
         batch = new DeliveryBatch(context.fsyncPool());
         batchUidls = new ArrayList<>();
+        batchActions = new ArrayList<>();
+        batchQuarantined = 0;
         inFlightSize = uidls.size();
         inFlight = context.commitPool().submit(() -> {
             full.commit();
+            for (DurableAction action : actions) {
+                action.run();
+            }
             Instant now = clock.instant();
-            ledger.record(account.id(), uidls, now);
-            return new Committed(uidls, now);
+            ledger.record(account.id(), uidls, now, dates);
+            return new Committed(uidls, quarantinedInBatch, now);
         });
     }
 
@@ -221,7 +264,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             for (String uidl : done.uidls()) {
                 recorded.put(uidl, done.at());
             }
-            delivered += done.uidls().size();
+            delivered += done.uidls().size() - done.quarantined();
+            quarantined += done.quarantined();
         } catch (ExecutionException e) {
             failed += inFlightSize;
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
@@ -242,6 +286,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             batch.abandon();
             failed += batchUidls.size();
             batchUidls.clear();
+            batchActions.clear();
+            batchDates.clear();
             failure = failure == null ? e : failure;
             LOG.warn("{}: making a batch durable failed; its messages stay on the server: {}", account.label(),
                     Failures.describe(e));
@@ -262,10 +308,13 @@ public final class FetchSession implements Iterable<FetchedMessage> {
                     pop3.listing().stream().map(Pop3Retriever.Listed::uidl).collect(java.util.stream.Collectors.toSet()),
                     recorded.keySet());
         }
+        // a completed session with deferred mail says why in the account status (e.g. a scanner is down)
+        String note = failure != null ? Failures.describe(failure)
+                : deferred > 0 && deferReason != null ? deferred + " deferred: " + deferReason : null;
         return new SessionSummary(account.id(), account.label(),
                 failure == null ? SessionSummary.Result.OK : SessionSummary.Result.FAILED,
-                failure == null ? null : Failures.describe(failure), start, clock.instant(), downloaded, delivered,
-                deferred, deleted, failed, bytes);
+                note, start, clock.instant(), downloaded, delivered,
+                deferred, quarantined, deleted, failed, bytes);
     }
 
     private int markDueForDeletion() {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.List;
 
 import jakarta.mail.MessagingException;
@@ -22,8 +23,11 @@ import org.mailfetch.recipient.MailAddress;
  */
 public final class FetchedMessage {
 
-    /** What happened to the message; only DELIVERED messages are recorded in the ledger. */
-    public enum Fate { PENDING, DELIVERED, DEFERRED }
+    /**
+     * What happened to the message. DELIVERED and QUARANTINED messages are recorded in the ledger
+     * (their server copy may be deleted); DEFERRED ones stay on the server for the next session.
+     */
+    public enum Fate { PENDING, DELIVERED, DEFERRED, QUARANTINED }
 
     /** Headers larger than this are not parsed further: the message is still delivered as it is. */
     private static final int MAX_HEADER_BYTES = 1 << 20;
@@ -38,6 +42,11 @@ public final class FetchedMessage {
     private List<MailAddress> recipients = List.of();
     private List<MailAddress> routedRecipients = List.of();
     private Fate fate = Fate.PENDING;
+    private String folder;
+    private final List<String> topHeaders = new ArrayList<>();
+    private String quarantineKind;
+    private String quarantineReason;
+    private String deferReason;
 
     FetchedMessage(Account account, String uidl, Path spool, long size, Instant downloadedAt) {
         this.account = account;
@@ -139,6 +148,80 @@ public final class FetchedMessage {
 
     public void fate(Fate fate) {
         this.fate = fate;
+    }
+
+    /** Whether no step has decided the message's fate yet: only such messages go on to delivery. */
+    public boolean isPending() {
+        return fate == Fate.PENDING;
+    }
+
+    /** The Maildir++ folder to deliver into, e.g. ".Junk"; null means the inbox. */
+    public String folder() {
+        return folder;
+    }
+
+    public void folder(String folder) {
+        this.folder = folder;
+    }
+
+    /**
+     * Adds a header that delivery writes at the top of the file, below the trace header (e.g.
+     * X-Spam-Status). The value must already be header-safe: no line breaks.
+     */
+    public void addTopHeader(String name, String value) {
+        String line = name + ": " + value.replaceAll("[\\r\\n]+", " ");
+        if (!topHeaders.contains(line)) {
+            topHeaders.add(line);
+        }
+    }
+
+    public List<String> topHeaders() {
+        return List.copyOf(topHeaders);
+    }
+
+    /** The added top headers as one block of LF-terminated lines, for delivery. */
+    public String topHeaderBlock() {
+        StringBuilder b = new StringBuilder();
+        for (String h : topHeaders) {
+            b.append(h).append('\n');
+        }
+        return b.toString();
+    }
+
+    /**
+     * A finding of a content filter: the message goes to quarantine instead of a mailbox.
+     * {@code kind} is "spam", "virus" or "unscanned"; {@code reason} the score, the signature name
+     * or why no scan happened. A virus finding wins over the others, since it also sends the owner a notice.
+     */
+    public void quarantine(String kind, String reason) {
+        if (virus() && !"virus".equals(kind)) {
+            return;
+        }
+        this.quarantineKind = kind;
+        this.quarantineReason = reason;
+    }
+
+    /** "spam", "virus", "unscanned", or null when the message is not to be quarantined. */
+    public String quarantineKind() {
+        return quarantineKind;
+    }
+
+    public String quarantineReason() {
+        return quarantineReason;
+    }
+
+    public boolean virus() {
+        return "virus".equals(quarantineKind);
+    }
+
+    /** Leaves the message on the server for the next session, saying why (e.g. a scanner is down). */
+    public void defer(String reason) {
+        this.deferReason = reason;
+        this.fate = Fate.DEFERRED;
+    }
+
+    public String deferReason() {
+        return deferReason;
     }
 
     @Override

@@ -14,6 +14,7 @@ public record SessionSummary(
         int downloaded,
         int delivered,
         int deferred,
+        int quarantined,
         int deleted,
         int failed,
         long bytes) {
@@ -33,15 +34,15 @@ public record SessionSummary(
     }
 
     public static SessionSummary skipped(long accountId, String label, String reason, Instant at) {
-        return new SessionSummary(accountId, label, Result.SKIPPED, reason, at, at, 0, 0, 0, 0, 0, 0);
+        return new SessionSummary(accountId, label, Result.SKIPPED, reason, at, at, 0, 0, 0, 0, 0, 0, 0);
     }
 
     public String line() {
-        String counts = String.format("downloaded %d, delivered %d, deferred %d, deleted %d, failed %d, %s in %.1f s",
-                downloaded, delivered, deferred, deleted, failed, humanBytes(bytes),
+        String counts = String.format("downloaded %d, delivered %d, deferred %d, quarantined %d, deleted %d, failed %d,"
+                        + " %s in %.1f s", downloaded, delivered, deferred, quarantined, deleted, failed, humanBytes(bytes),
                 Duration.between(start, end).toMillis() / 1000.0);
         return switch (result) {
-            case OK -> label + ": session ok: " + counts;
+            case OK -> label + ": session ok: " + counts + (error == null ? "" : "; " + error);
             case FAILED -> label + ": session failed: " + error + "; " + counts;
             case SKIPPED -> label + ": session skipped: " + error;
         };

@@ -35,20 +35,30 @@ public final class UidlLedger {
 
     /** Records a batch of delivered UIDLs in one transaction (group commit). */
     public void record(long accountId, Collection<String> uidls, Instant downloadedAt) {
+        record(accountId, uidls, downloadedAt, Map.of());
+    }
+
+    /**
+     * Records a batch of delivered UIDLs in one transaction (group commit), each with the internal
+     * date its delivery used (from the Received header), where {@code internalDates} has one.
+     */
+    public void record(long accountId, Collection<String> uidls, Instant downloadedAt, Map<String, Instant> internalDates) {
         if (uidls.isEmpty()) {
             return;
         }
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO uidl_ledger (account_id, uidl, first_downloaded_at) SELECT ?, ?, ? WHERE NOT EXISTS"
-                            + " (SELECT 1 FROM uidl_ledger WHERE account_id = ? AND uidl = ?)")) {
+                    "INSERT INTO uidl_ledger (account_id, uidl, first_downloaded_at, internal_date) SELECT ?, ?, ?, ?"
+                            + " WHERE NOT EXISTS (SELECT 1 FROM uidl_ledger WHERE account_id = ? AND uidl = ?)")) {
                 for (String uidl : uidls) {
+                    Instant internal = internalDates.get(uidl);
                     ps.setLong(1, accountId);
                     ps.setString(2, uidl);
                     ps.setTimestamp(3, Timestamp.from(downloadedAt));
-                    ps.setLong(4, accountId);
-                    ps.setString(5, uidl);
+                    ps.setTimestamp(4, internal == null ? null : Timestamp.from(internal));
+                    ps.setLong(5, accountId);
+                    ps.setString(6, uidl);
                     ps.addBatch();
                 }
                 ps.executeBatch();
@@ -58,6 +68,13 @@ public final class UidlLedger {
             throw new StoreException("cannot record " + uidls.size() + " UIDLs of account " + accountId + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /** The internal date recorded with a delivered UIDL ("Retrieve date from Received headers"), if any. */
+    public java.util.Optional<Instant> internalDate(long accountId, String uidl) {
+        return db.query("SELECT internal_date FROM uidl_ledger WHERE account_id = ? AND uidl = ?",
+                rs -> java.util.Optional.ofNullable(rs.getTimestamp(1)).map(Timestamp::toInstant), accountId, uidl)
+                .stream().findFirst().flatMap(o -> o);
     }
 
     /** Forgets UIDLs no longer on the server; call only with a complete listing. Returns how many. */

@@ -46,8 +46,9 @@ class RouteFilesTest {
         while (refs.find()) {
             chain.append(refs.group(1)).append('.').append(refs.group(2)).append(' ');
         }
-        assertTrue(chain.toString().startsWith("receivedDate.stamp spamCheck.check virusCheck.check "
-                + "recipientResolver.resolve outbox.enqueue localDelivery.deliver fetchSessions.accept fetchSessions.failed fetchSessions.close"),
+        assertTrue(chain.toString().startsWith("receivedDate.stamp spamCheck.check virusCheck.check quarantine.hold "
+                + "recipientResolver.resolve outbox.enqueue localDelivery.deliver fetchSessions.accept "
+                + "fetchSessions.failed fetchSessions.close"),
                 chain.toString());
     }
 }

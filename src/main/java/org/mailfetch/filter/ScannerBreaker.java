@@ -1,0 +1,33 @@
+package org.mailfetch.filter;
+
+import java.time.Duration;
+
+/**
+ * After a scanner timed out, the next messages do not wait for it again for a while: they fail at
+ * once with the same reason (and the unavailable-policy applies). Without it a hung daemon would
+ * cost the full timeout for every message of a session. Refused connections fail fast anyway and
+ * do not trip it.
+ */
+final class ScannerBreaker {
+
+    static final Duration OPEN_FOR = Duration.ofSeconds(30);
+
+    private volatile long openUntilNanos;
+    private volatile String reason;
+    private volatile boolean open;
+
+    /** Throws when a recent timeout says the scanner is not worth waiting for now. */
+    void check(String scanner) throws ScannerUnavailableException {
+        if (open && System.nanoTime() - openUntilNanos < 0) {
+            throw new ScannerUnavailableException(scanner + ": " + reason + "; not retried for "
+                    + OPEN_FOR.toSeconds() + " s");
+        }
+        open = false;
+    }
+
+    void timedOut(String why) {
+        reason = why;
+        openUntilNanos = System.nanoTime() + OPEN_FOR.toNanos();
+        open = true;
+    }
+}
