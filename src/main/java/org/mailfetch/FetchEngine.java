@@ -19,6 +19,11 @@ import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.mailfetch.account.Account;
 import org.mailfetch.account.AccountRoutes;
+import org.mailfetch.admin.AccountResource;
+import org.mailfetch.admin.AdminHttp;
+import org.mailfetch.admin.AdminPassword;
+import org.mailfetch.admin.ApiErrors;
+import org.mailfetch.admin.DirectoryResource;
 import org.mailfetch.delivery.LocalDelivery;
 import org.mailfetch.fetch.AccountLease;
 import org.mailfetch.fetch.FetchContext;
@@ -56,6 +61,11 @@ public final class FetchEngine implements AutoCloseable {
 
         main = new Main();
         Properties props = settings.asProperties();
+        if (mode == Mode.SERVICE) {
+            AdminHttp.configure(props, settings);
+        } else {
+            AdminHttp.disable(props);
+        }
         // override: Main would otherwise let the jar's application.properties win over --config and tests
         main.setOverrideProperties(props);
         main.configure().withRoutesIncludePattern(routes(mode));
@@ -71,13 +81,22 @@ public final class FetchEngine implements AutoCloseable {
         main.bind("recipientResolver", new RecipientResolver());
         main.bind("localDelivery", new LocalDelivery());
         main.bind("quartz", quartz(context.maxConcurrentSessions()));
+        main.bind("accountApi", new AccountResource(services.accounts(), services.status(), services.directory(), sessions));
+        main.bind("directoryApi", new DirectoryResource(services.directory()));
+        main.bind("apiErrors", new ApiErrors());
+        AdminPassword adminPassword = new AdminPassword(services.db());
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterConfigure(BaseMainSupport m) {
                 sessions.setCamelContext(m.getCamelContext());
                 accountRoutes.setCamelContext(m.getCamelContext());
                 try {
-                    m.getCamelContext().addStartupListener((camel, alreadyStarted) -> registerMBean(camel));
+                    m.getCamelContext().addStartupListener((camel, alreadyStarted) -> {
+                        registerMBean(camel);
+                        if (mode == Mode.SERVICE) {
+                            AdminHttp.secure(camel, adminPassword);
+                        }
+                    });
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }

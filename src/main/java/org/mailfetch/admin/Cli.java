@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 @Command(name = "mailfetch", mixinStandardHelpOptions = true, version = "mailfetch 0.1.0",
         description = "Fetches mail from external POP3 accounts into local Maildir mailboxes.",
         subcommands = {RunCommand.class, DemoCommand.class, DomainCommand.class, MailboxCommand.class,
-                AccountCommand.class})
+                AccountCommand.class, AdminCommand.class})
 public final class Cli implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory (default: mailfetch.data-dir, ./data)")
