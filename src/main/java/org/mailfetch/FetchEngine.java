@@ -19,6 +19,7 @@ import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.mailfetch.account.Account;
 import org.mailfetch.account.AccountRoutes;
+import org.mailfetch.admin.AccountMBeans;
 import org.mailfetch.admin.AccountResource;
 import org.mailfetch.admin.AdminHttp;
 import org.mailfetch.admin.AdminPassword;
@@ -85,11 +86,14 @@ public final class FetchEngine implements AutoCloseable {
         main.bind("directoryApi", new DirectoryResource(services.directory()));
         main.bind("apiErrors", new ApiErrors());
         AdminPassword adminPassword = new AdminPassword(services.db());
+        AccountMBeans accountMBeans = new AccountMBeans(services.accounts(), services.status(), sessions);
+        accountRoutes.setObserver(accountMBeans::update);
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterConfigure(BaseMainSupport m) {
                 sessions.setCamelContext(m.getCamelContext());
                 accountRoutes.setCamelContext(m.getCamelContext());
+                accountMBeans.setCamelContext(m.getCamelContext());
                 try {
                     m.getCamelContext().addStartupListener((camel, alreadyStarted) -> {
                         registerMBean(camel);
