@@ -14,6 +14,7 @@ import javax.management.ObjectName;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.quartz.QuartzComponent;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -24,7 +25,9 @@ import org.mailfetch.admin.AccountResource;
 import org.mailfetch.admin.AdminHttp;
 import org.mailfetch.admin.AdminPassword;
 import org.mailfetch.admin.ApiErrors;
+import org.mailfetch.admin.DatabaseHealthCheck;
 import org.mailfetch.admin.DirectoryResource;
+import org.mailfetch.admin.FetchMetrics;
 import org.mailfetch.delivery.LocalDelivery;
 import org.mailfetch.fetch.AccountLease;
 import org.mailfetch.fetch.FetchContext;
@@ -88,17 +91,21 @@ public final class FetchEngine implements AutoCloseable {
         AdminPassword adminPassword = new AdminPassword(services.db());
         AccountMBeans accountMBeans = new AccountMBeans(services.accounts(), services.status(), sessions);
         accountRoutes.setObserver(accountMBeans::update);
+        FetchMetrics metrics = new FetchMetrics();
+        sessions.setObserver(metrics);
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterConfigure(BaseMainSupport m) {
                 sessions.setCamelContext(m.getCamelContext());
                 accountRoutes.setCamelContext(m.getCamelContext());
                 accountMBeans.setCamelContext(m.getCamelContext());
+                metrics.setCamelContext(m.getCamelContext());
                 try {
                     m.getCamelContext().addStartupListener((camel, alreadyStarted) -> {
                         registerMBean(camel);
                         if (mode == Mode.SERVICE) {
                             AdminHttp.secure(camel, adminPassword);
+                            HealthCheckRegistry.get(camel).register(new DatabaseHealthCheck(services.db()));
                         }
                     });
                 } catch (Exception e) {

@@ -24,6 +24,8 @@ final class BasicAuth implements Handler<RoutingContext> {
 
     private final AdminPassword password;
     private volatile Verified verified;
+    /** The hash last read, used while the database cannot be read (so that /observe/health can say DOWN). */
+    private volatile String lastKnownHash;
 
     private record Verified(String storedHash, byte[] headerDigest) {}
 
@@ -54,7 +56,16 @@ final class BasicAuth implements Handler<RoutingContext> {
 
     /** Null if the Authorization header is admin's, else why not. */
     private String check(String header) {
-        Optional<String> stored = password.storedHash();
+        Optional<String> stored;
+        try {
+            stored = password.storedHash();
+            lastKnownHash = stored.orElse(null);
+        } catch (RuntimeException e) {
+            stored = Optional.ofNullable(lastKnownHash);
+            if (stored.isEmpty()) {
+                return "cannot read the admin password: " + e.getMessage();
+            }
+        }
         if (stored.isEmpty()) {
             return "no admin password is set: run `mailfetch admin set-password --password-stdin`";
         }
