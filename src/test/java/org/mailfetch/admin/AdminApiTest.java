@@ -270,4 +270,13 @@ class AdminApiTest {
         }
         assertEquals(200, call("GET", "/observe/health", null).statusCode());
     }
+
+    @Test
+    void theRestErrorHandlerShouldStayWithTheRestRoutes() throws Exception {
+        // an error in the fetch chain must not be turned into an HTTP answer by admin-api's onException
+        org.apache.camel.Exchange e = service.camel().createProducerTemplate().request("direct:fetch-session",
+                x -> x.getMessage().setHeader("mailfetchAccountId", "not-a-number"));
+        assertTrue(e.getException() != null, "the failure reaches the caller");
+        assertFalse(String.valueOf(e.getMessage().getBody()).contains("\"error\""), String.valueOf(e.getMessage().getBody()));
+    }
 }

@@ -117,30 +117,37 @@ class WebAdminBrowserTest {
         form.findElement(By.cssSelector("input[name=deleteMode][value=immediately]")).click();
         browser.findElement(By.id("save")).click();
 
-        WebElement row = wait.until(d -> d.findElement(By.cssSelector("#accounts tbody tr[data-id]")));
-        long id = Long.parseLong(row.getAttribute("data-id"));
+        wait.until(d -> cellText("tbody tr[data-id]", "") != null);
+        long id = Long.parseLong((String) browser.executeScript(
+                "return document.querySelector('#accounts tbody tr[data-id]').dataset.id"));
         Account saved = fixture.services().accounts().get(id).orElseThrow();
         assertEquals("web account", saved.name());
         assertEquals(15, saved.intervalMinutes());
         assertTrue(saved.receivedDate() && !saved.enabled());
         assertEquals("immediately", saved.deleteMode().toString());
         assertEquals("pop-pw-123", fixture.services().accounts().password(id));
-        assertEquals("never run", row.findElement(By.className("result")).getText());
+        String row = "tr[data-id='" + id + "'] ";
+        assertEquals("never run", cellText(row, ".result"));
 
-        row.findElement(By.className("download")).click();
-        wait.until(d -> "ok".equals(d.findElement(By.cssSelector("#accounts tr[data-id='" + id + "'] .result")).getText())
-                && "idle".equals(d.findElement(By.cssSelector("#accounts tr[data-id='" + id + "'] .status")).getText()));
+        // the list is redrawn by its live polling: click and read through the page, not held elements
+        browser.executeScript("document.querySelector(\"#accounts " + row + ".download\").click()");
+        wait.until(d -> "ok".equals(cellText(row, ".result")) && "idle".equals(cellText(row, ".status")));
         assertTrue(fixture.delivered().stream().anyMatch(m -> m.contains("Subject: " + subject)), "message in the Maildir");
-        assertTrue(browser.findElement(By.cssSelector("#accounts tr[data-id='" + id + "'] .last")).getText()
-                .contains("1 downloaded"));
+        assertTrue(cellText(row, ".last").contains("1 downloaded"), cellText(row, ".last"));
 
         screenshot("web-admin.png");
 
-        browser.findElement(By.cssSelector("#accounts tr[data-id='" + id + "'] .edit")).click();
+        browser.executeScript("document.querySelector(\"#accounts " + row + ".edit\").click()");
         wait.until(d -> "web account".equals(d.findElement(By.name("name")).getAttribute("value")));
         assertEquals("15", form.findElement(By.name("intervalMinutes")).getAttribute("value"));
         assertEquals("", form.findElement(By.name("password")).getAttribute("value"), "the password is never shown");
         screenshot("web-admin-form.png");
+    }
+
+    /** The text of an element of the account table, read in one step (null if absent). */
+    private String cellText(String row, String cell) {
+        return (String) browser.executeScript("const e = document.querySelector(arguments[0]);"
+                + " return e ? e.textContent : null;", "#accounts " + row + cell);
     }
 
     private void screenshot(String name) throws Exception {
