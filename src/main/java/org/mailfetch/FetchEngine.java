@@ -102,6 +102,9 @@ public final class FetchEngine implements AutoCloseable {
                 metrics.setCamelContext(m.getCamelContext());
                 try {
                     m.getCamelContext().addStartupListener((camel, alreadyStarted) -> {
+                        if (alreadyStarted) {
+                            return; // called again for every route added later (the reconciler's)
+                        }
                         registerMBean(camel);
                         if (mode == Mode.SERVICE) {
                             AdminHttp.secure(camel, adminPassword);

@@ -103,6 +103,8 @@ class AccountMBeanTest {
         Account a = fixture.addAccount("lee", pop3.port(), "lee", "pw", DeleteMode.IMMEDIATELY);
         service.start();
         String routeId = AccountRoutes.routeId(a.id());
+        Eventually.await("route of the account", Duration.ofSeconds(5), () -> service.camel().getRoute(routeId) != null);
+        fireTimer(routeId); // whether or not its first run came already
         Eventually.await("first scheduled fetch", Duration.ofSeconds(10),
                 () -> fixture.delivered().stream().anyMatch(m -> m.contains(first)) && pop3.remaining(lee) == 0);
         ObjectName route = routeMBean(routeId);

@@ -76,6 +76,11 @@ class MetricsHealthTest {
         Account a = fixture.addAccount("max", pop3.port(), "max", "pw", DeleteMode.IMMEDIATELY);
         Account bad = fixture.addAccount("bad", pop3.port(), "max", "wrong", DeleteMode.NEVER);
         String id = String.valueOf(a.id());
+        // disabled, fetched by download now: no dependence on the timer's first run
+        fixture.services().accounts().setEnabled(a.id(), false);
+        fixture.services().accounts().setEnabled(bad.id(), false);
+        service.sessions().downloadNow(a.id());
+        service.sessions().downloadNow(bad.id());
         Eventually.await("both accounts fetched once", Duration.ofSeconds(15),
                 () -> "ok".equals(fixture.services().status().get(a.id()).lastResult())
                         && "failed".equals(fixture.services().status().get(bad.id()).lastResult()));
