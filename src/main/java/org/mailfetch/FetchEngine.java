@@ -14,10 +14,19 @@ import javax.management.ObjectName;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.quartz.QuartzComponent;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.mailfetch.account.AccountRoutes;
+import org.mailfetch.admin.AccountMBeans;
+import org.mailfetch.admin.AccountResource;
+import org.mailfetch.admin.AdminHttp;
+import org.mailfetch.admin.AdminPassword;
+import org.mailfetch.admin.ApiErrors;
+import org.mailfetch.admin.DatabaseHealthCheck;
+import org.mailfetch.admin.DirectoryResource;
+import org.mailfetch.admin.FetchMetrics;
 import org.mailfetch.delivery.LocalDelivery;
 import org.mailfetch.delivery.Outbox;
 import org.mailfetch.delivery.OutboxWorker;
@@ -61,6 +70,11 @@ public final class FetchEngine implements AutoCloseable {
 
         main = new Main();
         Properties props = settings.asProperties();
+        if (mode == Mode.SERVICE) {
+            AdminHttp.configure(props, settings);
+        } else {
+            AdminHttp.disable(props);
+        }
         // override: Main would otherwise let the jar's application.properties win over --config and tests
         main.setOverrideProperties(props);
         main.configure().withRoutesIncludePattern(routes(mode));
@@ -83,13 +97,32 @@ public final class FetchEngine implements AutoCloseable {
         main.bind("outboxWorker", new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), settings,
                 fsyncPool, clock));
         main.bind("quartz", quartz(context.maxConcurrentSessions()));
+        main.bind("accountApi", new AccountResource(services.accounts(), services.status(), services.directory(), sessions));
+        main.bind("directoryApi", new DirectoryResource(services.directory()));
+        main.bind("apiErrors", new ApiErrors());
+        AdminPassword adminPassword = new AdminPassword(services.db());
+        AccountMBeans accountMBeans = new AccountMBeans(services.accounts(), services.status(), sessions);
+        accountRoutes.setObserver(accountMBeans::update);
+        FetchMetrics metrics = new FetchMetrics();
+        sessions.setObserver(metrics);
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterConfigure(BaseMainSupport m) {
                 sessions.setCamelContext(m.getCamelContext());
                 accountRoutes.setCamelContext(m.getCamelContext());
+                accountMBeans.setCamelContext(m.getCamelContext());
+                metrics.setCamelContext(m.getCamelContext());
                 try {
-                    m.getCamelContext().addStartupListener((camel, alreadyStarted) -> registerMBean(camel));
+                    m.getCamelContext().addStartupListener((camel, alreadyStarted) -> {
+                        if (alreadyStarted) {
+                            return; // called again for every route added later (the reconciler's)
+                        }
+                        registerMBean(camel);
+                        if (mode == Mode.SERVICE) {
+                            AdminHttp.secure(camel, adminPassword);
+                            HealthCheckRegistry.get(camel).register(new DatabaseHealthCheck(services.db()));
+                        }
+                    });
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         description = "Fetches mail from external POP3 accounts into local Maildir mailboxes.",
         subcommands = {RunCommand.class, DemoCommand.class, DomainCommand.class, MailboxCommand.class,
                 AccountCommand.class, AliasCommand.class, ListCommand.class, RouteCommand.class,
-                OutboxCommand.class, QuarantineCommand.class})
+                OutboxCommand.class, QuarantineCommand.class, AdminCommand.class})
 public final class Cli implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory (default: mailfetch.data-dir, ./data)")

@@ -22,7 +22,8 @@ public record FetchContext(
         int loginFailuresBeforeBackoff,
         Duration backoffCap,
         Duration lease,
-        int maxConcurrentSessions) {
+        int maxConcurrentSessions,
+        int progressEvery) {
 
     public static FetchContext from(Settings s, Clock clock, ExecutorService fsyncPool, ExecutorService commitPool) {
         return new FetchContext(s.dataDir(), clock, fsyncPool, commitPool, FilePermissions.from(s),
@@ -31,7 +32,8 @@ public record FetchContext(
                 s.bytes("mailfetch.fetch.min-free-disk"),
                 positive(s, "mailfetch.fetch.login-failures-before-backoff"),
                 s.duration("mailfetch.fetch.backoff-cap"), s.duration("mailfetch.fetch.lease"),
-                positive(s, "mailfetch.fetch.max-concurrent-sessions"));
+                positive(s, "mailfetch.fetch.max-concurrent-sessions"),
+                positive(s, "mailfetch.fetch.progress-every"));
     }
 
     private static int positive(Settings s, String key) {

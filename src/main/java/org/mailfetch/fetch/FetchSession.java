@@ -158,6 +158,11 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         }
         downloaded++;
         bytes += size;
+        if (downloaded % context.progressEvery() == 0) {
+            LOG.info("{}: progress: {} of {} new messages downloaded ({} bytes), {} delivered and committed, {} s",
+                    account.label(), downloaded, toFetch.size(), bytes, delivered,
+                    java.time.Duration.between(start, clock.instant()).toSeconds());
+        }
         return new FetchedMessage(account, listed.uidl(), spool, size, clock.instant());
     }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
@@ -59,6 +60,7 @@ public final class FetchSessions implements CamelContextAware {
     private final Map<Long, Gate> gates = new ConcurrentHashMap<>();
     private final String holder = ManagementFactory.getRuntimeMXBean().getName() + "/" + Long.toHexString(System.nanoTime());
     private CamelContext camelContext;
+    private volatile Consumer<SessionSummary> observer = summary -> { };
 
     /** Per account in this process: is a session running, and did a download-now arrive meanwhile. */
     private static final class Gate {
@@ -77,6 +79,19 @@ public final class FetchSessions implements CamelContextAware {
         this.context = context;
         this.leaseRenewer = leaseRenewer;
         this.sessionPermits = new Semaphore(context.maxConcurrentSessions(), true);
+    }
+
+    /** Told every session's summary, also of sessions that did not start (metrics). */
+    public void setObserver(Consumer<SessionSummary> observer) {
+        this.observer = observer;
+    }
+
+    private void observe(SessionSummary summary) {
+        try {
+            observer.accept(summary);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: recording the session's metrics failed: {}", summary.label(), e.getMessage());
+        }
     }
 
     @Override
@@ -277,6 +292,7 @@ public final class FetchSessions implements CamelContextAware {
         Instant nextRun = backoffUntil != null ? backoffUntil : summary.end().plus(interval);
         status.finished(account.id(), summary, loginFailed, backoffUntil, trigger == Trigger.SCHEDULE ? nextRun
                 : status.get(account.id()).nextRun());
+        observe(summary);
         if (summary.result() == SessionSummary.Result.OK) {
             LOG.info(summary.line());
         } else {
@@ -291,6 +307,7 @@ public final class FetchSessions implements CamelContextAware {
         status.skipped(account.id(), reason, trigger == Trigger.SCHEDULE
                 ? now.plus(Duration.ofMinutes(account.intervalMinutes())) : status.get(account.id()).nextRun());
         LOG.warn(summary.line());
+        observe(summary);
         release(account, gate);
         return summary;
     }

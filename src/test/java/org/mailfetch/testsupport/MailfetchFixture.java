@@ -50,6 +50,7 @@ public final class MailfetchFixture implements AutoCloseable {
         p.setProperty("mailfetch.fetch.connect-timeout", "5s");
         p.setProperty("mailfetch.fetch.read-timeout", "10s");
         p.setProperty("mailfetch.accounts.reconcile-interval", "200ms");
+        p.setProperty("mailfetch.http.port", "0"); // a free port: tests never take 8080
         p.putAll(extra);
         return p;
     }

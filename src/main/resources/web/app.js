@@ -1,0 +1,282 @@
+// mailfetch web admin: talks only to the REST API (/api/...), with the browser's Basic credentials.
+'use strict';
+
+const $ = (sel, root = document) => root.querySelector(sel);
+let editingId = null;      // id of the account in the editor, null when adding
+let pollTimer = null;
+const requested = new Map(); // account id -> its lastStart when "Download now" was pressed, until a session starts
+
+async function api(method, path, body) {
+  const options = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    options.headers['Content-Type'] = 'application/json';
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, options);
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const error = new Error((data && data.error) || response.statusText);
+    error.status = response.status;
+    error.field = data && data.field;
+    throw error;
+  }
+  return data;
+}
+
+function cell(row, text, className) {
+  const td = row.insertCell();
+  td.textContent = text == null ? '' : text;
+  if (className) td.className = className;
+  return td;
+}
+
+function when(iso) {
+  return iso ? new Date(iso).toLocaleString() : '—';
+}
+
+function button(label, className, onClick) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = label;
+  b.className = className;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+// ---- account list -------------------------------------------------------------------------------
+
+async function loadAccounts() {
+  let accounts;
+  try {
+    accounts = await api('GET', '/api/accounts');
+  } catch (e) {
+    schedulePoll(5000);
+    return;
+  }
+  const body = $('#accounts tbody');
+  body.replaceChildren();
+  let busy = false;
+  for (const a of accounts) {
+    const row = body.insertRow();
+    row.dataset.id = a.id;
+    cell(row, a.name, 'name');
+    cell(row, a.enabled ? 'yes' : 'no', 'enabled');
+    cell(row, `${a.user}@${a.host}:${a.port} (${a.security})`);
+    cell(row, a.owner);
+    if (a.running || (requested.has(a.id) && requested.get(a.id) !== a.lastStart)) requested.delete(a.id);
+    const state = a.running ? 'downloading…' : requested.has(a.id) ? 'requested…' : 'idle';
+    busy = busy || a.running || requested.has(a.id);
+    cell(row, state, 'status');
+    const result = cell(row, a.lastResult || 'never run', 'result result-' + (a.lastResult || 'none'));
+    if (a.lastError) result.title = a.lastError;
+    const last = cell(row, a.lastEnd ? `${when(a.lastEnd)}: ${a.downloaded} downloaded, ${a.delivered} delivered`
+        + (a.lastError ? ` — ${a.lastError}` : '') : '—', 'last');
+    last.title = `total ${a.totalDownloaded} messages, ${a.totalBytes} bytes`;
+    cell(row, a.enabled ? when(a.backoffUntil || a.nextRun) : 'disabled', 'next');
+    const actions = cell(row, '', 'actions');
+    actions.append(
+      button('Edit', 'edit', () => openEditor(a)),
+      button('Download now', 'download', () => downloadNow(a)),
+      button(a.enabled ? 'Disable' : 'Enable', 'toggle', () => setEnabled(a.id, !a.enabled)),
+      button('Delete', 'delete', () => removeAccount(a)));
+    if (editingId === a.id) showEditorStatus(a);
+  }
+  $('#no-accounts').hidden = accounts.length > 0;
+  schedulePoll(busy ? 700 : 3000);
+}
+
+function schedulePoll(ms) {
+  clearTimeout(pollTimer);
+  pollTimer = setTimeout(loadAccounts, ms);
+}
+
+async function downloadNow(a) {
+  requested.set(a.id, a.lastStart);
+  try {
+    await api('POST', `/api/accounts/${a.id}/download`);
+  } catch (e) {
+    requested.delete(a.id);
+    alert(`Download now failed: ${e.message}`);
+  }
+  loadAccounts();
+}
+
+async function setEnabled(id, enabled) {
+  try {
+    await api('PUT', `/api/accounts/${id}`, { enabled });
+  } catch (e) {
+    alert(e.message);
+  }
+  loadAccounts();
+}
+
+async function removeAccount(a) {
+  if (!confirm(`Delete the external account "${a.name}" and its download history?`)) return;
+  try {
+    await api('DELETE', `/api/accounts/${a.id}`);
+  } catch (e) {
+    alert(e.message);
+  }
+  if (editingId === a.id) closeEditor();
+  loadAccounts();
+}
+
+// ---- add / edit form ----------------------------------------------------------------------------
+
+const form = () => $('#account-form');
+
+async function fillOwners(selected) {
+  const select = form().elements.owner;
+  const boxes = await api('GET', '/api/mailboxes');
+  select.replaceChildren(...boxes.map(b => new Option(b.address, b.address)));
+  if (selected) select.value = selected;
+}
+
+async function openEditor(a) {
+  clearErrors();
+  const f = form();
+  f.reset();
+  editingId = a ? a.id : null;
+  $('#editor-title').textContent = a ? `Edit external account ${a.id}` : 'Add external account';
+  $('#editor-download').hidden = !a;
+  $('#editor-status').textContent = '';
+  await fillOwners(a && a.owner);
+  if (a) {
+    for (const name of ['name', 'host', 'port', 'user', 'intervalMinutes', 'recipientHeaders', 'envelopeHeaders',
+      'security', 'protocol']) {
+      f.elements[name].value = a[name];
+    }
+    for (const name of ['enabled', 'mimeRecipients', 'routeRecipients', 'receivedDate', 'antispam', 'antivirus']) {
+      f.elements[name].checked = a[name];
+    }
+    const [mode, days] = a.delete.split(':');
+    f.elements.deleteMode.value = mode;
+    if (days) f.elements.deleteDays.value = days;
+    f.elements.password.placeholder = 'unchanged';
+    f.elements.trustCertPem.placeholder = a.trustedCertificate ? 'a certificate is trusted; paste one to replace it'
+      : '-----BEGIN CERTIFICATE-----';
+  } else {
+    f.elements.password.placeholder = '';
+  }
+  $('#editor').hidden = false;
+  f.elements.name.focus();
+}
+
+function closeEditor() {
+  editingId = null;
+  $('#editor').hidden = true;
+}
+
+function showEditorStatus(a) {
+  $('#editor-status').textContent = a.running ? 'downloading…'
+    : `last result: ${a.lastResult || 'never run'}${a.lastError ? ' — ' + a.lastError : ''}`;
+}
+
+function formJson() {
+  const f = form().elements;
+  const json = {
+    name: f.name.value,
+    enabled: f.enabled.checked,
+    owner: f.owner.value,
+    protocol: f.protocol.value,
+    host: f.host.value,
+    security: f.security.value,
+    user: f.user.value,
+    intervalMinutes: Number(f.intervalMinutes.value),
+    mimeRecipients: f.mimeRecipients.checked,
+    routeRecipients: f.routeRecipients.checked,
+    receivedDate: f.receivedDate.checked,
+    antispam: f.antispam.checked,
+    antivirus: f.antivirus.checked,
+    delete: f.deleteMode.value === 'after-days' ? `after-days:${f.deleteDays.value}` : f.deleteMode.value,
+  };
+  if (f.port.value !== '') json.port = Number(f.port.value);
+  if (f.recipientHeaders.value.trim() !== '') json.recipientHeaders = f.recipientHeaders.value;
+  if (f.envelopeHeaders.value.trim() !== '') json.envelopeHeaders = f.envelopeHeaders.value;
+  if (f.password.value !== '' || editingId === null) json.password = f.password.value;
+  if (f.dropTrustCert.checked) json.trustCertPem = null;
+  else if (f.trustCertPem.value.trim() !== '') json.trustCertPem = f.trustCertPem.value;
+  return json;
+}
+
+function clearErrors() {
+  $('#form-error').hidden = true;
+  document.querySelectorAll('.invalid').forEach(e => e.classList.remove('invalid'));
+}
+
+function showError(e) {
+  const target = e.field && (form().elements[e.field] || $(`[data-field="${e.field}"]`));
+  if (target && target.classList) target.classList.add('invalid');
+  const p = $('#form-error');
+  p.textContent = (e.field ? `${e.field}: ` : '') + e.message;
+  p.hidden = false;
+}
+
+async function save(event) {
+  event.preventDefault();
+  clearErrors();
+  try {
+    if (editingId === null) {
+      await api('POST', '/api/accounts', formJson());
+    } else {
+      await api('PUT', `/api/accounts/${editingId}`, formJson());
+    }
+    closeEditor();
+    loadAccounts();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+// ---- local directory ----------------------------------------------------------------------------
+
+async function loadDirectory() {
+  const [domains, mailboxes] = await Promise.all([api('GET', '/api/domains'), api('GET', '/api/mailboxes')]);
+  const list = (ul, items, label, path) => {
+    $(ul).replaceChildren(...items.map(item => {
+      const li = document.createElement('li');
+      li.textContent = label(item);
+      li.append(button('Remove', 'remove', () => directoryCall('DELETE', path(item))));
+      return li;
+    }));
+  };
+  list('#domains', domains, d => d.name, d => `/api/domains/${encodeURIComponent(d.name)}`);
+  list('#mailboxes', mailboxes, m => m.address, m => `/api/mailboxes/${encodeURIComponent(m.address)}`);
+}
+
+async function directoryCall(method, path, body) {
+  const p = $('#directory-error');
+  p.hidden = true;
+  try {
+    await api(method, path, body);
+    return true;
+  } catch (e) {
+    p.textContent = e.message;
+    p.hidden = false;
+    return false;
+  } finally {
+    loadDirectory();
+  }
+}
+
+function directoryForm(selector, path, field) {
+  $(selector).addEventListener('submit', async event => {
+    event.preventDefault();
+    const input = event.target.elements[field];
+    if (await directoryCall('POST', path, { [field]: input.value })) input.value = '';
+  });
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('#add-account').addEventListener('click', () => openEditor(null));
+  $('#cancel').addEventListener('click', closeEditor);
+  $('#editor-download').addEventListener('click', async () => {
+    if (editingId !== null) downloadNow(await api('GET', `/api/accounts/${editingId}`));
+  });
+  form().addEventListener('submit', save);
+  directoryForm('#domain-form', '/api/domains', 'name');
+  directoryForm('#mailbox-form', '/api/mailboxes', 'address');
+  loadAccounts();
+  loadDirectory();
+});

@@ -1,0 +1,282 @@
+package org.mailfetch.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.icegreen.greenmail.user.GreenMailUser;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailfetch.FetchEngine;
+import org.mailfetch.testsupport.AdminClient;
+import org.mailfetch.testsupport.Eventually;
+import org.mailfetch.testsupport.MailfetchFixture;
+import org.mailfetch.testsupport.Pop3Server;
+import org.slf4j.LoggerFactory;
+
+/** The REST API of the running service: every endpoint, authentication, validation, write-only passwords. */
+class AdminApiTest {
+
+    private static final String ADMIN_PASSWORD = "admin-Pa55word";
+    private static final String POP_PASSWORD = "pop-s3cret-Pw0rd";
+    private static final String NEW_POP_PASSWORD = "pop-n3w-s3cret";
+
+    @TempDir
+    Path dataDir;
+
+    private Pop3Server pop3;
+    private MailfetchFixture fixture;
+    private FetchEngine service;
+    private AdminClient admin;
+    private final List<HttpResponse<String>> responses = new ArrayList<>();
+    private final ListAppender<ILoggingEvent> log = new ListAppender<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        log.start();
+        root().addAppender(log);
+        pop3 = new Pop3Server();
+        fixture = new MailfetchFixture(dataDir);
+        service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC());
+        service.start();
+        admin = new AdminClient(AdminHttp.port(service.camel()), "admin", ADMIN_PASSWORD);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        service.close();
+        fixture.close();
+        pop3.close();
+        root().detachAppender(log);
+        for (HttpResponse<String> r : responses) {
+            assertFalse(r.body().contains(POP_PASSWORD) || r.body().contains(NEW_POP_PASSWORD),
+                    "a password in the response to " + r.request().uri() + ": " + r.body());
+        }
+        for (ILoggingEvent e : log.list) {
+            String line = e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage());
+            assertFalse(line.contains(POP_PASSWORD) || line.contains(NEW_POP_PASSWORD) || line.contains(ADMIN_PASSWORD),
+                    "a password in the log: " + line);
+        }
+    }
+
+    private static Logger root() {
+        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    }
+
+    private HttpResponse<String> call(AdminClient client, String method, String path, String json) throws Exception {
+        HttpResponse<String> r = client.send(method, path, json);
+        responses.add(r);
+        return r;
+    }
+
+    private HttpResponse<String> call(String method, String path, String json) throws Exception {
+        return call(admin, method, path, json);
+    }
+
+    private void setPassword() {
+        new AdminPassword(fixture.services().db()).set(ADMIN_PASSWORD);
+    }
+
+    private String newAccountJson(int port, String user) throws Exception {
+        return AdminClient.JSON.writeValueAsString(Map.of("owner", MailfetchFixture.OWNER, "name", "alice at pop",
+                "host", "127.0.0.1", "port", port, "security", "none", "user", user, "password", POP_PASSWORD,
+                "delete", "immediately", "intervalMinutes", 60));
+    }
+
+    @Test
+    void everyPathShouldAnswer401UntilAPasswordIsSetAndWithoutTheRightCredentials() throws Exception {
+        String[] paths = {"/api/accounts", "/api/accounts/1", "/api/domains", "/api/mailboxes", "/api/openapi.json",
+                "/admin/", "/observe/health", "/observe/metrics"};
+        for (String p : paths) {
+            HttpResponse<String> r = call("GET", p, null);
+            assertEquals(401, r.statusCode(), p + " before a password is set");
+            assertTrue(r.body().contains("admin set-password"), r.body());
+        }
+        setPassword();
+        AdminClient anonymous = new AdminClient(AdminHttp.port(service.camel()), null, null);
+        AdminClient wrong = new AdminClient(AdminHttp.port(service.camel()), "admin", "not-the-password");
+        AdminClient otherUser = new AdminClient(AdminHttp.port(service.camel()), "root", ADMIN_PASSWORD);
+        for (String p : paths) {
+            assertEquals(401, call(anonymous, "GET", p, null).statusCode(), p + " without credentials");
+            assertEquals(401, call(wrong, "GET", p, null).statusCode(), p + " with a wrong password");
+            assertEquals(401, call(otherUser, "GET", p, null).statusCode(), p + " as another user");
+        }
+        HttpResponse<String> r = call(anonymous, "POST", "/api/accounts/1/download", "{}");
+        assertEquals(401, r.statusCode());
+        assertEquals("Basic realm=\"mailfetch\", charset=\"UTF-8\"", r.headers().firstValue("WWW-Authenticate").orElse(""));
+        assertEquals(200, call("GET", "/api/accounts", null).statusCode());
+    }
+
+    @Test
+    void accountsShouldBeCreatedReadUpdatedAndDeletedWithoutEverShowingThePassword() throws Exception {
+        setPassword();
+        HttpResponse<String> created = call("POST", "/api/accounts", newAccountJson(pop3.port(), "alice"));
+        assertEquals(201, created.statusCode(), created.body());
+        JsonNode a = AdminClient.json(created);
+        long id = a.get("id").asLong();
+        assertEquals("/api/accounts/" + id, created.headers().firstValue("Location").orElse(""));
+        assertEquals("alice at pop", a.get("name").asText());
+        assertEquals(60, a.get("intervalMinutes").asInt());
+        assertEquals("immediately", a.get("delete").asText());
+        assertEquals("none", a.get("security").asText());
+        assertTrue(a.get("enabled").asBoolean());
+        assertFalse(a.has("password"));
+        assertEquals(POP_PASSWORD, fixture.services().accounts().password(id));
+
+        JsonNode list = AdminClient.json(call("GET", "/api/accounts", null));
+        assertEquals(1, list.size());
+        assertEquals(id, list.get(0).get("id").asLong());
+        assertEquals("alice at pop", AdminClient.json(call("GET", "/api/accounts/" + id, null)).get("name").asText());
+
+        HttpResponse<String> updated = call("PUT", "/api/accounts/" + id,
+                "{\"name\":\"renamed\",\"enabled\":false,\"antispam\":true,\"recipientHeaders\":[\"To\",\"Delivered-To\"]}");
+        assertEquals(200, updated.statusCode(), updated.body());
+        JsonNode u = AdminClient.json(updated);
+        assertEquals("renamed", u.get("name").asText());
+        assertFalse(u.get("enabled").asBoolean());
+        assertTrue(u.get("antispam").asBoolean());
+        assertEquals("To,Delivered-To", u.get("recipientHeaders").asText());
+        assertEquals(pop3.port(), u.get("port").asInt(), "fields left out keep their value");
+        assertEquals(POP_PASSWORD, fixture.services().accounts().password(id), "no password given: kept");
+
+        assertEquals(200, call("PUT", "/api/accounts/" + id, "{\"password\":\"" + NEW_POP_PASSWORD + "\"}").statusCode());
+        assertEquals(NEW_POP_PASSWORD, fixture.services().accounts().password(id));
+
+        JsonNode status = AdminClient.json(call("GET", "/api/accounts/" + id + "/status", null));
+        assertEquals(id, status.get("id").asLong());
+        assertFalse(status.get("running").asBoolean());
+        assertTrue(status.has("nextRun") && status.has("lastResult") && status.has("lastError"));
+
+        assertEquals(204, call("DELETE", "/api/accounts/" + id, null).statusCode());
+        assertEquals(404, call("GET", "/api/accounts/" + id, null).statusCode());
+        assertEquals(404, call("DELETE", "/api/accounts/" + id, null).statusCode());
+        assertEquals(404, call("GET", "/api/accounts/abc", null).statusCode());
+    }
+
+    @Test
+    void badInputShouldBeRefusedWith400NamingTheField() throws Exception {
+        setPassword();
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        String base = newAccountJson(pop3.port(), "alice");
+        cases.put("port", base.replace("\"port\":" + pop3.port(), "\"port\":70000"));
+        cases.put("intervalMinutes", base.replace("\"intervalMinutes\":60", "\"intervalMinutes\":0"));
+        cases.put("security", base.replace("\"security\":\"none\"", "\"security\":\"tls-maybe\""));
+        cases.put("delete", base.replace("\"delete\":\"immediately\"", "\"delete\":\"sometimes\""));
+        cases.put("owner", base.replace(MailfetchFixture.OWNER, "nobody@example.com"));
+        cases.put("password", base.replace("\"password\":\"" + POP_PASSWORD + "\"", "\"password\":null"));
+        cases.put("bogus", base.replace("{", "{\"bogus\":1,"));
+        cases.put("protocol", base.replace("{", "{\"protocol\":\"imap\","));
+        cases.put("antispam", base.replace("{", "{\"antispam\":\"yes\","));
+        cases.put("envelopeHeaders", base.replace("{", "{\"envelopeHeaders\":[\"Bad Header\"],"));
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            HttpResponse<String> r = call("POST", "/api/accounts", c.getValue());
+            assertEquals(400, r.statusCode(), c.getKey() + ": " + r.body());
+            assertEquals(c.getKey(), AdminClient.json(r).get("field").asText(), r.body());
+            assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
+        }
+        HttpResponse<String> notJson = call("POST", "/api/accounts", "{name: oops");
+        assertEquals(400, notJson.statusCode());
+        assertTrue(AdminClient.json(notJson).get("error").asText().contains("not valid JSON"));
+        assertEquals(0, fixture.services().accounts().list().size());
+
+        long id = AdminClient.json(call("POST", "/api/accounts", base)).get("id").asLong();
+        HttpResponse<String> r = call("PUT", "/api/accounts/" + id, "{\"port\":\"110\"}");
+        assertEquals(400, r.statusCode());
+        assertEquals("port", AdminClient.json(r).get("field").asText());
+        assertEquals(400, call("POST", "/api/domains", "{\"name\":\"bad/domain\"}").statusCode());
+        assertEquals("address", AdminClient.json(call("POST", "/api/mailboxes", "{\"address\":\"x@nowhere.example\"}"))
+                .get("field").asText());
+    }
+
+    @Test
+    void downloadNowShouldFetchTheAccountAndTheStatusShouldShowIt() throws Exception {
+        setPassword();
+        GreenMailUser bob = pop3.user("bob", POP_PASSWORD);
+        String subject = pop3.deliver(bob);
+        String json = newAccountJson(pop3.port(), "bob").replace("{", "{\"enabled\":false,");
+        long id = AdminClient.json(call("POST", "/api/accounts", json)).get("id").asLong();
+        assertEquals(202, call("POST", "/api/accounts/" + id + "/download", null).statusCode());
+        Eventually.await("first session", Duration.ofSeconds(10),
+                () -> "ok".equals(AdminClient.json(call("GET", "/api/accounts/" + id + "/status", null)).path("lastResult").asText()));
+        String second = pop3.deliver(bob);
+
+        HttpResponse<String> r = call("POST", "/api/accounts/" + id + "/download", null);
+        assertEquals(202, r.statusCode(), r.body());
+        assertTrue(AdminClient.json(r).get("accepted").asBoolean());
+        Eventually.await("second message fetched", Duration.ofSeconds(10),
+                () -> fixture.delivered().stream().anyMatch(m -> m.contains(second)));
+        Eventually.await("status after download now", Duration.ofSeconds(10), () -> {
+            JsonNode s = AdminClient.json(call("GET", "/api/accounts/" + id + "/status", null));
+            return !s.get("running").asBoolean() && s.get("downloaded").asInt() == 1 && s.get("totalDownloaded").asInt() == 2;
+        });
+        assertTrue(fixture.delivered().stream().anyMatch(m -> m.contains(subject)));
+        assertEquals(404, call("POST", "/api/accounts/999/download", null).statusCode());
+    }
+
+    @Test
+    void domainsAndMailboxesShouldBeListedAddedAndRemoved() throws Exception {
+        setPassword();
+        assertEquals("[{\"name\":\"example.com\"}]", call("GET", "/api/domains", null).body());
+        HttpResponse<String> d = call("POST", "/api/domains", "{\"name\":\"Example.ORG\"}");
+        assertEquals(201, d.statusCode(), d.body());
+        assertEquals("example.org", AdminClient.json(d).get("name").asText());
+        assertEquals(409, call("POST", "/api/domains", "{\"name\":\"example.org\"}").statusCode());
+        HttpResponse<String> m = call("POST", "/api/mailboxes", "{\"address\":\"Bob@example.org\"}");
+        assertEquals(201, m.statusCode(), m.body());
+        assertEquals("bob@example.org", AdminClient.json(m).get("address").asText());
+        assertEquals(2, AdminClient.json(call("GET", "/api/mailboxes", null)).size());
+        assertEquals(409, call("DELETE", "/api/domains/example.org", null).statusCode(), "domain still has a mailbox");
+        assertEquals(204, call("DELETE", "/api/mailboxes/bob@example.org", null).statusCode());
+        assertEquals(404, call("DELETE", "/api/mailboxes/bob@example.org", null).statusCode());
+        assertEquals(204, call("DELETE", "/api/domains/example.org", null).statusCode());
+        assertEquals(404, call("DELETE", "/api/domains/example.org", null).statusCode());
+        assertEquals(400, call("POST", "/api/mailboxes", "{}").statusCode());
+    }
+
+    @Test
+    void theOpenApiDocumentAndTheWebPageShouldBeServedAndDeveloperEndpointsNot() throws Exception {
+        setPassword();
+        HttpResponse<String> doc = call("GET", "/api/openapi.json", null);
+        assertEquals(200, doc.statusCode());
+        JsonNode paths = AdminClient.json(doc).get("paths");
+        for (String p : new String[] {"/api/accounts", "/api/accounts/{id}", "/api/accounts/{id}/download",
+                "/api/accounts/{id}/status", "/api/domains", "/api/domains/{name}", "/api/mailboxes",
+                "/api/mailboxes/{address}"}) {
+            assertTrue(paths.has(p), p + " in " + paths);
+        }
+        HttpResponse<String> page = call("GET", "/admin/", null);
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("<title>mailfetch"), page.body());
+        assertEquals(302, call("GET", "/", null).statusCode());
+        assertEquals(404, call("GET", "/admin/application.properties", null).statusCode());
+        assertEquals(404, call("GET", "/admin/..%2Fapplication.properties", null).statusCode());
+        for (String p : new String[] {"/application.properties", "/observe/dev", "/observe/jolokia", "/q/dev",
+                "/observe/upload/x", "/observe/send", "/observe/info"}) {
+            assertEquals(404, call("GET", p, null).statusCode(), p);
+        }
+        assertEquals(200, call("GET", "/observe/health", null).statusCode());
+    }
+
+    @Test
+    void theRestErrorHandlerShouldStayWithTheRestRoutes() throws Exception {
+        // an error in the fetch chain must not be turned into an HTTP answer by admin-api's onException
+        org.apache.camel.Exchange e = service.camel().createProducerTemplate().request("direct:fetch-session",
+                x -> x.getMessage().setHeader("mailfetchAccountId", "not-a-number"));
+        assertTrue(e.getException() != null, "the failure reaches the caller");
+        assertFalse(String.valueOf(e.getMessage().getBody()).contains("\"error\""), String.valueOf(e.getMessage().getBody()));
+    }
+}
