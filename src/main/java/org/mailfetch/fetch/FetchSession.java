@@ -86,13 +86,13 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         this.spoolDir = context.dataDir().resolve("spool").resolve(String.valueOf(account.id()));
         this.mailboxesDir = context.dataDir().resolve("mailboxes");
         this.batch = new DeliveryBatch(context.fsyncPool());
-        clearSpool();
         for (Pop3Retriever.Listed m : pop3.listing()) {
             if (!recorded.containsKey(m.uidl())) {
                 toFetch.add(m);
             }
         }
         Files.createDirectories(spoolDir);
+        clearSpool();
         LOG.debug("{}: {} messages on the server, {} new", account.label(), pop3.listing().size(), toFetch.size());
     }
 

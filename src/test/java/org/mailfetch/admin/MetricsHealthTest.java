@@ -101,7 +101,7 @@ class MetricsHealthTest {
         List<String> lines = log.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         assertTrue(lines.stream().anyMatch(l -> l.startsWith(a.label() + ": progress: 2 of 5 new messages downloaded")), lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith(a.label() + ": progress: 4 of 5 new messages downloaded")));
-        assertTrue(lines.stream().anyMatch(l -> l.startsWith(a.label() + ": session ok: downloaded 5, delivered 5, deferred 0, deleted 5, failed 0")),
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith(a.label() + ": session ok: downloaded 5, delivered 5, deferred 0, quarantined 0, deleted 5, failed 0")),
                 lines.toString());
     }
 
