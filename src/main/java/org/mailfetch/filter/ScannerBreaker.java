@@ -30,4 +30,15 @@ final class ScannerBreaker {
         openUntilNanos = System.nanoTime() + OPEN_FOR.toNanos();
         open = true;
     }
+
+    /** What a failed request means: a timeout (of the socket or the request deadline) also trips the breaker. */
+    ScannerUnavailableException unavailable(String scanner, java.io.IOException e, ScannerConnection c,
+                                            Duration timeout) {
+        String why = e.toString();
+        if (c != null && c.timedOut() || e instanceof java.net.SocketTimeoutException) {
+            why = "no answer within " + timeout.toMillis() + " ms";
+            timedOut(why);
+        }
+        return new ScannerUnavailableException(scanner + ": " + why, e);
+    }
 }

@@ -67,12 +67,7 @@ public final class SpamdClient {
         } catch (ScannerUnavailableException e) {
             throw new ScannerUnavailableException(describe() + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            String why = e.toString();
-            if (c != null && c.timedOut() || e instanceof java.net.SocketTimeoutException) {
-                why = "no answer within " + timeout.toMillis() + " ms";
-                breaker.timedOut(why);
-            }
-            throw new ScannerUnavailableException(describe() + ": " + why, e);
+            throw breaker.unavailable(describe(), e, c, timeout);
         } finally {
             if (c != null) {
                 c.close();
