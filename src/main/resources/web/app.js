@@ -232,7 +232,8 @@ async function save(event) {
 // ---- local directory ----------------------------------------------------------------------------
 
 async function loadDirectory() {
-  const [domains, mailboxes] = await Promise.all([api('GET', '/api/domains'), api('GET', '/api/mailboxes')]);
+  const [domains, mailboxes, aliases, lists, routes] = await Promise.all(
+    ['/api/domains', '/api/mailboxes', '/api/aliases', '/api/lists', '/api/routes'].map(path => api('GET', path)));
   const list = (ul, items, label, path) => {
     $(ul).replaceChildren(...items.map(item => {
       const li = document.createElement('li');
@@ -241,8 +242,14 @@ async function loadDirectory() {
       return li;
     }));
   };
-  list('#domains', domains, d => d.name, d => `/api/domains/${encodeURIComponent(d.name)}`);
-  list('#mailboxes', mailboxes, m => m.address, m => `/api/mailboxes/${encodeURIComponent(m.address)}`);
+  const at = (base, key) => item => `${base}/${encodeURIComponent(item[key])}`;
+  list('#domains', domains, d => d.name + (d.catchAll ? ` · catch-all ${d.catchAll}` : '')
+    + (d.lmtp ? ` · LMTP ${d.lmtp}` : ' · Maildir'), at('/api/domains', 'name'));
+  list('#mailboxes', mailboxes, m => m.address, at('/api/mailboxes', 'address'));
+  list('#aliases', aliases, a => `${a.address} → ${a.targets.join(', ')}`, at('/api/aliases', 'address'));
+  list('#lists', lists, l => `${l.address} → ${l.members.join(', ')}`, at('/api/lists', 'address'));
+  list('#routes', routes, r => `${r.domain} → ${r.tls ? 'smtps' : 'smtp'}://${r.host}:${r.port}`
+    + (r.user ? ` as ${r.user}` : ''), at('/api/routes', 'domain'));
 }
 
 async function directoryCall(method, path, body) {
@@ -252,7 +259,7 @@ async function directoryCall(method, path, body) {
     await api(method, path, body);
     return true;
   } catch (e) {
-    p.textContent = e.message;
+    p.textContent = (e.field ? `${e.field}: ` : '') + e.message;
     p.hidden = false;
     return false;
   } finally {
@@ -260,13 +267,18 @@ async function directoryCall(method, path, body) {
   }
 }
 
-function directoryForm(selector, path, field) {
+/** A directory form: request(elements) gives [method, path, body]; the form is cleared once it succeeds. */
+function directoryForm(selector, request) {
   $(selector).addEventListener('submit', async event => {
     event.preventDefault();
-    const input = event.target.elements[field];
-    if (await directoryCall('POST', path, { [field]: input.value })) input.value = '';
+    if (await directoryCall(...request(event.target.elements))) event.target.reset();
   });
 }
+
+const addresses = text => text.split(/[\s,;]+/).filter(Boolean);
+const trimmed = input => input.value.trim();
+/** Only the fields with a value (optional ones left empty are not sent). */
+const given = fields => Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== ''));
 
 document.addEventListener('DOMContentLoaded', () => {
   $('#add-account').addEventListener('click', () => openEditor(null));
@@ -275,8 +287,19 @@ document.addEventListener('DOMContentLoaded', () => {
     if (editingId !== null) downloadNow(await api('GET', `/api/accounts/${editingId}`));
   });
   form().addEventListener('submit', save);
-  directoryForm('#domain-form', '/api/domains', 'name');
-  directoryForm('#mailbox-form', '/api/mailboxes', 'address');
+  directoryForm('#domain-form', f => ['POST', '/api/domains',
+    given({ name: trimmed(f.name), catchAll: trimmed(f.catchAll), lmtp: trimmed(f.lmtp) })]);
+  // an empty catch-all or LMTP field clears that option
+  directoryForm('#domain-options-form', f => ['PUT', `/api/domains/${encodeURIComponent(trimmed(f.name))}`,
+    { catchAll: trimmed(f.catchAll) || null, lmtp: trimmed(f.lmtp) || null }]);
+  directoryForm('#mailbox-form', f => ['POST', '/api/mailboxes', { address: trimmed(f.address) }]);
+  directoryForm('#alias-form', f => ['POST', '/api/aliases',
+    { address: trimmed(f.address), targets: addresses(f.targets.value) }]);
+  directoryForm('#list-form', f => ['POST', '/api/lists',
+    { address: trimmed(f.address), members: addresses(f.members.value) }]);
+  directoryForm('#route-form', f => ['POST', '/api/routes', {
+    ...given({ domain: trimmed(f.domain), host: trimmed(f.host), user: trimmed(f.user), password: f.password.value }),
+    port: Number(f.port.value), tls: f.tls.checked }]);
   loadAccounts();
   loadDirectory();
 });

@@ -27,6 +27,9 @@ import org.mailfetch.admin.ApiErrors;
 import org.mailfetch.admin.DatabaseHealthCheck;
 import org.mailfetch.admin.DirectoryResource;
 import org.mailfetch.admin.FetchMetrics;
+import org.mailfetch.admin.OutboxResource;
+import org.mailfetch.admin.QuarantineResource;
+import org.mailfetch.admin.RouteResource;
 import org.mailfetch.delivery.LocalDelivery;
 import org.mailfetch.delivery.Outbox;
 import org.mailfetch.delivery.OutboxWorker;
@@ -87,8 +90,9 @@ public final class FetchEngine implements AutoCloseable {
         main.bind("receivedDate", new ReceivedDateStamp(clock));
         main.bind("spamCheck", SpamCheck.from(settings));
         main.bind("virusCheck", VirusCheck.from(settings));
-        main.bind("quarantine", new Quarantine(new QuarantineStore(services.db(), settings.dataDir(),
-                FilePermissions.from(settings)), clock));
+        QuarantineStore quarantineStore = new QuarantineStore(services.db(), settings.dataDir(),
+                FilePermissions.from(settings));
+        main.bind("quarantine", new Quarantine(quarantineStore, clock));
         main.bind("recipientResolver", new RecipientResolver(services.directory(), services.smtpRoutes()));
         main.bind("localDelivery", new LocalDelivery(services.directory(),
                 new org.mailfetch.delivery.RecipientDeliveries(services.db()), context.readTimeout(), clock));
@@ -99,6 +103,9 @@ public final class FetchEngine implements AutoCloseable {
         main.bind("quartz", quartz(context.maxConcurrentSessions()));
         main.bind("accountApi", new AccountResource(services.accounts(), services.status(), services.directory(), sessions));
         main.bind("directoryApi", new DirectoryResource(services.directory()));
+        main.bind("routeApi", new RouteResource(services.smtpRoutes()));
+        main.bind("outboxApi", new OutboxResource(outbox));
+        main.bind("quarantineApi", new QuarantineResource(quarantineStore));
         main.bind("apiErrors", new ApiErrors());
         AdminPassword adminPassword = new AdminPassword(services.db());
         AccountMBeans accountMBeans = new AccountMBeans(services.accounts(), services.status(), sessions);

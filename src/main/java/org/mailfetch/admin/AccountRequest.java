@@ -1,8 +1,7 @@
 package org.mailfetch.admin;
 
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -30,15 +29,13 @@ final class AccountRequest {
             "totalBytes", "loginFailures", "backoffUntil", "nextRun");
 
     private final JsonNode json;
+    private final RequestBody body;
 
     AccountRequest(JsonNode json) {
         this.json = json;
-        for (Iterator<String> names = json.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!FIELDS.contains(name) && !READ_ONLY.contains(name)) {
-                throw ApiError.badField(name, "unknown field '" + name + "'");
-            }
-        }
+        Set<String> known = new HashSet<>(FIELDS);
+        known.addAll(READ_ONLY);
+        this.body = new RequestBody(json).only(known);
     }
 
     /** A new account: owner, name, host, user and password are required; the rest has the CLI's defaults. */
@@ -112,11 +109,7 @@ final class AccountRequest {
     }
 
     private String text(String field) {
-        JsonNode n = json.get(field);
-        if (n == null || !n.isTextual()) {
-            throw ApiError.badField(field, field + " must be a string");
-        }
-        return n.asText();
+        return body.text(field);
     }
 
     private String nonBlank(String field, int max) {
@@ -136,19 +129,11 @@ final class AccountRequest {
     }
 
     private int integer(String field) {
-        JsonNode n = json.get(field);
-        if (n == null || !n.canConvertToInt() || !n.isIntegralNumber()) {
-            throw ApiError.badField(field, field + " must be a whole number");
-        }
-        return n.asInt();
+        return body.integer(field);
     }
 
     private boolean bool(String field) {
-        JsonNode n = json.get(field);
-        if (n == null || !n.isBoolean()) {
-            throw ApiError.badField(field, field + " must be true or false");
-        }
-        return n.asBoolean();
+        return body.bool(field);
     }
 
     private Security security() {
@@ -189,16 +174,7 @@ final class AccountRequest {
 
     /** A JSON array of header names or one comma-separated string. */
     private List<String> headers(String field) {
-        JsonNode n = json.get(field);
-        List<String> raw = new ArrayList<>();
-        if (n.isArray()) {
-            n.forEach(e -> raw.add(e.asText()));
-        } else if (n.isTextual()) {
-            raw.addAll(List.of(n.asText().split(",")));
-        } else {
-            throw ApiError.badField(field, field + " must be a list of header names");
-        }
-        List<String> names = raw.stream().map(String::trim).filter(h -> !h.isEmpty()).toList();
+        List<String> names = body.strings(field);
         for (String h : names) {
             if (!h.matches("[!-9;-~]+")) {
                 throw ApiError.badField(field, "'" + h + "' is not a header name");

@@ -98,13 +98,7 @@ public final class AccountResource {
     }
 
     private Account find(Exchange exchange) {
-        String raw = exchange.getMessage().getHeader("id", String.class);
-        long id;
-        try {
-            id = Long.parseLong(raw);
-        } catch (NumberFormatException e) {
-            throw ApiError.notFound("no account " + raw);
-        }
+        long id = ApiJson.id(exchange, "account");
         return accounts.get(id).orElseThrow(() -> ApiError.notFound("no account " + id));
     }
 

@@ -39,8 +39,7 @@ final class AliasCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                Output.list(s.directory().aliases(), json, AliasCommand::line,
-                        e -> Map.of("address", e.address(), "targets", e.targets()));
+                Output.list(s.directory().aliases(), json, AliasCommand::line, AliasCommand::json);
             }
         }
     }
@@ -56,6 +55,11 @@ final class AliasCommand {
                 s.directory().removeAlias(alias);
             }
         }
+    }
+
+    /** An alias as `alias list --json` and GET /api/aliases show it. */
+    static Map<String, ?> json(LocalDirectory.Expansion e) {
+        return Map.of("address", e.address(), "targets", e.targets());
     }
 
     static String line(LocalDirectory.Expansion e) {

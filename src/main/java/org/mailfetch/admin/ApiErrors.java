@@ -1,6 +1,7 @@
 package org.mailfetch.admin;
 
 import org.apache.camel.Exchange;
+import org.mailfetch.store.InvalidValue;
 import org.mailfetch.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,9 @@ public final class ApiErrors {
         if (e instanceof ApiError api) {
             status = api.status();
             field = api.field();
+        } else if (e instanceof InvalidValue bad) {
+            status = 400;
+            field = bad.field();
         } else if (e instanceof IllegalArgumentException) {
             status = 400;
         } else if (e instanceof StoreException && message != null && message.startsWith("no ")) {

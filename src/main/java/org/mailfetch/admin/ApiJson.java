@@ -33,6 +33,16 @@ final class ApiJson {
         return node;
     }
 
+    /** The numeric path parameter {id}; anything else names nothing, so 404 "no <what> <id>". */
+    static long id(Exchange exchange, String what) {
+        String raw = exchange.getMessage().getHeader("id", String.class);
+        try {
+            return Long.parseLong(raw);
+        } catch (NumberFormatException e) {
+            throw ApiError.notFound("no " + what + " " + raw);
+        }
+    }
+
     static void respond(Exchange exchange, int status, Object body) {
         var m = exchange.getMessage();
         m.removeHeaders("*");

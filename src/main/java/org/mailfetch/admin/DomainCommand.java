@@ -92,7 +92,8 @@ final class DomainCommand {
                 + (d.lmtp() == null ? "" : "\tlmtp=" + d.lmtp());
     }
 
-    private static Map<String, ?> json(LocalDomain d) {
+    /** A domain as `domain list --json` and GET /api/domains show it. */
+    static Map<String, ?> json(LocalDomain d) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", d.name());
         m.put("enabled", d.enabled());

@@ -13,7 +13,8 @@ import org.mailfetch.fetch.SessionSummary;
 /**
  * Per-account Micrometer meters from each session's summary, scraped by Prometheus at
  * /observe/metrics (Camel's PrometheusMeterRegistry): messages and bytes downloaded, deliveries by
- * target, deleted messages, failures by kind, sessions by result and the session duration.
+ * target ({@code maildir}: delivered, by whichever way the recipients take — Maildir, LMTP or the
+ * SMTP outbox; {@code deferred}; {@code quarantine}), deleted messages, failures by kind, sessions by result and the session duration.
  * Tagged with the account id (names need not be unique and may change).
  */
 public final class FetchMetrics implements Consumer<SessionSummary> {
@@ -44,6 +45,7 @@ public final class FetchMetrics implements Consumer<SessionSummary> {
         count(r, "mailfetch.messages.deleted", "Messages deleted on the external server", account, s.deleted());
         delivery(r, account, "maildir", s.delivered());
         delivery(r, account, "deferred", s.deferred());
+        delivery(r, account, "quarantine", s.quarantined());
         if (s.result() == SessionSummary.Result.FAILED) {
             failure(r, account, kind(s.error()), 1);
         }

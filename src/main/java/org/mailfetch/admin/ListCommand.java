@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.mailfetch.Services;
+import org.mailfetch.recipient.LocalDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,8 +39,7 @@ final class ListCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                Output.list(s.directory().lists(), json, AliasCommand::line,
-                        e -> Map.of("address", e.address(), "members", e.targets()));
+                Output.list(s.directory().lists(), json, AliasCommand::line, ListCommand::json);
             }
         }
     }
@@ -55,5 +55,10 @@ final class ListCommand {
                 s.directory().removeList(list);
             }
         }
+    }
+
+    /** A list as `list list --json` and GET /api/lists show it. */
+    static Map<String, ?> json(LocalDirectory.Expansion e) {
+        return Map.of("address", e.address(), "members", e.targets());
     }
 }

@@ -46,7 +46,8 @@ final class OutboxCommand {
         }
     }
 
-    private static Map<String, ?> json(OutboxEntry e) {
+    /** An entry as `outbox list --json` and GET /api/outbox show it. */
+    static Map<String, ?> json(OutboxEntry e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", e.id());
         m.put("state", e.state().name().toLowerCase());

@@ -41,7 +41,8 @@ final class QuarantineCommand {
                     i.ownerAddress(), i.kind(), i.reason(), i.size() + " B", orNone(i.sender()), orNone(i.subject()));
         }
 
-        private static Map<String, ?> object(QuarantineItem i) {
+        /** An item as `quarantine list --json` and GET /api/quarantine show it. */
+        static Map<String, ?> object(QuarantineItem i) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", i.id());
             m.put("accountId", i.accountId());

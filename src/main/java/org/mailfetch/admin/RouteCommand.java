@@ -76,7 +76,8 @@ final class RouteCommand {
         }
     }
 
-    private static Map<String, ?> json(SmtpRoute r) {
+    /** A route as `route list --json` and GET /api/routes show it: never the password. */
+    static Map<String, ?> json(SmtpRoute r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("domain", r.domain());
         m.put("host", r.host());

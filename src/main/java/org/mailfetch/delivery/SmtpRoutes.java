@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.mailfetch.account.PasswordCipher;
 import org.mailfetch.recipient.MailAddress;
 import org.mailfetch.store.Database;
+import org.mailfetch.store.InvalidValue;
 import org.mailfetch.store.StoreException;
 
 /** The smtp_route table: domains whose mail is relayed by SMTP. Passwords are stored encrypted. */
@@ -21,15 +22,20 @@ public final class SmtpRoutes {
 
     /** Adds a route; {@code passwordOrNull} only with a user. Returns the stored domain name. */
     public String add(String domain, String host, int port, boolean tls, String user, String passwordOrNull) {
-        String d = MailAddress.domain(domain);
+        String d;
+        try {
+            d = MailAddress.domain(domain);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidValue("domain", e.getMessage());
+        }
         if (host == null || host.isBlank()) {
-            throw new IllegalArgumentException("a route needs --host");
+            throw new InvalidValue("host", "a route needs a host");
         }
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("--port must be 1..65535, got " + port);
+            throw new InvalidValue("port", "port must be 1..65535, got " + port);
         }
         if (user == null && passwordOrNull != null) {
-            throw new IllegalArgumentException("a route password needs --user");
+            throw new InvalidValue("user", "a route password needs a user");
         }
         if (!db.query("SELECT name FROM local_domain WHERE name = ?", rs -> rs.getString(1), d).isEmpty()) {
             throw new StoreException("domain " + d + " is a local domain: it cannot be routed as well");

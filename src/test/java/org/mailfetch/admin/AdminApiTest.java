@@ -34,6 +34,7 @@ class AdminApiTest {
     private static final String ADMIN_PASSWORD = "admin-Pa55word";
     private static final String POP_PASSWORD = "pop-s3cret-Pw0rd";
     private static final String NEW_POP_PASSWORD = "pop-n3w-s3cret";
+    private static final String ROUTE_PASSWORD = "smtp-r0ute-s3cret";
 
     @TempDir
     Path dataDir;
@@ -63,12 +64,14 @@ class AdminApiTest {
         pop3.close();
         root().detachAppender(log);
         for (HttpResponse<String> r : responses) {
-            assertFalse(r.body().contains(POP_PASSWORD) || r.body().contains(NEW_POP_PASSWORD),
+            assertFalse(r.body().contains(POP_PASSWORD) || r.body().contains(NEW_POP_PASSWORD)
+                            || r.body().contains(ROUTE_PASSWORD),
                     "a password in the response to " + r.request().uri() + ": " + r.body());
         }
         for (ILoggingEvent e : log.list) {
             String line = e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage());
-            assertFalse(line.contains(POP_PASSWORD) || line.contains(NEW_POP_PASSWORD) || line.contains(ADMIN_PASSWORD),
+            assertFalse(line.contains(POP_PASSWORD) || line.contains(NEW_POP_PASSWORD) || line.contains(ADMIN_PASSWORD)
+                            || line.contains(ROUTE_PASSWORD),
                     "a password in the log: " + line);
         }
     }
@@ -87,6 +90,17 @@ class AdminApiTest {
         return call(admin, method, path, json);
     }
 
+    /** A 400 whose JSON body names {@code field}. */
+    private void assertRefused(String method, String path, String json, String field) {
+        try {
+            HttpResponse<String> r = call(method, path, json);
+            assertEquals(400, r.statusCode(), method + " " + path + " " + json + ": " + r.body());
+            assertEquals(field, AdminClient.json(r).get("field").asText(), r.body());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private void setPassword() {
         new AdminPassword(fixture.services().db()).set(ADMIN_PASSWORD);
     }
@@ -99,8 +113,9 @@ class AdminApiTest {
 
     @Test
     void everyPathShouldAnswer401UntilAPasswordIsSetAndWithoutTheRightCredentials() throws Exception {
-        String[] paths = {"/api/accounts", "/api/accounts/1", "/api/domains", "/api/mailboxes", "/api/openapi.json",
-                "/admin/", "/observe/health", "/observe/metrics"};
+        String[] paths = {"/api/accounts", "/api/accounts/1", "/api/domains", "/api/mailboxes", "/api/aliases",
+                "/api/lists", "/api/routes", "/api/outbox", "/api/quarantine", "/api/openapi.json", "/admin/",
+                "/observe/health", "/observe/metrics"};
         for (String p : paths) {
             HttpResponse<String> r = call("GET", p, null);
             assertEquals(401, r.statusCode(), p + " before a password is set");
@@ -117,6 +132,13 @@ class AdminApiTest {
         }
         HttpResponse<String> r = call(anonymous, "POST", "/api/accounts/1/download", "{}");
         assertEquals(401, r.statusCode());
+        String[][] writes = {{"PUT", "/api/domains/example.com"}, {"POST", "/api/aliases"}, {"DELETE", "/api/aliases/a@example.com"},
+                {"POST", "/api/lists"}, {"DELETE", "/api/lists/l@example.com"}, {"POST", "/api/routes"},
+                {"DELETE", "/api/routes/partner.example"}, {"POST", "/api/outbox/1/retry"},
+                {"POST", "/api/quarantine/1/release"}, {"DELETE", "/api/quarantine/1"}};
+        for (String[] w : writes) {
+            assertEquals(401, call(anonymous, w[0], w[1], "{}").statusCode(), w[0] + " " + w[1] + " without credentials");
+        }
         assertEquals("Basic realm=\"mailfetch\", charset=\"UTF-8\"", r.headers().firstValue("WWW-Authenticate").orElse(""));
         assertEquals(200, call("GET", "/api/accounts", null).statusCode());
     }
@@ -230,7 +252,8 @@ class AdminApiTest {
     @Test
     void domainsAndMailboxesShouldBeListedAddedAndRemoved() throws Exception {
         setPassword();
-        assertEquals("[{\"name\":\"example.com\"}]", call("GET", "/api/domains", null).body());
+        assertEquals("[{\"name\":\"example.com\",\"enabled\":true,\"catchAll\":null,\"lmtp\":null}]",
+                call("GET", "/api/domains", null).body());
         HttpResponse<String> d = call("POST", "/api/domains", "{\"name\":\"Example.ORG\"}");
         assertEquals(201, d.statusCode(), d.body());
         assertEquals("example.org", AdminClient.json(d).get("name").asText());
@@ -248,6 +271,153 @@ class AdminApiTest {
     }
 
     @Test
+    void domainsShouldShowAddAndChangeTheirCatchAllAndLmtpOptions() throws Exception {
+        setPassword();
+        HttpResponse<String> d = call("POST", "/api/domains",
+                "{\"name\":\"example.org\",\"catchAll\":\"Postmaster@Example.ORG\",\"lmtp\":\"127.0.0.1:24\"}");
+        assertEquals(201, d.statusCode(), d.body());
+        assertEquals("postmaster@example.org", AdminClient.json(d).get("catchAll").asText());
+        assertEquals("127.0.0.1:24", AdminClient.json(d).get("lmtp").asText());
+        JsonNode listed = AdminClient.json(call("GET", "/api/domains", null)).get(1);
+        assertEquals("example.org", listed.get("name").asText());
+        assertEquals("127.0.0.1:24", listed.get("lmtp").asText());
+
+        HttpResponse<String> u = call("PUT", "/api/domains/example.org", "{\"lmtp\":\"unix:/run/dovecot/lmtp\"}");
+        assertEquals(200, u.statusCode(), u.body());
+        assertEquals("unix:/run/dovecot/lmtp", AdminClient.json(u).get("lmtp").asText());
+        assertEquals("postmaster@example.org", AdminClient.json(u).get("catchAll").asText(), "left out: kept");
+        JsonNode cleared = AdminClient.json(call("PUT", "/api/domains/example.org", "{\"catchAll\":null,\"lmtp\":\"\"}"));
+        assertTrue(cleared.get("catchAll").isNull() && cleared.get("lmtp").isNull(), cleared.toString());
+        assertTrue(fixture.services().directory().domain("example.org").orElseThrow().catchAll() == null);
+
+        Map<String, String[]> bad = new java.util.LinkedHashMap<>();
+        bad.put("lmtp", new String[] {"POST", "/api/domains", "{\"name\":\"example.net\",\"lmtp\":\"no-port\"}"});
+        bad.put("catchAll", new String[] {"POST", "/api/domains", "{\"name\":\"example.net\",\"catchAll\":\"nobody\"}"});
+        bad.put("name", new String[] {"POST", "/api/domains", "{\"lmtp\":\"127.0.0.1:24\"}"});
+        bad.put("bogus", new String[] {"PUT", "/api/domains/example.org", "{\"bogus\":1}"});
+        bad.put("lmtp ", new String[] {"PUT", "/api/domains/example.org", "{\"lmtp\":\"unix:relative\"}"});
+        bad.forEach((field, c) -> assertRefused(c[0], c[1], c[2], field.trim()));
+        assertEquals(2, AdminClient.json(call("GET", "/api/domains", null)).size(), "a refused option adds no domain");
+        assertEquals(404, call("PUT", "/api/domains/nowhere.example", "{\"lmtp\":null}").statusCode());
+    }
+
+    @Test
+    void aliasesAndListsShouldBeListedAddedAndRemoved() throws Exception {
+        setPassword();
+        HttpResponse<String> a = call("POST", "/api/aliases",
+                "{\"address\":\"Info@example.com\",\"targets\":[\"alice@example.com\",\"bob@partner.example\"]}");
+        assertEquals(201, a.statusCode(), a.body());
+        assertEquals("info@example.com", AdminClient.json(a).get("address").asText());
+        assertEquals(2, AdminClient.json(a).get("targets").size());
+        assertEquals(409, call("POST", "/api/aliases", "{\"address\":\"info@example.com\",\"targets\":[\"alice@example.com\"]}")
+                .statusCode());
+        assertEquals(List.of("alice@example.com", "bob@partner.example"),
+                fixture.services().directory().aliases().get(0).targets());
+
+        HttpResponse<String> l = call("POST", "/api/lists", "{\"address\":\"team@example.com\",\"members\":\"alice@example.com, carol@example.com\"}");
+        assertEquals(201, l.statusCode(), l.body());
+        assertEquals(2, AdminClient.json(l).get("members").size());
+        assertEquals("team@example.com", AdminClient.json(call("GET", "/api/lists", null)).get(0).get("address").asText());
+        assertEquals("info@example.com", AdminClient.json(call("GET", "/api/aliases", null)).get(0).get("address").asText());
+
+        String[][] bad = {
+                {"/api/aliases", "{\"address\":\"info@elsewhere.example\",\"targets\":[\"alice@example.com\"]}", "address"},
+                {"/api/aliases", "{\"address\":\"x@example.com\",\"targets\":[]}", "targets"},
+                {"/api/aliases", "{\"address\":\"x@example.com\",\"targets\":[\"not an address\"]}", "targets"},
+                {"/api/aliases", "{\"targets\":[\"alice@example.com\"]}", "address"},
+                {"/api/lists", "{\"address\":\"no-at-sign\",\"members\":[\"alice@example.com\"]}", "address"},
+                {"/api/lists", "{\"address\":\"y@example.com\"}", "members"},
+                {"/api/lists", "{\"address\":\"y@example.com\",\"members\":[\"a@example.com\"],\"owner\":1}", "owner"}};
+        for (String[] b : bad) {
+            assertRefused("POST", b[0], b[1], b[2]);
+        }
+        assertEquals(204, call("DELETE", "/api/aliases/info@example.com", null).statusCode());
+        assertEquals(404, call("DELETE", "/api/aliases/info@example.com", null).statusCode());
+        assertEquals(204, call("DELETE", "/api/lists/team@example.com", null).statusCode());
+        assertEquals(404, call("DELETE", "/api/lists/team@example.com", null).statusCode());
+        assertEquals("[]", call("GET", "/api/aliases", null).body());
+        assertEquals("[]", call("GET", "/api/lists", null).body());
+    }
+
+    @Test
+    void routesShouldBeAddedAndRemovedWithAWriteOnlyPassword() throws Exception {
+        setPassword();
+        HttpResponse<String> r = call("POST", "/api/routes", "{\"domain\":\"Partner.example\",\"host\":\"127.0.0.1\","
+                + "\"port\":2525,\"tls\":true,\"user\":\"relay\",\"password\":\"" + ROUTE_PASSWORD + "\"}");
+        assertEquals(201, r.statusCode(), r.body());
+        JsonNode route = AdminClient.json(r);
+        assertEquals("partner.example", route.get("domain").asText());
+        assertEquals(2525, route.get("port").asInt());
+        assertTrue(route.get("tls").asBoolean());
+        assertEquals("relay", route.get("user").asText());
+        assertFalse(route.has("password"));
+        assertEquals(ROUTE_PASSWORD, fixture.services().smtpRoutes().password("partner.example").orElseThrow());
+        assertEquals(1, AdminClient.json(call("GET", "/api/routes", null)).size());
+        assertEquals(409, call("POST", "/api/routes", "{\"domain\":\"partner.example\",\"host\":\"h\",\"port\":25}").statusCode());
+        assertEquals(409, call("POST", "/api/routes", "{\"domain\":\"example.com\",\"host\":\"h\",\"port\":25}").statusCode(),
+                "a local domain cannot be routed");
+
+        String[][] bad = {
+                {"{\"domain\":\"other.example\",\"host\":\"h\",\"port\":70000}", "port"},
+                {"{\"domain\":\"other.example\",\"host\":\"h\",\"port\":\"25\"}", "port"},
+                {"{\"domain\":\"other.example\",\"host\":\"h\"}", "port"},
+                {"{\"domain\":\"other.example\",\"port\":25}", "host"},
+                {"{\"domain\":\"bad/domain\",\"host\":\"h\",\"port\":25}", "domain"},
+                {"{\"domain\":\"other.example\",\"host\":\"h\",\"port\":25,\"user\":\"u\"}", "password"},
+                {"{\"domain\":\"other.example\",\"host\":\"h\",\"port\":25,\"password\":\"" + ROUTE_PASSWORD + "\"}", "user"},
+                {"{\"domain\":\"other.example\",\"host\":\"h\",\"port\":25,\"tls\":\"yes\"}", "tls"}};
+        for (String[] b : bad) {
+            assertRefused("POST", "/api/routes", b[0], b[1]);
+        }
+        assertEquals(204, call("DELETE", "/api/routes/partner.example", null).statusCode());
+        assertEquals(404, call("DELETE", "/api/routes/partner.example", null).statusCode());
+    }
+
+    @Test
+    void routedMailShouldWaitInTheOutboxAndQuarantinedMailBeReleasedOrDeleted() throws Exception {
+        setPassword();
+        assertEquals(201, call("POST", "/api/routes", "{\"domain\":\"partner.example\",\"host\":\"127.0.0.1\",\"port\":"
+                + org.mailfetch.testsupport.Scanning.closedPort() + "}").statusCode());
+        GreenMailUser box = pop3.user("box", "secret");
+        org.mailfetch.account.Account account = org.mailfetch.testsupport.RoutedMail.catchAllAccount(fixture, pop3.port(), true);
+        org.mailfetch.testsupport.RoutedMail.put(box, "routed", "To: zoe@partner.example");
+        fixture.fetch(account.id());
+
+        JsonNode outbox = AdminClient.json(call("GET", "/api/outbox", null));
+        assertEquals(1, outbox.size(), outbox.toString());
+        assertEquals("partner.example", outbox.get(0).get("route").asText());
+        long entry = outbox.get(0).get("id").asLong();
+        HttpResponse<String> retried = call("POST", "/api/outbox/" + entry + "/retry", null);
+        assertEquals(200, retried.statusCode(), retried.body());
+        assertEquals("waiting", AdminClient.json(retried).get("state").asText());
+        assertEquals(404, call("POST", "/api/outbox/999/retry", null).statusCode());
+        assertEquals(404, call("POST", "/api/outbox/x/retry", null).statusCode());
+
+        org.mailfetch.quarantine.QuarantineStore store = org.mailfetch.testsupport.Scanning.quarantine(fixture);
+        long[] ids = new long[2];
+        for (int i = 0; i < 2; i++) {
+            ids[i] = store.nextId();
+            String file = "held-" + i;
+            java.nio.file.Files.createDirectories(store.dir());
+            java.nio.file.Files.writeString(store.dir().resolve(file), "Subject: held " + i + "\n\nbody\n");
+            store.record(new org.mailfetch.quarantine.QuarantineItem(ids[i], account.id(), "uidl-" + i,
+                    MailfetchFixture.OWNER, "virus", "Eicar-Test", "s@example.org", "held " + i, 30, file,
+                    java.time.Instant.now()));
+        }
+        JsonNode held = AdminClient.json(call("GET", "/api/quarantine", null));
+        assertEquals(2, held.size(), held.toString());
+        assertEquals("virus", held.get(0).get("kind").asText());
+        HttpResponse<String> released = call("POST", "/api/quarantine/" + ids[0] + "/release", null);
+        assertEquals(200, released.statusCode(), released.body());
+        assertEquals(MailfetchFixture.OWNER, AdminClient.json(released).get("deliveredTo").asText());
+        assertTrue(fixture.delivered().stream().anyMatch(m -> m.contains("Subject: held 0")));
+        assertEquals(204, call("DELETE", "/api/quarantine/" + ids[1], null).statusCode());
+        assertEquals(404, call("DELETE", "/api/quarantine/" + ids[1], null).statusCode());
+        assertEquals(404, call("POST", "/api/quarantine/" + ids[0] + "/release", null).statusCode());
+        assertEquals("[]", call("GET", "/api/quarantine", null).body());
+    }
+
+    @Test
     void theOpenApiDocumentAndTheWebPageShouldBeServedAndDeveloperEndpointsNot() throws Exception {
         setPassword();
         HttpResponse<String> doc = call("GET", "/api/openapi.json", null);
@@ -255,7 +425,9 @@ class AdminApiTest {
         JsonNode paths = AdminClient.json(doc).get("paths");
         for (String p : new String[] {"/api/accounts", "/api/accounts/{id}", "/api/accounts/{id}/download",
                 "/api/accounts/{id}/status", "/api/domains", "/api/domains/{name}", "/api/mailboxes",
-                "/api/mailboxes/{address}"}) {
+                "/api/mailboxes/{address}", "/api/aliases", "/api/aliases/{alias}", "/api/lists", "/api/lists/{name}",
+                "/api/routes", "/api/routes/{domain}", "/api/outbox", "/api/outbox/{id}/retry", "/api/quarantine",
+                "/api/quarantine/{id}/release", "/api/quarantine/{id}"}) {
             assertTrue(paths.has(p), p + " in " + paths);
         }
         HttpResponse<String> page = call("GET", "/admin/", null);

@@ -90,6 +90,7 @@ class MetricsHealthTest {
         String metrics = admin.get("/observe/metrics").body();
         for (String line : List.of(
                 "mailfetch_deliveries_total{account=\"" + id + "\",target=\"maildir\"} 5.0",
+                "mailfetch_deliveries_total{account=\"" + id + "\",target=\"quarantine\"} 0.0",
                 "mailfetch_messages_deleted_total{account=\"" + id + "\"} 5.0",
                 "mailfetch_sessions_total{account=\"" + id + "\",result=\"ok\"} 1.0",
                 "mailfetch_failures_total{account=\"" + bad.id() + "\",kind=\"login\"} 1.0",

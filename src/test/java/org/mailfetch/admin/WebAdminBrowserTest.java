@@ -34,7 +34,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The web admin page in headless Chromium (Debian's chromium and chromium-driver, which .ci/run
  * installs; missing, the test fails): add an account through the form against GreenMail POP3, press
- * Download now, see the status turn to ok and the message land in the Maildir. The screenshot is
+ * Download now, see the status turn to ok and the message land in the Maildir; add an alias through
+ * the local directory's form and see it listed. The screenshot is
  * kept as target/web-admin.png (and the edit form as target/web-admin-form.png).
  */
 class WebAdminBrowserTest {
@@ -142,6 +143,15 @@ class WebAdminBrowserTest {
         assertEquals("15", form.findElement(By.name("intervalMinutes")).getAttribute("value"));
         assertEquals("", form.findElement(By.name("password")).getAttribute("value"), "the password is never shown");
         screenshot("web-admin-form.png");
+
+        // the local directory: an alias added through its form is listed and stored
+        WebElement aliasForm = browser.findElement(By.id("alias-form"));
+        type(aliasForm, "address", "info@example.com");
+        type(aliasForm, "targets", MailfetchFixture.OWNER + ", bob@partner.example");
+        aliasForm.findElement(By.cssSelector("button[type=submit]")).click();
+        wait.until(d -> d.findElement(By.id("aliases")).getText().contains("info@example.com → " + MailfetchFixture.OWNER));
+        assertEquals(java.util.List.of(MailfetchFixture.OWNER, "bob@partner.example"),
+                fixture.services().directory().aliasTargets(org.mailfetch.recipient.MailAddress.parse("info@example.com")));
     }
 
     /** The text of an element of the account table, read in one step (null if absent). */
