@@ -13,8 +13,9 @@ import org.mailfetch.fetch.SessionSummary;
 /**
  * Per-account Micrometer meters from each session's summary, scraped by Prometheus at
  * /observe/metrics (Camel's PrometheusMeterRegistry): messages and bytes downloaded, deliveries by
- * target ({@code maildir}: delivered, by whichever way the recipients take — Maildir, LMTP or the
- * SMTP outbox; {@code deferred}; {@code quarantine}), deleted messages, failures by kind, sessions by result and the session duration.
+ * target (copies: {@code maildir}, {@code lmtp}, {@code smtp} for the outbox; messages:
+ * {@code deferred}, {@code quarantine}), deleted messages, failures by kind, sessions by result and
+ * the session duration.
  * Tagged with the account id (names need not be unique and may change).
  */
 public final class FetchMetrics implements Consumer<SessionSummary> {
@@ -43,7 +44,7 @@ public final class FetchMetrics implements Consumer<SessionSummary> {
         Counter.builder("mailfetch.downloaded.bytes").description("Bytes downloaded").baseUnit("bytes")
                 .tag("account", account).register(r).increment(s.bytes());
         count(r, "mailfetch.messages.deleted", "Messages deleted on the external server", account, s.deleted());
-        delivery(r, account, "maildir", s.delivered());
+        s.copiesByTarget().forEach((target, n) -> delivery(r, account, target, n));
         delivery(r, account, "deferred", s.deferred());
         delivery(r, account, "quarantine", s.quarantined());
         if (s.result() == SessionSummary.Result.FAILED) {

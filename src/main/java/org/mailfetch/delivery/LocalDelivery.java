@@ -115,6 +115,7 @@ public final class LocalDelivery {
         }
         if (!accepted.isEmpty()) {
             deliveries.record(message.account().id(), message.uidl(), accepted, clock.instant());
+            accepted.forEach(r -> message.deliveredVia("lmtp"));
         }
         return new LmtpOutcome(deferred, rejected);
     }
@@ -135,6 +136,7 @@ public final class LocalDelivery {
             try (InputStream content = message.content()) {
                 session.batch().add(mailbox.stage(message.folder(), message.baseName(), trace, content, message.internalDate()));
             }
+            message.deliveredVia("maildir");
         }
     }
 

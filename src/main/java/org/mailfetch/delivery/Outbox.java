@@ -73,6 +73,7 @@ public final class Outbox {
                 continue;
             }
             long id = queue(message, route.getKey(), route.getValue());
+            route.getValue().forEach(r -> message.deliveredVia("smtp"));
             LOG.info("{}: UIDL {} queued as outbox {} for {} via route {}", message.account().label(), message.uidl(),
                     id, route.getValue(), route.getKey());
         }

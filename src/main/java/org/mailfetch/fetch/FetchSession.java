@@ -16,6 +16,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
@@ -50,15 +51,9 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     private final BooleanSupplier stopping;
     private final Clock clock;
     private final Instant start;
-    private DeliveryBatch batch;
-    private List<String> batchUidls = new ArrayList<>();
-    /** Records to commit once the batch's files are durable and before its ledger rows (quarantine records). */
-    private List<DurableAction> batchActions = new ArrayList<>();
-    private int batchQuarantined;
-    /** Internal dates (from the Received header) of the batch's messages, kept with their ledger rows. */
-    private Map<String, Instant> batchDates = new HashMap<>();
+    private OpenBatch batch;
     /** The batch being made durable and recorded on the commit thread while the next one downloads. */
-    private Future<Committed> inFlight;
+    private Future<OpenBatch.Committed> inFlight;
     private int inFlightSize;
     private int spoolTurn;
     private final Map<MailAddress, MaildirMailbox> mailboxes = new HashMap<>();
@@ -68,6 +63,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     private int delivered;
     private int deferred;
     private int quarantined;
+    private final Map<String, Integer> copiesByTarget = new TreeMap<>();
     private String deferReason;
     private int failed;
     private long bytes;
@@ -85,7 +81,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         this.recorded = ledger.load(account.id());
         this.spoolDir = context.dataDir().resolve("spool").resolve(String.valueOf(account.id()));
         this.mailboxesDir = context.dataDir().resolve("mailboxes");
-        this.batch = new DeliveryBatch(context.fsyncPool());
+        this.batch = new OpenBatch(context.fsyncPool());
         for (Pop3Retriever.Listed m : pop3.listing()) {
             if (!recorded.containsKey(m.uidl())) {
                 toFetch.add(m);
@@ -105,8 +101,9 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         return mailboxes.computeIfAbsent(address, a -> new MaildirMailbox(mailboxesDir, a, context.permissions()));
     }
 
+    /** Where delivery steps stage Maildir files; they become durable with the batch's commit. */
     public DeliveryBatch batch() {
-        return batch;
+        return batch.files();
     }
 
     /**
@@ -168,17 +165,13 @@ public final class FetchSession implements Iterable<FetchedMessage> {
 
     /** The last step of the chain: a delivered message joins the batch; a full batch is committed. */
     public void accept(FetchedMessage m) {
-        if (m.internalDate() != null && m.fate() != FetchedMessage.Fate.DEFERRED) {
-            batchDates.put(m.uidl(), m.internalDate());
-        }
         switch (m.fate()) {
             case DELIVERED -> {
-                batchUidls.add(m.uidl());
+                batch.add(m);
                 LOG.info("{}: UIDL {} ({} bytes) delivered to {}", account.label(), m.uidl(), m.size(), m.recipients());
             }
             case QUARANTINED -> {
-                batchUidls.add(m.uidl());
-                batchQuarantined++;
+                batch.add(m);
                 LOG.info("{}: UIDL {} ({} bytes) quarantined: {} ({})", account.label(), m.uidl(), m.size(),
                         m.quarantineKind(), m.quarantineReason());
             }
@@ -192,7 +185,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             }
             case PENDING -> throw new IllegalStateException(m + " reached the end of the chain without a fate");
         }
-        if (batchUidls.size() >= context.batchSize()) {
+        if (batch.messages() >= context.batchSize()) {
             try {
                 commitBatch();
             } catch (IOException | RuntimeException e) {
@@ -222,11 +215,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
      * it is committed after the batch's files are durable and before its ledger rows.
      */
     public void afterDurable(DurableAction action) {
-        batchActions.add(action);
+        batch.afterDurable(action);
     }
-
-    /** UIDLs whose files are durable and whose ledger rows are committed; {@code quarantined} of them went to quarantine. */
-    private record Committed(List<String> uidls, int quarantined, Instant at) {}
 
     /**
      * Hands the full batch to the commit thread — files made durable, then its UIDLs recorded: the
@@ -235,29 +225,13 @@ public final class FetchSession implements Iterable<FetchedMessage> {
      */
     private void commitBatch() throws IOException {
         awaitInFlight();
-        if (batchUidls.isEmpty() && batch.size() == 0) {
+        if (batch.isEmpty()) {
             return;
         }
-        DeliveryBatch full = batch;
-        List<String> uidls = batchUidls;
-        List<DurableAction> actions = batchActions;
-        int quarantinedInBatch = batchQuarantined;
-        Map<String, Instant> dates = batchDates;
-        batchDates = new HashMap<>();
-        batch = new DeliveryBatch(context.fsyncPool());
-        batchUidls = new ArrayList<>();
-        batchActions = new ArrayList<>();
-        batchQuarantined = 0;
-        inFlightSize = uidls.size();
-        inFlight = context.commitPool().submit(() -> {
-            full.commit();
-            for (DurableAction action : actions) {
-                action.run();
-            }
-            Instant now = clock.instant();
-            ledger.record(account.id(), uidls, now, dates);
-            return new Committed(uidls, quarantinedInBatch, now);
-        });
+        OpenBatch full = batch;
+        batch = new OpenBatch(context.fsyncPool());
+        inFlightSize = full.messages();
+        inFlight = context.commitPool().submit(() -> full.commit(ledger, account.id(), clock));
     }
 
     private void awaitInFlight() throws IOException {
@@ -265,12 +239,13 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             return;
         }
         try {
-            Committed done = inFlight.get();
+            OpenBatch.Committed done = inFlight.get();
             for (String uidl : done.uidls()) {
                 recorded.put(uidl, done.at());
             }
             delivered += done.uidls().size() - done.quarantined();
             quarantined += done.quarantined();
+            done.copiesByTarget().forEach((target, n) -> copiesByTarget.merge(target, n, Integer::sum));
         } catch (ExecutionException e) {
             failed += inFlightSize;
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
@@ -289,10 +264,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             awaitInFlight();
         } catch (IOException | RuntimeException e) {
             batch.abandon();
-            failed += batchUidls.size();
-            batchUidls.clear();
-            batchActions.clear();
-            batchDates.clear();
+            failed += batch.messages();
+            batch = new OpenBatch(context.fsyncPool());
             failure = failure == null ? e : failure;
             LOG.warn("{}: making a batch durable failed; its messages stay on the server: {}", account.label(),
                     Failures.describe(e));
@@ -319,7 +292,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         return new SessionSummary(account.id(), account.label(),
                 failure == null ? SessionSummary.Result.OK : SessionSummary.Result.FAILED,
                 note, start, clock.instant(), downloaded, delivered,
-                deferred, quarantined, deleted, failed, bytes);
+                deferred, quarantined, deleted, failed, bytes, Map.copyOf(copiesByTarget));
     }
 
     private int markDueForDeletion() {

@@ -241,7 +241,7 @@ public final class FetchSessions implements CamelContextAware {
                 }
             }
             SessionSummary summary = new SessionSummary(account.id(), account.label(), SessionSummary.Result.FAILED,
-                    Failures.describe(e), start, context.clock().instant(), 0, 0, 0, 0, 0, 0, 0);
+                    Failures.describe(e), start, context.clock().instant(), 0, 0, 0, 0, 0, 0, 0, Map.of());
             record(account, summary, Failures.isLoginFailure(e), trigger);
             release(account, gate);
             return summary;

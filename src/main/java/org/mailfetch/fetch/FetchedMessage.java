@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.InternetHeaders;
@@ -40,6 +41,7 @@ public final class FetchedMessage {
     private InternetHeaders headers;
     private Instant internalDate;
     private List<MailAddress> recipients = List.of();
+    private final Map<String, Integer> copiesByTarget = new java.util.TreeMap<>();
     private List<MailAddress> routedRecipients = List.of();
     private Fate fate = Fate.PENDING;
     private String folder;
@@ -140,6 +142,15 @@ public final class FetchedMessage {
 
     public void routedRecipients(List<MailAddress> routed) {
         this.routedRecipients = List.copyOf(routed);
+    }
+
+    /** One more copy delivered (or durably queued) by this way: maildir, lmtp, smtp. */
+    public void deliveredVia(String target) {
+        copiesByTarget.merge(target, 1, Integer::sum);
+    }
+
+    Map<String, Integer> copiesByTarget() {
+        return copiesByTarget;
     }
 
     public Fate fate() {

@@ -2,6 +2,7 @@ package org.mailfetch.fetch;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 
 /** The outcome of one fetch session: the line the log and `account fetch` print, and the status row. */
 public record SessionSummary(
@@ -17,7 +18,9 @@ public record SessionSummary(
         int quarantined,
         int deleted,
         int failed,
-        long bytes) {
+        long bytes,
+        /** Copies delivered, by way: maildir, lmtp, smtp (the outbox). A message to three mailboxes is three. */
+        Map<String, Integer> copiesByTarget) {
 
     public enum Result {
         OK("ok"), FAILED("failed"), SKIPPED("skipped");
@@ -34,7 +37,7 @@ public record SessionSummary(
     }
 
     public static SessionSummary skipped(long accountId, String label, String reason, Instant at) {
-        return new SessionSummary(accountId, label, Result.SKIPPED, reason, at, at, 0, 0, 0, 0, 0, 0, 0);
+        return new SessionSummary(accountId, label, Result.SKIPPED, reason, at, at, 0, 0, 0, 0, 0, 0, 0, Map.of());
     }
 
     public String line() {

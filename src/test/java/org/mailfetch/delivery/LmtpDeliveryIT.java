@@ -82,6 +82,7 @@ class LmtpDeliveryIT {
         SessionSummary s = fixture.fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, s.result(), s.line());
+        assertEquals(java.util.Map.of("lmtp", 1, "maildir", 1), s.copiesByTarget());
         assertEquals(0, pop3.remaining(box));
         assertEquals(1, dovecot.messageCount(bob), dovecot.logTail(20));
         String read = readOverPop3(bob);

@@ -74,6 +74,8 @@ class RecipientsFetchTest {
 
         assertEquals(SessionSummary.Result.OK, s.result(), s.line());
         assertEquals(4, s.delivered(), s.line());
+        assertEquals(java.util.Map.of("maildir", 4, "smtp", 2), s.copiesByTarget(),
+                "bob twice, carol, dave once each (two addresses, one mailbox); yann and zoe via the outbox");
         assertEquals(0, pop3.remaining(box), "every message is durable: the server copies are deleted");
         assertSubjects("bob@example.com", toBob, toBobAndPartner);
         assertSubjects("carol@example.com", toCarolAndDave);
