@@ -89,8 +89,9 @@ public final class Outbox {
         }
         String name = id + ".eml";
         Path tmp = dir.resolve(name + ".tmp");
+        // the routed copy carries what the local copies carry on top (scan results) plus the loop guard
         byte[] trace = (RecipientResolver.routedTrace(message.account().id(), domain)
-                + LocalDelivery.traceHeader(message)).getBytes(StandardCharsets.US_ASCII);
+                + LocalDelivery.traceHeader(message) + message.topHeaderBlock()).getBytes(StandardCharsets.UTF_8);
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
              OutputStream os = Channels.newOutputStream(out);
