@@ -47,8 +47,12 @@ final class SmtpSender {
         p.setProperty("mail." + protocol + ".writetimeout", t);
         p.setProperty("mail." + protocol + ".sendpartial", "true");
         p.setProperty("mail." + protocol + ".auth", String.valueOf(route.user() != null));
-        if (route.tls()) {
-            p.setProperty("mail.smtps.ssl.checkserveridentity", "true");
+        p.setProperty("mail." + protocol + ".ssl.checkserveridentity", "true");
+        if (!route.tls()) {
+            // STARTTLS whenever the relay offers it; with credentials it is required, so that the
+            // route's password never crosses the network in the clear
+            p.setProperty("mail.smtp.starttls.enable", "true");
+            p.setProperty("mail.smtp.starttls.required", String.valueOf(route.user() != null));
         }
         Session session = Session.getInstance(p);
         Map<String, Result> out = new LinkedHashMap<>();

@@ -164,6 +164,24 @@ class OutboxTest {
     }
 
     @Test
+    void routeWithCredentialsShouldNotLogInToARelayWithoutTls() throws Exception {
+        try (ScriptedSmtpServer plaintextOnly = new ScriptedSmtpServer("250 2.1.5 ok")) {
+            fixture.services().smtpRoutes().add("partner.example", "127.0.0.1", plaintextOnly.port(), false, "relay-user",
+                    "relay-secret");
+            Account a = RoutedMail.catchAllAccount(fixture, pop3.port(), true);
+            RoutedMail.put(box, "needs a login", "To: yann@partner.example");
+            fixture.fetch(a.id(), clock);
+
+            RoutedMail.deliverOutbox(fixture, clock);
+
+            assertFalse(plaintextOnly.verbs().contains("AUTH"), "no password in the clear: " + plaintextOnly.verbs());
+            assertEquals(0, plaintextOnly.messages());
+            assertEquals(OutboxEntry.State.WAITING, single().state(), "kept for a retry, not lost");
+            assertTrue(String.valueOf(single().lastError()).contains("STARTTLS"), String.valueOf(single().lastError()));
+        }
+    }
+
+    @Test
     void backoffShouldDoubleFromTheInitialWaitUpToTheCap() {
         Properties p = new Properties();
         p.setProperty(OutboxWorker.INITIAL_BACKOFF, "1m");

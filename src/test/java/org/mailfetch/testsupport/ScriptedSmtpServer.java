@@ -12,13 +12,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A loopback SMTP server that answers every RCPT TO with one fixed reply (e.g. "550 5.1.1 no such
- * user" or "451 4.3.0 try later"), for the failures GreenMail cannot produce. Counts accepted DATA.
+ * user" or "451 4.3.0 try later"), for the failures GreenMail cannot produce. Counts accepted DATA
+ * and remembers every command verb. It offers AUTH PLAIN but no STARTTLS: a client that logs in
+ * here sends its password in the clear.
  */
 public final class ScriptedSmtpServer implements AutoCloseable {
 
     private final ServerSocket server;
     private final String rcptReply;
     private final AtomicInteger messages = new AtomicInteger();
+    private final java.util.List<String> verbs = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread acceptor;
 
     public ScriptedSmtpServer(String rcptReply) throws IOException {
@@ -38,6 +41,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         return messages.get();
     }
 
+    /** The command verbs received, in order (EHLO, MAIL, AUTH, ...). */
+    public java.util.List<String> verbs() {
+        return java.util.List.copyOf(verbs);
+    }
+
     private void serve() {
         while (!server.isClosed()) {
             try (Socket s = server.accept()) {
@@ -55,8 +63,14 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         boolean rcptOk = false;
         for (String line; (line = in.readLine()) != null; ) {
             String cmd = line.length() >= 4 ? line.substring(0, 4).toUpperCase() : line.toUpperCase();
+            verbs.add(cmd);
             switch (cmd) {
-                case "EHLO", "HELO" -> reply(out, "250 scripted");
+                case "EHLO" -> {
+                    out.write("250-scripted\r\n".getBytes(StandardCharsets.US_ASCII));
+                    reply(out, "250 AUTH PLAIN");
+                }
+                case "HELO" -> reply(out, "250 scripted");
+                case "AUTH" -> reply(out, "235 2.7.0 accepted");
                 case "MAIL", "RSET", "NOOP" -> {
                     rcptOk = cmd.equals("MAIL") ? false : rcptOk;
                     reply(out, "250 2.0.0 ok");
