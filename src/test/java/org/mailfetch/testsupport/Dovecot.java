@@ -7,13 +7,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,12 +21,12 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -51,9 +47,9 @@ import javax.net.ssl.TrustManagerFactory;
  * @BeforeAll static void startDovecot() throws IOException { dovecot = Dovecot.start(); }
  * }</pre>
  */
-public final class Dovecot implements AutoCloseable {
+public final class Dovecot extends PrivateDaemon {
 
-    public static final String HOST = "127.0.0.1";
+    public static final String HOST = PrivateDaemon.HOST;
     /** Owner of every test mailbox. */
     public static final String MAIL_USER = "mailfetch-test";
 
@@ -62,19 +58,15 @@ public final class Dovecot implements AutoCloseable {
             Path.of("/usr/lib/dovecot/pop3"), Path.of("/usr/lib/dovecot/imap"), Path.of("/usr/lib/dovecot/lmtp"));
     private static final String PACKAGES = "dovecot-core dovecot-pop3d dovecot-imapd dovecot-lmtpd";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
     private static final int START_ATTEMPTS = 3;
     private static final AtomicLong DELIVERIES = new AtomicLong();
 
-    private final Path root;
     private final SystemUser mailUser;
     private final Set<String> users = new HashSet<>();
-    private final Thread shutdownHook = new Thread(this::stopProcess, "dovecot-stop");
     private Ports ports;
-    private Process process;
 
-    private Dovecot(Path root, SystemUser mailUser) {
-        this.root = root;
+    private Dovecot(SystemUser mailUser) throws IOException {
+        super("dovecot"); // a test JVM that exits without close() must not leave a daemon behind
         this.mailUser = mailUser;
     }
 
@@ -86,14 +78,10 @@ public final class Dovecot implements AutoCloseable {
      */
     public static Dovecot start() throws IOException {
         checkEnvironment();
-        SystemUser mailUser = SystemUser.ensure(MAIL_USER);
-        Path root = Files.createTempDirectory("dovecot-");
-        Dovecot dovecot = new Dovecot(root, mailUser);
-        // a test JVM that exits without close() must not leave a daemon behind
-        Runtime.getRuntime().addShutdownHook(dovecot.shutdownHook);
+        Dovecot dovecot = new Dovecot(SystemUser.ensure(MAIL_USER));
         try {
             dovecot.prepareFiles();
-            dovecot.launch();
+            dovecot.startListening();
             return dovecot;
         } catch (IOException | RuntimeException e) {
             try {
@@ -137,17 +125,14 @@ public final class Dovecot implements AutoCloseable {
                 "-keyout", root.resolve("key.pem").toString(), "-out", certificatePem().toString()));
     }
 
-    private void launch() throws IOException {
+    private void startListening() throws IOException {
         for (int attempt = 1; ; attempt++) {
             ports = Ports.allocate();
             Files.writeString(configFile(), config());
             Files.deleteIfExists(logFile());
-            process = new ProcessBuilder(DOVECOT.toString(), "-F", "-c", configFile().toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(outputFile().toFile())
-                    .start();
+            launch(List.of(DOVECOT.toString(), "-F", "-c", configFile().toString()));
             try {
-                awaitListeners();
+                await(START_TIMEOUT, () -> Arrays.stream(ports.all()).allMatch(Dovecot::accepts));
                 return;
             } catch (IOException e) {
                 stopProcess();
@@ -155,21 +140,6 @@ public final class Dovecot implements AutoCloseable {
                 if (attempt == START_ATTEMPTS || !e.getMessage().contains("Address already in use")) {
                     throw e;
                 }
-            }
-        }
-    }
-
-    private void awaitListeners() throws IOException {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        for (int port : ports.all()) {
-            while (!accepts(port)) {
-                if (!process.isAlive()) {
-                    throw startFailure("Dovecot exited with code " + process.exitValue());
-                }
-                if (System.nanoTime() > deadline) {
-                    throw startFailure("Dovecot did not open 127.0.0.1:" + port + " within " + START_TIMEOUT);
-                }
-                sleep(Duration.ofMillis(20));
             }
         }
     }
@@ -183,9 +153,10 @@ public final class Dovecot implements AutoCloseable {
         }
     }
 
-    private IOException startFailure(String reason) {
-        return new IOException(reason + "\n--- dovecot output ---\n" + readQuietly(outputFile())
-                + "--- " + logFile() + " (tail) ---\n" + logTail(30));
+    @Override
+    protected IOException startFailure(String reason) {
+        return new IOException(super.startFailure(reason).getMessage() + "--- " + logFile() + " (tail) ---\n"
+                + logTail(30));
     }
 
     private String config() {
@@ -415,77 +386,10 @@ public final class Dovecot implements AutoCloseable {
         return root.resolve("dovecot.log");
     }
 
-    private Path outputFile() {
-        return root.resolve("dovecot.out");
-    }
-
     /** The last lines of the Dovecot log, for failure messages. */
     public String logTail(int lines) {
-        List<String> all = readQuietly(logFile()).lines().toList();
+        List<String> all = read(logFile()).lines().toList();
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())) + "\n";
-    }
-
-    private static String readQuietly(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return "(none)\n";
-        } catch (IOException e) {
-            return "(" + file + " unreadable: " + e + ")\n";
-        }
-    }
-
-    /** Stops Dovecot and removes the temporary directory with all mail in it. */
-    @Override
-    public void close() throws IOException {
-        stopProcess();
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException alreadyShuttingDown) {
-            // the hook stops Dovecot itself
-        }
-        deleteTree(root);
-    }
-
-    private synchronized void stopProcess() {
-        if (process == null) {
-            return;
-        }
-        List<ProcessHandle> children = process.descendants().toList();
-        // SIGTERM lets the master stop its children and remove its sockets
-        process.destroy();
-        try {
-            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        // a child the master could not reap must not keep ports or files of a later test
-        children.forEach(ProcessHandle::destroyForcibly);
-        process = null;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private static void run(List<String> command) throws IOException {
@@ -498,15 +402,6 @@ public final class Dovecot implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted: " + String.join(" ", command), e);
-        }
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for Dovecot", e);
         }
     }
 

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What {@link Spamd} and {@link Clamd} share: a foreground daemon process in its own temporary
+ * What {@link Dovecot}, {@link Spamd} and {@link Clamd} share: a foreground daemon process in its own temporary
  * directory, its output in a file, a free 127.0.0.1 port, a wait for readiness, and a stop that
  * also ends its children and removes the directory. A JVM that exits without close() stops it too.
  */
