@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Route;
 import org.apache.camel.ServiceStatus;
 import org.apache.camel.builder.TemplatedRouteBuilder;
@@ -25,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * over Camel's JMX) stays so until the next restart, also when a changed interval rebuilds it.
  * Each pass also hands the accounts to an observer (the per-account MBeans).
  */
-public final class AccountRoutes implements CamelContextAware {
+public final class AccountRoutes {
 
     private static final Logger LOG = LoggerFactory.getLogger(AccountRoutes.class);
     private static final String PREFIX = "account-";
@@ -44,14 +43,9 @@ public final class AccountRoutes implements CamelContextAware {
         this.observer = observer;
     }
 
-    @Override
+    /** Set by FetchEngine once Camel Main has created the context. */
     public void setCamelContext(CamelContext camelContext) {
         this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
     }
 
     public static String routeId(long accountId) {

@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.api.management.ManagedOperation;
@@ -35,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * session runs is remembered and run right after it.
  */
 @ManagedResource(description = "mailfetch fetch sessions")
-public final class FetchSessions implements CamelContextAware {
+public final class FetchSessions {
 
     public static final String ENDPOINT = "direct:fetch-session";
     /** Exchange header: the account to fetch. */
@@ -94,14 +93,9 @@ public final class FetchSessions implements CamelContextAware {
         }
     }
 
-    @Override
+    /** Set by FetchEngine once Camel Main has created the context. */
     public void setCamelContext(CamelContext camelContext) {
         this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
     }
 
     /** Download now: runs a session soon, or right after the one running now. Never lost. */
