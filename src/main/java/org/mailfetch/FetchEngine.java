@@ -19,6 +19,7 @@ import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.mailfetch.account.AccountRoutes;
+import org.mailfetch.config.TrustedFiles;
 import org.mailfetch.admin.AccountMBeans;
 import org.mailfetch.admin.AccountResource;
 import org.mailfetch.admin.AdminHttp;
@@ -160,7 +161,12 @@ public final class FetchEngine implements AutoCloseable {
     /** routes/ in the working directory replaces the copy in the jar. */
     private static String routes(Mode mode) {
         String files = mode == Mode.SERVICE ? "*.camel.yaml" : "fetch-session.camel.yaml";
-        return Files.isDirectory(Path.of("routes")) ? "file:routes/" + files : "classpath:routes/" + files;
+        Path local = Path.of("routes");
+        if (!Files.isDirectory(local)) {
+            return "classpath:routes/" + files;
+        }
+        TrustedFiles.check(local);
+        return "file:routes/" + files;
     }
 
     /** Quartz's own pool is 10 threads: sized to the session cap so that no due account waits for a thread. */

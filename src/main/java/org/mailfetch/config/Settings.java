@@ -31,6 +31,7 @@ public final class Settings {
             merged.load(in);
             Path local = Path.of("application.properties");
             if (Files.isRegularFile(local)) {
+                TrustedFiles.check(local);
                 loadFile(merged, local);
             }
             if (configFile != null) {
