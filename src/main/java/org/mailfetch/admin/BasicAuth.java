@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * PBKDF2 is slow on purpose, which makes password guessing a way to burn the service's CPU and
  * queue the real admin behind the guesser. So: the credentials last verified are remembered (as an
  * HMAC under a key that lives only in this process, compared in constant time, valid while the
- * stored hash is unchanged) and accepted without hashing; any other credentials are hashed on a
+ * stored hash is unchanged, which is re-read when a second old: a new password counts within a
+ * second) and accepted on the event loop without database or hashing; other credentials are hashed on a
  * small pool of its own (one thread per core, a short queue, 429 when full), never on Vert.x's
  * worker threads that every request needs; and each client address is held back by
  * {@link LoginThrottle} (429 with Retry-After, without hashing) after repeated failures.
@@ -44,16 +45,27 @@ final class BasicAuth implements Handler<RoutingContext> {
     private static final String REALM = "Basic realm=\"mailfetch\", charset=\"UTF-8\"";
     private static final int HASHING_THREADS = Runtime.getRuntime().availableProcessors();
     private static final int HASHING_QUEUE = 4 * HASHING_THREADS;
+    /** How long a stored hash read from the database is trusted without reading it again. */
+    private static final long FRESH_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final AdminPassword password;
     private final LoginThrottle throttle;
     private final ThreadPoolExecutor hashing;
     private final byte[] cacheKey = new byte[32];
     private volatile Verified verified;
-    /** The hash last read, used while the database cannot be read (so that /observe/health can say DOWN). */
-    private volatile String lastKnownHash;
+    /**
+     * The hash last read: decides remembered credentials for a second without the database, and is
+     * used while the database cannot be read (so that /observe/health can say DOWN).
+     */
+    private volatile StoredHash lastKnown;
 
     private record Verified(String storedHash, byte[] credentialsMac) {}
+
+    private record StoredHash(String hash, long readAtNanos) {
+        boolean isFresh() {
+            return System.nanoTime() - readAtNanos < FRESH_NANOS;
+        }
+    }
 
     /** Credentials that need a PBKDF2 check against the stored hash. */
     private record Candidate(String password, String storedHash, byte[] credentialsMac) {}
@@ -98,6 +110,18 @@ final class BasicAuth implements Handler<RoutingContext> {
         String header = ctx.request().getHeader("Authorization");
         String client = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().host();
         Context context = ctx.vertx().getOrCreateContext();
+        // on the event loop, without the database or any hashing: the admin's remembered credentials
+        // pass, and a client that is held back is told so, however many requests are queued elsewhere
+        StoredHash known = lastKnown;
+        if (known != null && known.isFresh() && isBasic(header) && isVerified(known.hash(), mac(credentials(header)))) {
+            ctx.next();
+            return;
+        }
+        Optional<Duration> blocked = isBasic(header) ? throttle.blocked(client) : Optional.empty();
+        if (blocked.isPresent()) {
+            deny(ctx, tooManyFailures(client, blocked.get()));
+            return;
+        }
         // the check reads the database: off the event loop, with the body held back meanwhile
         ctx.request().pause();
         ctx.vertx().executeBlocking(() -> check(header, client), false)
@@ -124,9 +148,10 @@ final class BasicAuth implements Handler<RoutingContext> {
         Optional<String> stored;
         try {
             stored = password.storedHash();
-            lastKnownHash = stored.orElse(null);
+            lastKnown = stored.map(h -> new StoredHash(h, System.nanoTime())).orElse(null);
         } catch (RuntimeException e) {
-            stored = Optional.ofNullable(lastKnownHash);
+            StoredHash known = lastKnown;
+            stored = Optional.ofNullable(known == null ? null : known.hash());
             if (stored.isEmpty()) {
                 return Outcome.refused("cannot read the admin password: " + e.getMessage());
             }
@@ -134,18 +159,17 @@ final class BasicAuth implements Handler<RoutingContext> {
         if (stored.isEmpty()) {
             return Outcome.refused("no admin password is set: run `mailfetch admin set-password --password-stdin`");
         }
-        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+        if (!isBasic(header)) {
             return Outcome.refused("authentication required");
         }
-        String credentials = header.substring(6).trim();
+        String credentials = credentials(header);
         byte[] mac = mac(credentials);
-        Verified known = verified;
-        if (known != null && known.storedHash().equals(stored.get()) && MessageDigest.isEqual(known.credentialsMac(), mac)) {
+        if (isVerified(stored.get(), mac)) {
             return Outcome.ACCEPTED;
         }
         Optional<Duration> wait = throttle.admit(client);
         if (wait.isPresent()) {
-            return Outcome.tooMany("too many failed logins from " + client + "; try again later", wait.get());
+            return tooManyFailures(client, wait.get());
         }
         String pw = adminPassword(credentials);
         if (pw == null) {
@@ -184,6 +208,25 @@ final class BasicAuth implements Handler<RoutingContext> {
                     LoginThrottle.FIRST_BLOCK));
         }
         return promise.future();
+    }
+
+    private static boolean isBasic(String header) {
+        return header != null && header.regionMatches(true, 0, "Basic ", 0, 6);
+    }
+
+    private static String credentials(String basicHeader) {
+        return basicHeader.substring(6).trim();
+    }
+
+    /** Whether these are the credentials last verified against this stored hash (constant-time compare). */
+    private boolean isVerified(String storedHash, byte[] credentialsMac) {
+        Verified known = verified;
+        return known != null && known.storedHash().equals(storedHash)
+                && MessageDigest.isEqual(known.credentialsMac(), credentialsMac);
+    }
+
+    private static Outcome tooManyFailures(String client, Duration wait) {
+        return Outcome.tooMany("too many failed logins from " + client + "; try again later", wait);
     }
 
     /** The password, if the credentials are {@code admin:<password>} in Base64; else null. */

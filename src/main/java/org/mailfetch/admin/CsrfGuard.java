@@ -8,6 +8,7 @@ import java.util.Set;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -45,7 +46,7 @@ final class CsrfGuard implements Handler<RoutingContext> {
             return "cross-site request refused (Sec-Fetch-Site: " + fetchSite.trim() + ")";
         }
         String origin = request.getHeader("Origin");
-        if (origin != null && !sameOrigin(origin.trim(), request.getHeader("Host"))) {
+        if (origin != null && !sameOrigin(origin.trim(), request.authority())) {
             return "cross-site request refused: Origin is not this server";
         }
         if (!isJson(request.getHeader("Content-Type")) && isBlank(request.getHeader(CUSTOM_HEADER))) {
@@ -55,29 +56,34 @@ final class CsrfGuard implements Handler<RoutingContext> {
         return null;
     }
 
-    /** Whether origin (scheme://host[:port]) names the server the request was sent to (its Host header). */
-    static boolean sameOrigin(String origin, String host) {
-        if (host == null || host.isBlank()) {
+    /**
+     * Whether origin (scheme://host[:port]) names the server the request was sent to: its authority
+     * (the Host header, or :authority in HTTP/2).
+     */
+    static boolean sameOrigin(String origin, HostAndPort authority) {
+        if (authority == null || authority.host() == null || authority.host().isEmpty()) {
             return false;
         }
         URI o;
-        URI h;
         try {
             o = new URI(origin);
-            h = new URI("http://" + host.trim());
         } catch (URISyntaxException e) {
             return false; // "null" (sandboxed frames, some redirects) and garbage are foreign
         }
         String scheme = o.getScheme() == null ? "" : o.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("http") || scheme.equals("https")) || o.getHost() == null || h.getHost() == null
+        if (!(scheme.equals("http") || scheme.equals("https")) || o.getHost() == null
                 || (o.getRawPath() != null && !o.getRawPath().isEmpty()) || o.getRawUserInfo() != null) {
             return false;
         }
         int defaultPort = scheme.equals("https") ? 443 : 80;
         int originPort = o.getPort() < 0 ? defaultPort : o.getPort();
-        // behind a TLS proxy the Host header keeps the public port (or none, meaning the default)
-        int hostPort = h.getPort() < 0 ? defaultPort : h.getPort();
-        return o.getHost().equalsIgnoreCase(h.getHost()) && originPort == hostPort;
+        // behind a TLS proxy the authority keeps the public port (or none, meaning the default)
+        int authorityPort = authority.port() < 0 ? defaultPort : authority.port();
+        return stripBrackets(o.getHost()).equalsIgnoreCase(stripBrackets(authority.host())) && originPort == authorityPort;
+    }
+
+    private static String stripBrackets(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     private static boolean isJson(String contentType) {

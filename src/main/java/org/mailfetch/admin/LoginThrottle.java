@@ -63,6 +63,14 @@ final class LoginThrottle {
         return Optional.empty();
     }
 
+    /** How long the client still has to wait after its failures, if it is held back now. */
+    synchronized Optional<Duration> blocked(String client) {
+        Instant now = clock.instant();
+        Client c = clients.get(client);
+        return c != null && now.isBefore(c.blockedUntil) ? Optional.of(Duration.between(now, c.blockedUntil))
+                : Optional.empty();
+    }
+
     /** The check admitted for client ended; returns how long the client is now blocked (zero: not). */
     synchronized Duration done(String client, boolean accepted) {
         Client c = clients.get(client);

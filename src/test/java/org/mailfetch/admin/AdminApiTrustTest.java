@@ -249,7 +249,11 @@ class AdminApiTrustTest {
         } finally {
             pool.shutdownNow();
         }
+        // right after the attack, or after one more failure once the first short block has passed
         String next = rawGet("127.0.0.2", "admin", ADMIN_PASSWORD + "-nope");
+        if (!next.startsWith("HTTP/1.1 429")) {
+            next = rawGet("127.0.0.2", "admin", ADMIN_PASSWORD + "-nope");
+        }
         assertTrue(next.startsWith("HTTP/1.1 429"), "the guesser is held back: " + next);
         assertTrue(rawGet("127.0.0.3", "admin", ADMIN_PASSWORD).startsWith("HTTP/1.1 200"),
                 "another client is not held back for the guesser's failures");
