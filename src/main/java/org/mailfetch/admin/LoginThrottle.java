@@ -48,6 +48,9 @@ final class LoginThrottle {
     synchronized Optional<Duration> admit(String client) {
         Instant now = clock.instant();
         Client c = clients.get(client);
+        if (c != null && c.inFlight == 0 && isStale(c, now)) {
+            c.failures = 0; // quiet long enough: a fresh start
+        }
         if (c != null && now.isBefore(c.blockedUntil)) {
             return Optional.of(Duration.between(now, c.blockedUntil));
         }
