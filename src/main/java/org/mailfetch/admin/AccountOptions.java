@@ -74,9 +74,10 @@ final class AccountOptions {
         String ownerAddress = owner == null ? a.ownerAddress()
                 : MailAddress.parse(AdminInput.address("--owner", owner)).toString();
         return new Account(a.id(), name == null ? a.name() : name, disabled == null ? a.enabled() : !disabled,
-                a.protocol(), host == null ? a.host() : AdminInput.host("--host", host), newPort, sec, user == null ? a.userName() : user,
-                trustCert == null ? a.trustCertPem() : readPem(trustCert), minutes,
-                or(mimeRecipients, a.mimeRecipients()), headers("--recipient-headers", recipientHeaders, a.recipientHeaders()),
+                a.protocol(), host == null ? a.host() : AdminInput.host("--host", host), newPort, sec,
+                user == null ? a.userName() : user, trustCert == null ? a.trustCertPem() : readPem(trustCert), minutes,
+                or(mimeRecipients, a.mimeRecipients()),
+                headers("--recipient-headers", recipientHeaders, a.recipientHeaders()),
                 headers("--envelope-headers", envelopeHeaders, a.envelopeHeaders()), or(routeRecipients, a.routeRecipients()),
                 or(receivedDate, a.receivedDate()), or(antispam, a.antispam()), or(antivirus, a.antivirus()),
                 delete == null ? a.deleteMode() : DeleteMode.parse(delete), ownerAddress, a.createdAt());
