@@ -108,7 +108,8 @@ final class BasicAuth implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext ctx) {
         String header = ctx.request().getHeader("Authorization");
-        String client = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().host();
+        String client = LoginThrottle.clientKey(
+                ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host());
         Context context = ctx.vertx().getOrCreateContext();
         // on the event loop, without the database or any hashing: the admin's remembered credentials
         // pass, and a client that is held back is told so, however many requests are queued elsewhere

@@ -1,15 +1,18 @@
 package org.mailfetch.admin;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Per-client (remote address) limits on admin password checks, so that guessing costs the guesser
+ * Per-client (remote address, see {@link #clientKey}) limits on admin password checks, so that guessing costs the guesser
  * time and not the service CPU: a client has at most {@value #MAX_IN_FLIGHT} checks running at once,
  * and after {@value #FREE_FAILURES} failures in a row it must wait 1 s, then 2 s, 4 s, ... up to
  * {@link #MAX_BLOCK} before the next one is even hashed. A success forgets the client's failures;
@@ -39,6 +42,25 @@ final class LoginThrottle {
 
     LoginThrottle(Clock clock) {
         this.clock = clock;
+    }
+
+    /**
+     * The key a remote address is throttled under: an IPv4 address as it is, an IPv6 address by its
+     * /64 prefix (one host usually holds a whole /64 and could otherwise step through it).
+     */
+    static String clientKey(String address) {
+        if (address == null || address.indexOf(':') < 0) {
+            return String.valueOf(address);
+        }
+        try {
+            byte[] bytes = InetAddress.getByName(address).getAddress(); // a literal: parsed, never looked up
+            if (bytes.length != 16) {
+                return address;
+            }
+            return HexFormat.of().formatHex(bytes, 0, 8) + "::/64";
+        } catch (UnknownHostException e) {
+            return address;
+        }
     }
 
     /**

@@ -62,6 +62,14 @@ class LoginThrottleTest {
     }
 
     @Test
+    void ipv6ClientsShouldBeThrottledByTheirSlash64AndIpv4ByTheirAddress() {
+        assertEquals("20010db800000001::/64", LoginThrottle.clientKey("2001:db8:0:1::5"));
+        assertEquals(LoginThrottle.clientKey("2001:db8:0:1::5"), LoginThrottle.clientKey("2001:db8:0:1:ffff::9"));
+        assertTrue(!LoginThrottle.clientKey("2001:db8:0:1::5").equals(LoginThrottle.clientKey("2001:db8:0:2::5")));
+        assertEquals("192.0.2.7", LoginThrottle.clientKey("192.0.2.7"));
+    }
+
+    @Test
     void failuresShouldBeForgottenAfterAQuietPeriod() {
         for (int i = 0; i < LoginThrottle.FREE_FAILURES - 1; i++) {
             fail("10.0.0.1");
