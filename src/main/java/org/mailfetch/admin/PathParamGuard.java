@@ -18,7 +18,8 @@ import org.apache.camel.model.rest.VerbDefinition;
  * message headers, so a client header {@code id: 2} (or {@code ?id=2}) on {@code DELETE
  * /api/accounts/1} competes with the path's {@code {id}} and may win. This guard refuses (400)
  * any request that carries a header or query parameter named like a path parameter of the REST API
- * (the names are read from the REST definitions, so a new path is covered without a change here).
+ * (the names are read from the REST definitions, so a new path is covered without a change here),
+ * and a path whose parameters would decode to a control character (%0D, %0A, %00, ...).
  */
 final class PathParamGuard implements Handler<RoutingContext> {
 
@@ -58,13 +59,12 @@ final class PathParamGuard implements Handler<RoutingContext> {
         }
     }
 
-    Set<String> reserved() {
-        return reserved;
-    }
-
     @Override
     public void handle(RoutingContext ctx) {
-        String clash = clash(ctx.request().headers().names(), "header");
+        String clash = hasEncodedControl(ctx.request().path()) ? "the path must not contain control characters" : null;
+        if (clash == null) {
+            clash = clash(ctx.request().headers().names(), "header");
+        }
         if (clash == null) {
             clash = clash(ctx.queryParams().names(), "query parameter");
         }
@@ -75,6 +75,18 @@ final class PathParamGuard implements Handler<RoutingContext> {
         ctx.response().setStatusCode(400)
                 .putHeader("Content-Type", "application/json")
                 .end(ApiJson.error(null, clash));
+    }
+
+    /** Whether the raw path holds a percent-encoded control character ([\x00-\x1f\x7f]). */
+    static boolean hasEncodedControl(String rawPath) {
+        for (int i = rawPath.indexOf('%'); i >= 0 && i + 2 < rawPath.length(); i = rawPath.indexOf('%', i + 1)) {
+            int high = Character.digit(rawPath.charAt(i + 1), 16);
+            int low = Character.digit(rawPath.charAt(i + 2), 16);
+            if (high >= 0 && low >= 0 && (high < 2 || (high == 7 && low == 0xf))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private String clash(Set<String> names, String what) {

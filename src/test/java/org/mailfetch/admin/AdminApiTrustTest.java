@@ -194,6 +194,12 @@ class AdminApiTrustTest {
             assertEquals(b[2], AdminClient.json(r).get("field").asText(), body + ": " + r.body());
             assertFalse(r.body().contains("DELE") || r.body().contains(POP_PASSWORD), "no value echoed: " + r.body());
         }
+        for (String path : new String[] {"/api/mailboxes/alice%0D%0A@example.com", "/api/accounts/" + account + "%00",
+                "/api/aliases/a%7f@example.com"}) {
+            HttpResponse<String> r = admin.delete(path);
+            assertEquals(400, r.statusCode(), path + ": " + r.body());
+            assertTrue(AdminClient.json(r).get("error").asText().contains("control characters"), r.body());
+        }
         assertEquals(1, fixture.services().accounts().list().size(), "nothing added");
         assertEquals("alice", fixture.services().accounts().get(account).orElseThrow().userName(), "nothing changed");
         assertEquals(POP_PASSWORD, fixture.services().accounts().password(account));
