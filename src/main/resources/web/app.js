@@ -7,7 +7,9 @@ let pollTimer = null;
 const requested = new Map(); // account id -> its lastStart when "Download now" was pressed, until a session starts
 
 async function api(method, path, body) {
-  const options = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  // X-Requested-With: the server refuses changes without it (or a JSON body), which a cross-site form cannot send
+  const options = { method, credentials: 'same-origin',
+    headers: { Accept: 'application/json', 'X-Requested-With': 'mailfetch-admin' } };
   if (body !== undefined) {
     options.headers['Content-Type'] = 'application/json';
     options.body = JSON.stringify(body);

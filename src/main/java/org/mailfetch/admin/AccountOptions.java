@@ -71,12 +71,14 @@ final class AccountOptions {
         if (minutes < 1) {
             throw new IllegalArgumentException("--interval must be at least 1 minute");
         }
-        String ownerAddress = owner == null ? a.ownerAddress() : MailAddress.parse(owner).toString();
+        String ownerAddress = owner == null ? a.ownerAddress()
+                : MailAddress.parse(AdminInput.address("--owner", owner)).toString();
         return new Account(a.id(), name == null ? a.name() : name, disabled == null ? a.enabled() : !disabled,
-                a.protocol(), host == null ? a.host() : host.trim(), newPort, sec, user == null ? a.userName() : user,
-                trustCert == null ? a.trustCertPem() : readPem(trustCert), minutes,
-                or(mimeRecipients, a.mimeRecipients()), headers(recipientHeaders, a.recipientHeaders()),
-                headers(envelopeHeaders, a.envelopeHeaders()), or(routeRecipients, a.routeRecipients()),
+                a.protocol(), host == null ? a.host() : AdminInput.host("--host", host), newPort, sec,
+                user == null ? a.userName() : user, trustCert == null ? a.trustCertPem() : readPem(trustCert), minutes,
+                or(mimeRecipients, a.mimeRecipients()),
+                headers("--recipient-headers", recipientHeaders, a.recipientHeaders()),
+                headers("--envelope-headers", envelopeHeaders, a.envelopeHeaders()), or(routeRecipients, a.routeRecipients()),
                 or(receivedDate, a.receivedDate()), or(antispam, a.antispam()), or(antivirus, a.antivirus()),
                 delete == null ? a.deleteMode() : DeleteMode.parse(delete), ownerAddress, a.createdAt());
     }
@@ -91,14 +93,14 @@ final class AccountOptions {
             if (value == null || value.isEmpty()) {
                 throw new IllegalArgumentException("environment variable " + passwordEnv + " is not set");
             }
-            return value;
+            return AdminInput.text("the password in " + passwordEnv, value);
         }
         if (passwordStdin) {
             String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
             if (line == null || line.isEmpty()) {
                 throw new IllegalArgumentException("--password-stdin: no password on standard input");
             }
-            return line;
+            return AdminInput.text("the password on standard input", line);
         }
         return null;
     }
@@ -114,17 +116,8 @@ final class AccountOptions {
         return given == null ? current : given;
     }
 
-    private static List<String> headers(List<String> given, List<String> current) {
-        if (given == null) {
-            return current;
-        }
-        List<String> names = given.stream().map(String::trim).filter(h -> !h.isEmpty()).toList();
-        for (String h : names) {
-            if (!h.matches("[!-9;-~]+")) {
-                throw new IllegalArgumentException("'" + h + "' is not a header name");
-            }
-        }
-        return names;
+    private static List<String> headers(String option, List<String> given, List<String> current) {
+        return given == null ? current : AdminInput.headerNames(option, given);
     }
 
     private static String readPem(Path file) {

@@ -121,11 +121,7 @@ final class AccountRequest {
     }
 
     private String host() {
-        String h = nonBlank("host", 253);
-        if (!h.matches("[A-Za-z0-9.:\\[\\]_-]+")) {
-            throw ApiError.badField("host", "'" + h + "' is not a host name or address");
-        }
-        return h;
+        return AdminInput.host("host", nonBlank("host", 253));
     }
 
     private int integer(String field) {
@@ -154,7 +150,7 @@ final class AccountRequest {
 
     private String owner() {
         try {
-            return MailAddress.parse(text("owner")).toString();
+            return MailAddress.parse(AdminInput.address("owner", text("owner"))).toString();
         } catch (IllegalArgumentException e) {
             throw ApiError.badField("owner", e.getMessage());
         }
@@ -174,12 +170,6 @@ final class AccountRequest {
 
     /** A JSON array of header names or one comma-separated string. */
     private List<String> headers(String field) {
-        List<String> names = body.strings(field);
-        for (String h : names) {
-            if (!h.matches("[!-9;-~]+")) {
-                throw ApiError.badField(field, "'" + h + "' is not a header name");
-            }
-        }
-        return names;
+        return AdminInput.headerNames(field, body.strings(field));
     }
 }

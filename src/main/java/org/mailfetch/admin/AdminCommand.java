@@ -29,7 +29,7 @@ final class AdminCommand {
                 throw new IllegalArgumentException("--password-stdin: no password on standard input");
             }
             try (Services s = parent.cli.services()) {
-                new AdminPassword(s.db()).set(line);
+                new AdminPassword(s.db()).set(AdminInput.text("the password on standard input", line));
             }
             return 0;
         }

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * The embedded HTTP server of the service (Camel's platform-http on Vert.x): one port,
  * {@code mailfetch.http.host}:{@code mailfetch.http.port}, for the REST API (routes/admin-api.camel.yaml),
  * the web page under /admin/, and Camel's /observe/health and /observe/metrics; all behind
- * {@link BasicAuth}. Camel's developer endpoints (dev console, upload, send, Jolokia) stay off.
+ * {@link CsrfGuard}, {@link PathParamGuard} and {@link BasicAuth}. Camel's developer endpoints (dev console, upload, send, Jolokia) stay off.
  */
 public final class AdminHttp {
 
@@ -62,10 +62,13 @@ public final class AdminHttp {
         }
         VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(camel,
                 VertxPlatformHttpRouter.getRouterNameFromPort(server.getConfigurationPort()));
-        router.route().order(Integer.MIN_VALUE).handler(new BasicAuth(password));
+        // cheap refusals first, so that a forged or ambiguous request costs no password hashing
+        router.route().order(Integer.MIN_VALUE).handler(new CsrfGuard());
+        router.route().order(Integer.MIN_VALUE + 1).handler(PathParamGuard.of(camel));
+        router.route().order(Integer.MIN_VALUE + 2).handler(new BasicAuth(password));
         WebPage page = new WebPage();
-        router.get("/").order(Integer.MIN_VALUE + 1).handler(page);
-        router.get(WebPage.PATH + "*").order(Integer.MIN_VALUE + 1).handler(page);
+        router.get("/").order(Integer.MIN_VALUE + 3).handler(page);
+        router.get(WebPage.PATH + "*").order(Integer.MIN_VALUE + 3).handler(page);
         LOG.info("admin web page and REST API on http://{}:{}{} (HTTP Basic, user admin)", server.getHost(),
                 server.getPort(), WebPage.PATH);
     }

@@ -1,6 +1,5 @@
 package org.mailfetch.admin;
 
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -78,15 +77,6 @@ public final class AdminPassword {
             throw new IllegalStateException("PBKDF2WithHmacSHA256 is not available: " + e.getMessage(), e);
         } finally {
             spec.clearPassword();
-        }
-    }
-
-    /** SHA-256 of text, for remembering verified credentials without keeping them. */
-    static byte[] digest(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -25,6 +25,8 @@ final class AliasCommand {
 
         @Override
         public void run() {
+            AdminInput.address("ALIAS", alias);
+            targets.forEach(t -> AdminInput.address("TARGET", t));
             try (Services s = parent.cli.services()) {
                 System.out.println(s.directory().addAlias(alias, targets));
             }

@@ -30,7 +30,20 @@ final class ApiJson {
         if (node == null || !node.isObject()) {
             throw ApiError.badField(null, "the body must be a JSON object");
         }
+        node.fields().forEachRemaining(field -> refuseControlCharacters(field.getKey(), field.getValue()));
         return node;
+    }
+
+    /**
+     * Every text anywhere in a body (passwords included) ends up in a protocol command, a file name
+     * or a log line: one check here covers every field of every request, present and future.
+     */
+    private static void refuseControlCharacters(String field, JsonNode value) {
+        if (value.isTextual()) {
+            AdminInput.text(field, value.asText());
+        } else if (value.isContainerNode()) {
+            value.elements().forEachRemaining(e -> refuseControlCharacters(field, e));
+        }
     }
 
     /** The numeric path parameter {id}; anything else names nothing, so 404 "no <what> <id>". */

@@ -2,13 +2,18 @@ package org.mailfetch.admin;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.mailfetch.Services;
 import org.mailfetch.config.Settings;
 import org.mailfetch.store.StoreException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /** {@code java -jar mailfetch.jar [--data-dir DIR] [--config FILE] COMMAND}; without a command, {@code run}. */
 @Command(name = "mailfetch", mixinStandardHelpOptions = true, version = "mailfetch 0.1.0",
@@ -42,7 +47,37 @@ public final class Cli implements java.util.concurrent.Callable<Integer> {
             }
             throw e;
         });
+        cl.setExecutionStrategy(parsed -> {
+            refuseControlCharacters(parsed);
+            return new CommandLine.RunLast().execute(parsed);
+        });
         return cl.execute(args);
+    }
+
+    /**
+     * No option value or argument of any command may hold a control character: they reach POP3,
+     * SMTP and LMTP command lines and log lines. Checked here, before any command runs, so every
+     * option present and future is covered; the refusal names the option (exit 2 with usage).
+     */
+    private static void refuseControlCharacters(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            for (OptionSpec o : p.matchedOptions()) {
+                check(p, o.longestName(), o.originalStringValues());
+            }
+            for (PositionalParamSpec a : p.matchedPositionals()) {
+                check(p, a.paramLabel(), a.originalStringValues());
+            }
+        }
+    }
+
+    private static void check(ParseResult p, String name, List<String> values) {
+        for (String v : values) {
+            try {
+                AdminInput.text(name, v);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(p.commandSpec().commandLine(), e.getMessage(), e, null, v);
+            }
+        }
     }
 
     Settings settings() {

@@ -40,6 +40,7 @@ public final class DirectoryResource {
     public void addDomain(Exchange exchange) {
         RequestBody body = new RequestBody(ApiJson.object(exchange)).only(Set.of("name", "catchAll", "lmtp"));
         String name = body.required("name");
+        AdminInput.domain("name", name);
         String catchAll = catchAll(body).filter(c -> !c.equals(LocalDirectory.CLEAR)).orElse(null);
         LmtpTarget lmtp = lmtp(body).filter(l -> l != LmtpTarget.NONE).orElse(null);
         String added = RequestBody.parsed("name", name, n -> directory.addDomain(n, catchAll, lmtp));
@@ -64,15 +65,14 @@ public final class DirectoryResource {
             return Optional.empty();
         }
         return Optional.of(body.isCleared("catchAll") ? LocalDirectory.CLEAR
-                : RequestBody.parsed("catchAll", body.text("catchAll"), MailAddress::parse).toString());
+                : MailAddress.parse(AdminInput.address("catchAll", body.text("catchAll"))).toString());
     }
 
     private static Optional<LmtpTarget> lmtp(RequestBody body) {
         if (!body.has("lmtp")) {
             return Optional.empty();
         }
-        return Optional.of(body.isCleared("lmtp") ? LmtpTarget.NONE
-                : RequestBody.parsed("lmtp", body.text("lmtp"), LmtpTarget::parse));
+        return Optional.of(body.isCleared("lmtp") ? LmtpTarget.NONE : AdminInput.lmtp("lmtp", body.text("lmtp")));
     }
 
     // --- mailboxes
@@ -83,6 +83,7 @@ public final class DirectoryResource {
 
     public void addMailbox(Exchange exchange) {
         String address = new RequestBody(ApiJson.object(exchange)).only(Set.of("address")).required("address");
+        AdminInput.address("address", address);
         String added = inLocalDomain(() -> directory.addMailbox(address).toString());
         ApiJson.respond(exchange, 201, Map.of("address", added));
     }
@@ -126,12 +127,12 @@ public final class DirectoryResource {
                               Supplier<List<LocalDirectory.Expansion>> all,
                               Function<LocalDirectory.Expansion, Map<String, ?>> json) {
         RequestBody body = new RequestBody(ApiJson.object(exchange)).only(Set.of("address", membersField));
-        String address = body.required("address");
+        String address = AdminInput.address("address", body.required("address"));
         List<String> members = body.has(membersField) ? body.strings(membersField) : List.of();
         if (members.isEmpty()) {
             throw ApiError.badField(membersField, membersField + " needs at least one address");
         }
-        members.forEach(m -> RequestBody.parsed(membersField, m, MailAddress::parse));
+        members.forEach(m -> AdminInput.address(membersField, m));
         String added = inLocalDomain(() -> add.apply(address, members));
         LocalDirectory.Expansion e = all.get().stream().filter(x -> x.address().equals(added)).findFirst().orElseThrow();
         ApiJson.respond(exchange, 201, json.apply(e));

@@ -31,7 +31,11 @@ final class DomainCommand {
 
         @Override
         public void run() {
-            LmtpTarget target = lmtp == null ? null : LmtpTarget.parse(lmtp);
+            AdminInput.domain("NAME", name);
+            if (catchAll != null) {
+                AdminInput.address("--catch-all", catchAll);
+            }
+            LmtpTarget target = lmtp == null ? null : AdminInput.lmtp("--lmtp", lmtp);
             try (Services s = parent.cli.services()) {
                 System.out.println(s.directory().addDomain(name, catchAll, target));
             }
@@ -52,9 +56,10 @@ final class DomainCommand {
             if ((catchAll != null && noCatchAll) || (lmtp != null && noLmtp)) {
                 throw new IllegalArgumentException("give an option or its --no- form, not both");
             }
-            Optional<String> c = noCatchAll ? Optional.of(LocalDirectory.CLEAR) : Optional.ofNullable(catchAll);
+            Optional<String> c = noCatchAll ? Optional.of(LocalDirectory.CLEAR)
+                    : Optional.ofNullable(catchAll).map(a -> AdminInput.address("--catch-all", a));
             Optional<LmtpTarget> l = noLmtp ? Optional.of(LmtpTarget.NONE)
-                    : Optional.ofNullable(lmtp).map(LmtpTarget::parse);
+                    : Optional.ofNullable(lmtp).map(t -> AdminInput.lmtp("--lmtp", t));
             try (Services s = parent.cli.services()) {
                 s.directory().updateDomain(name, c, l);
             }

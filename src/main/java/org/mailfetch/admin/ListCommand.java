@@ -25,6 +25,8 @@ final class ListCommand {
 
         @Override
         public void run() {
+            AdminInput.address("LIST", list);
+            members.forEach(m -> AdminInput.address("MEMBER", m));
             try (Services s = parent.cli.services()) {
                 System.out.println(s.directory().addList(list, members));
             }

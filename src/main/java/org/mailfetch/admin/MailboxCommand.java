@@ -22,6 +22,7 @@ final class MailboxCommand {
 
         @Override
         public void run() {
+            AdminInput.address("ADDRESS", address);
             try (Services s = parent.cli.services()) {
                 System.out.println(s.directory().addMailbox(address));
             }

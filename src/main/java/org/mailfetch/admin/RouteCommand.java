@@ -39,11 +39,14 @@ final class RouteCommand {
                 if (password == null || password.isEmpty()) {
                     throw new IllegalArgumentException("environment variable " + passwordEnv + " is not set");
                 }
+                AdminInput.text("the password in " + passwordEnv, password);
             } else if (user != null) {
                 throw new IllegalArgumentException("--user needs --password-env VAR");
             }
+            AdminInput.domain("DOMAIN", domain);
+            String checkedHost = AdminInput.host("--host", host);
             try (Services s = parent.cli.services()) {
-                System.out.println(s.smtpRoutes().add(domain, host, port, tls, user, password));
+                System.out.println(s.smtpRoutes().add(domain, checkedHost, port, tls, user, password));
             }
         }
     }

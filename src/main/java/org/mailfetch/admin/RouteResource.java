@@ -25,8 +25,8 @@ public final class RouteResource {
     public void create(Exchange exchange) {
         RequestBody body = new RequestBody(ApiJson.object(exchange))
                 .only(Set.of("domain", "host", "port", "tls", "user", "password"));
-        String domain = body.required("domain");
-        String host = body.required("host");
+        String domain = AdminInput.domain("domain", body.required("domain"));
+        String host = AdminInput.host("host", body.required("host"));
         if (!body.has("port")) {
             throw ApiError.badField("port", "port is required");
         }

@@ -122,13 +122,19 @@ class AdminApiTest {
             assertTrue(r.body().contains("admin set-password"), r.body());
         }
         setPassword();
+        assertEquals(200, call("GET", "/api/accounts", null).statusCode(), "the admin logged in before the failures below");
         AdminClient anonymous = new AdminClient(AdminHttp.port(service.camel()), null, null);
         AdminClient wrong = new AdminClient(AdminHttp.port(service.camel()), "admin", "not-the-password");
         AdminClient otherUser = new AdminClient(AdminHttp.port(service.camel()), "root", ADMIN_PASSWORD);
+        int failures = 0;
         for (String p : paths) {
             assertEquals(401, call(anonymous, "GET", p, null).statusCode(), p + " without credentials");
-            assertEquals(401, call(wrong, "GET", p, null).statusCode(), p + " with a wrong password");
-            assertEquals(401, call(otherUser, "GET", p, null).statusCode(), p + " as another user");
+            for (AdminClient bad : new AdminClient[] {wrong, otherUser}) {
+                // after a few failures this client is held back (429) instead of being told 401 again
+                int status = call(bad, "GET", p, null).statusCode();
+                assertTrue(failures++ < LoginThrottle.FREE_FAILURES ? status == 401 : status == 401 || status == 429,
+                        p + " with wrong credentials (failure " + failures + "): " + status);
+            }
         }
         HttpResponse<String> r = call(anonymous, "POST", "/api/accounts/1/download", "{}");
         assertEquals(401, r.statusCode());

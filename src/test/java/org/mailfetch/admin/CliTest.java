@@ -138,6 +138,64 @@ class CliTest {
     }
 
     @Test
+    void controlCharactersInAnyOptionArgumentOrPasswordShouldExitTwoNamingItAndStoreNothing() {
+        run("domain", "add", "example.com");
+        run("mailbox", "add", "alice@example.com");
+        String[][] bad = {
+                {"--user", "account", "add", "--owner", "alice@example.com", "--name", "n", "--host", "h",
+                        "--user", "u\r\nDELE 1", "--password-stdin"},
+                {"--name", "account", "add", "--owner", "alice@example.com", "--name", "n\u001b[2J", "--host", "h",
+                        "--user", "u", "--password-stdin"},
+                {"--owner", "account", "add", "--owner", "alice\n@example.com", "--name", "n", "--host", "h",
+                        "--user", "u", "--password-stdin"},
+                {"--recipient-headers", "account", "add", "--owner", "alice@example.com", "--name", "n", "--host", "h",
+                        "--user", "u", "--password-stdin", "--recipient-headers", "To,X\u0000"},
+                {"NAME", "domain", "add", "example.org\r\n"},
+                {"--catch-all", "domain", "add", "example.org", "--catch-all", "x\r\nRCPT TO:<v@w>@example.org"},
+                {"--lmtp", "domain", "add", "example.org", "--lmtp", "unix:/run/lmtp\n"},
+                {"ADDRESS", "mailbox", "add", "bob\r\nRCPT TO:<v@w>@example.com"},
+                {"TARGET", "alias", "add", "info@example.com", "alice@example.com", "b\n@example.com"},
+                {"MEMBER", "list", "add", "team@example.com", "c\u007f@example.com"},
+                {"--host", "route", "add", "partner.example", "--host", "relay\r\n", "--port", "25"},
+                {"--config", "--config", "/tmp/x\ny", "domain", "list"}};
+        for (String[] b : bad) {
+            System.setIn(new ByteArrayInputStream((PASSWORD + "\n").getBytes(StandardCharsets.UTF_8)));
+            String[] args = java.util.Arrays.copyOfRange(b, 1, b.length);
+            assertEquals(2, run(args), String.join(" ", args) + ": " + err);
+            assertTrue(err.toString().contains(b[0] + " must not contain control characters"), err.toString());
+        }
+        // a password that would reach POP3 PASS as two commands
+        System.setIn(new ByteArrayInputStream("pw\u0000DELE 1\n".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(2, run("account", "add", "--owner", "alice@example.com", "--name", "n", "--host", "h", "--user", "u",
+                "--password-stdin"));
+        assertTrue(err.toString().contains("password on standard input must not contain control characters"), err.toString());
+
+        addAccount("--name", "ok", "--host", "127.0.0.1");
+        String id = out.toString().trim();
+        assertEquals(2, run("account", "update", id, "--user", "alice\r\nRETR 1"));
+        // host syntax: a name, an IPv4 or an IPv6 address, nothing else
+        assertEquals(2, addAccount("--name", "x", "--host", "pop example.com"));
+        assertTrue(err.toString().contains("is not a host name or address"), err.toString());
+        assertEquals(2, run("account", "update", id, "--host", "pop..example.com"));
+        assertEquals(2, run("route", "add", "partner.example", "--host", "relay/x", "--port", "25"));
+        assertEquals(2, run("domain", "add", "example.org", "--lmtp", "bad host:24"));
+        assertEquals(2, run("domain", "add", "exa mple.org"));
+        assertEquals(0, run("account", "update", id, "--host", "[::1]"));
+
+        run("account", "list");
+        assertEquals(1, out.toString().split("\n").length, "only the good account: " + out);
+        assertTrue(out.toString().contains("alice@[::1]:"), out.toString());
+        run("domain", "list");
+        assertEquals("example.com\n", out.toString());
+        run("mailbox", "list");
+        assertEquals("alice@example.com\n", out.toString());
+        run("alias", "list");
+        assertEquals("", out.toString());
+        run("route", "list");
+        assertEquals("", out.toString());
+    }
+
+    @Test
     void updateShouldChangeOnlyTheGivenOptions() {
         run("domain", "add", "example.com");
         run("mailbox", "add", "alice@example.com");

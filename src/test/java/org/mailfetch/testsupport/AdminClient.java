@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,13 +43,18 @@ public final class AdminClient {
         return send("DELETE", path, null);
     }
 
+    /** A request as a JSON client sends it: every request that is not a GET says Content-Type: application/json. */
     public HttpResponse<String> send(String method, String path, String json) throws Exception {
+        boolean read = method.equals("GET") || method.equals("HEAD");
+        return send(method, path, json, json != null || !read ? Map.of("Content-Type", "application/json") : Map.of());
+    }
+
+    /** A request with exactly these headers (besides Authorization), e.g. as a cross-site form would send it. */
+    public HttpResponse<String> send(String method, String path, String body, Map<String, String> headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(20))
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-        if (json != null) {
-            b.header("Content-Type", "application/json");
-        }
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
