@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.mailfetch.mail.Printable;
 import org.mailfetch.FetchEngine;
 import org.mailfetch.Services;
 import org.mailfetch.account.Account;
@@ -93,7 +94,7 @@ final class AccountCommand {
                 if (json) {
                     Output.print(d);
                 } else {
-                    d.forEach((k, v) -> System.out.println(k + ": " + (v == null ? "" : v)));
+                    d.forEach((k, v) -> Output.line(k + ": " + (v == null ? "" : v)));
                 }
             }
         }
@@ -154,10 +155,10 @@ final class AccountCommand {
                     summary = engine.fetchOnce(id);
                 }
                 if (summary.result() == SessionSummary.Result.OK) {
-                    System.out.println(summary.line());
+                    Output.line(summary.line());
                     return 0;
                 }
-                System.err.println("mailfetch: " + summary.line());
+                System.err.println("mailfetch: " + Printable.of(summary.line()));
                 return Cli.FAILED;
             }
         }
