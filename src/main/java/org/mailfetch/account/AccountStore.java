@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
+import org.mailfetch.store.InvalidValue;
 import org.mailfetch.store.Database;
 import org.mailfetch.store.StoreException;
 
@@ -49,6 +50,12 @@ public final class AccountStore {
      */
     public Account update(Account a, String passwordOrNull) {
         Account before = get(a.id()).orElseThrow(() -> new StoreException("no account " + a.id()));
+        if (passwordOrNull == null && sendsPasswordElsewhere(before, a)) {
+            // Passwords are write-only: pointing an account at another server (or dropping TLS) must
+            // not be a way to have the stored password sent to whoever listens there.
+            throw new InvalidValue("password", "give the password again when host, port, security or trusted"
+                    + " certificate change: the stored one is only sent where it was set for");
+        }
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("UPDATE external_account SET "
@@ -101,6 +108,12 @@ public final class AccountStore {
 
     public List<Account> list() {
         return query("SELECT " + COLUMNS + " FROM external_account ORDER BY id");
+    }
+
+    private static boolean sendsPasswordElsewhere(Account before, Account after) {
+        return !before.host().equalsIgnoreCase(after.host()) || before.port() != after.port()
+                || before.security() != after.security()
+                || !java.util.Objects.equals(before.trustCertPem(), after.trustCertPem());
     }
 
     /** The decrypted password, for the session that logs in. Never log or return it. */
