@@ -118,6 +118,14 @@ final class LmtpClient implements Closeable {
      * CR, LF, any other control character or a non-ASCII character is never written.
      */
     private SmtpReply command(String line) throws IOException {
+        requireCommandSafe(line);
+        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return reply();
+    }
+
+    /** Throws unless every character of the command line is printable ASCII (or a space). */
+    static void requireCommandSafe(String line) {
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
             if (c < 0x20 || c > 0x7e) {
@@ -125,9 +133,6 @@ final class LmtpClient implements Closeable {
                         + String.format("0x%02x", (int) c) + " at " + i);
             }
         }
-        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        return reply();
     }
 
     private static void expect(SmtpReply r, String what) throws IOException {
