@@ -64,7 +64,7 @@ public record MailAddress(String localPart, String domain) {
         try {
             ascii = IDN.toASCII(name.trim(), IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("'" + Printable.of(name) + "' is not a valid domain name: " + e.getMessage());
+            throw new IllegalArgumentException("'" + Printable.of(name) + "' is not a valid domain name: " + Printable.of(e.getMessage()));
         }
         if (ascii.isEmpty() || ascii.startsWith(".") || ascii.contains("..") || ascii.contains("/")) {
             throw new IllegalArgumentException("'" + Printable.of(name) + "' is not a valid domain name");
