@@ -94,7 +94,8 @@ public final class FetchEngine implements AutoCloseable {
         QuarantineStore quarantineStore = new QuarantineStore(services.db(), settings.dataDir(),
                 FilePermissions.from(settings));
         main.bind("quarantine", new Quarantine(quarantineStore, clock));
-        main.bind("recipientResolver", new RecipientResolver(services.directory(), services.smtpRoutes()));
+        main.bind("recipientResolver", new RecipientResolver(services.directory(), services.smtpRoutes(),
+                settings.integer(RecipientResolver.MAX_PER_MESSAGE)));
         main.bind("localDelivery", new LocalDelivery(services.directory(),
                 new org.mailfetch.delivery.RecipientDeliveries(services.db()), context.readTimeout(), clock));
         Outbox outbox = new Outbox(services.db(), settings.dataDir(), clock);

@@ -2,7 +2,6 @@ package org.mailfetch.delivery;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.mailfetch.recipient.EnvelopeAddress;
 import org.mailfetch.recipient.LmtpTarget;
 
 /**
@@ -30,21 +30,9 @@ import org.mailfetch.recipient.LmtpTarget;
  */
 final class LmtpClient implements Closeable {
 
-    /** A server reply: code and text. */
-    record Reply(int code, String text) {
-        boolean ok() {
-            return code >= 200 && code < 300;
-        }
-
-        boolean permanent() {
-            return code >= 500;
-        }
-
-        @Override
-        public String toString() {
-            return text;
-        }
-    }
+    /** What a recipient gets that is never sent to the server because it is not a plain envelope address. */
+    static final SmtpReply UNSAFE_RECIPIENT = new SmtpReply(553,
+            "553 5.1.3 refused by mailfetch: not a plain ASCII address, cannot go into RCPT TO");
 
     private final Closeable connection;
     private final InputStream in;
@@ -82,10 +70,11 @@ final class LmtpClient implements Closeable {
      * Delivers {@code header} + {@code body} to the recipients; returns each recipient's reply. A failed
      * MAIL FROM or DATA command gives every recipient that reply.
      */
-    Map<String, Reply> deliver(String envelopeFrom, List<String> recipients, byte[] header, InputStream body)
+    Map<String, SmtpReply> deliver(String envelopeFrom, List<String> recipients, byte[] header, InputStream body)
             throws IOException {
-        Map<String, Reply> replies = new LinkedHashMap<>();
-        Reply mail = command("MAIL FROM:" + (envelopeFrom.startsWith("<") ? envelopeFrom : "<" + envelopeFrom + ">"));
+        Map<String, SmtpReply> replies = new LinkedHashMap<>();
+        // a sender that cannot go into the envelope as it is becomes the null sender
+        SmtpReply mail = command("MAIL FROM:" + EnvelopeAddress.reversePath(envelopeFrom));
         if (!mail.ok()) {
             recipients.forEach(r -> replies.put(r, mail));
             command("RSET");
@@ -93,7 +82,11 @@ final class LmtpClient implements Closeable {
         }
         List<String> accepted = new ArrayList<>();
         for (String r : recipients) {
-            Reply rcpt = command("RCPT TO:<" + r + ">");
+            if (!EnvelopeAddress.isSafe(r)) {
+                replies.put(r, UNSAFE_RECIPIENT);
+                continue;
+            }
+            SmtpReply rcpt = command("RCPT TO:<" + r + ">");
             replies.put(r, rcpt);
             if (rcpt.ok()) {
                 accepted.add(r);
@@ -103,7 +96,7 @@ final class LmtpClient implements Closeable {
             command("RSET");
             return replies;
         }
-        Reply data = command("DATA");
+        SmtpReply data = command("DATA");
         if (data.code() != 354) {
             accepted.forEach(r -> replies.put(r, data));
             command("RSET");
@@ -120,44 +113,37 @@ final class LmtpClient implements Closeable {
         return replies;
     }
 
-    private Reply command(String line) throws IOException {
-        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+    /**
+     * Writes one command line. The last line of defence against command injection: a line holding
+     * CR, LF, any other control character or a non-ASCII character is never written.
+     */
+    private SmtpReply command(String line) throws IOException {
+        requireCommandSafe(line);
+        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
         return reply();
     }
 
-    private static void expect(Reply r, String what) throws IOException {
+    /** Throws unless every character of the command line is printable ASCII (or a space). */
+    static void requireCommandSafe(String line) {
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                throw new IllegalArgumentException("refusing to send an LMTP command with the character "
+                        + String.format("0x%02x", (int) c) + " at " + i);
+            }
+        }
+    }
+
+    private static void expect(SmtpReply r, String what) throws IOException {
         if (!r.ok()) {
             throw new IOException("LMTP " + what + " refused: " + r.text());
         }
     }
 
-    /** Reads one possibly multi-line reply ("250-..." continues, "250 ..." ends). */
-    private Reply reply() throws IOException {
-        StringBuilder text = new StringBuilder();
-        while (true) {
-            String line = line();
-            if (line.length() < 3 || !Character.isDigit(line.charAt(0))) {
-                throw new IOException("LMTP server sent a malformed reply: " + line);
-            }
-            text.append(text.length() == 0 ? "" : " ").append(line);
-            if (line.length() == 3 || line.charAt(3) != '-') {
-                return new Reply(Integer.parseInt(line.substring(0, 3)), text.toString());
-            }
-        }
-    }
-
-    private String line() throws IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        for (int b; (b = in.read()) != '\n'; ) {
-            if (b < 0) {
-                throw new IOException("LMTP server closed the connection");
-            }
-            if (b != '\r') {
-                buf.write(b);
-            }
-        }
-        return buf.toString(StandardCharsets.UTF_8);
+    /** Reads one possibly multi-line reply, bounded (see {@link SmtpReply#read}). */
+    private SmtpReply reply() throws IOException {
+        return SmtpReply.read(in);
     }
 
     @Override

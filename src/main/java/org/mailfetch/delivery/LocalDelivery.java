@@ -89,7 +89,7 @@ public final class LocalDelivery {
     private record LmtpOutcome(boolean deferred, boolean rejected) {}
 
     private LmtpOutcome lmtp(FetchedMessage message, LmtpTarget target, List<String> recipients, byte[] trace) {
-        Map<String, LmtpClient.Reply> replies;
+        Map<String, SmtpReply> replies;
         try (LmtpClient client = LmtpClient.connect(target, lmtpTimeout); InputStream content = message.content()) {
             replies = client.deliver(Outbox.envelopeFrom(message), recipients, trace, content);
         } catch (IOException e) {
@@ -100,7 +100,7 @@ public final class LocalDelivery {
         List<String> accepted = new ArrayList<>();
         boolean deferred = false;
         boolean rejected = false;
-        for (Map.Entry<String, LmtpClient.Reply> r : replies.entrySet()) {
+        for (Map.Entry<String, SmtpReply> r : replies.entrySet()) {
             if (r.getValue().ok()) {
                 accepted.add(r.getKey());
             } else if (r.getValue().permanent()) {

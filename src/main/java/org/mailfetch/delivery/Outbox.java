@@ -11,11 +11,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +24,7 @@ import java.util.Optional;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import org.mailfetch.fetch.FetchedMessage;
+import org.mailfetch.recipient.EnvelopeAddress;
 import org.mailfetch.recipient.MailAddress;
 import org.mailfetch.recipient.RecipientResolver;
 import org.mailfetch.store.Database;
@@ -107,25 +108,43 @@ public final class Outbox {
         }
         // millisecond precision: the database may round finer fractions up, which would make "now" not yet due
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-        db.update("INSERT INTO outbox (id, account_id, uidl, route_domain, envelope_from, recipients, file_name,"
-                        + " size_bytes, state, attempts, created_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?,0,?,?)",
-                id, message.account().id(), message.uidl(), domain, envelopeFrom(message), String.join(",", recipients),
-                name, size, OutboxEntry.State.WAITING.name(), now, now);
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = Database.prepare(c, "INSERT INTO outbox (id, account_id, uidl, route_domain,"
+                    + " envelope_from, file_name, size_bytes, state, attempts, created_at, next_attempt_at)"
+                    + " VALUES (?,?,?,?,?,?,?,?,0,?,?)", id, message.account().id(), message.uidl(), domain,
+                    envelopeFrom(message), name, size, OutboxEntry.State.WAITING.name(), now, now)) {
+                ps.executeUpdate();
+            }
+            writeRecipients(c, id, recipients, List.of());
+            c.commit();
+        } catch (SQLException e) {
+            throw new StoreException("cannot queue outbox entry " + id + ": " + e.getMessage(), e);
+        }
         return id;
     }
 
-    /** The original sender: Return-Path as the external server wrote it, else From; {@code <>} for bounces. */
+    /**
+     * The original sender: Return-Path as the external server wrote it, else From; the owner when
+     * neither names one. {@code <>} for bounces, and for a sender that cannot go into an envelope as
+     * it is (a folded value smuggling a second command line, spaces, non-ASCII: SMTPUTF8 is not
+     * negotiated): such a sender is never repaired or guessed at.
+     */
     static String envelopeFrom(FetchedMessage message) {
         for (String header : new String[] {"Return-Path", "From"}) {
             for (String value : message.header(header)) {
                 String v = value.trim();
-                if (header.equals("Return-Path") && v.replaceAll("\\s", "").equals("<>")) {
-                    return "<>";
+                if (header.equals("Return-Path") && v.replace(" ", "").replace("\t", "").equals("<>")) {
+                    return EnvelopeAddress.NULL_SENDER;
+                }
+                if (v.length() > HEADER_VALUE_LIMIT) {
+                    return EnvelopeAddress.NULL_SENDER;
                 }
                 try {
                     InternetAddress[] parsed = InternetAddress.parseHeader(v, false);
                     if (parsed.length > 0 && parsed[0].getAddress() != null && parsed[0].getAddress().contains("@")) {
-                        return parsed[0].getAddress();
+                        String address = parsed[0].getAddress();
+                        return EnvelopeAddress.isSafe(address) ? address : EnvelopeAddress.NULL_SENDER;
                     }
                 } catch (AddressException ignored) {
                     // try the next header
@@ -134,6 +153,9 @@ public final class Outbox {
         }
         return message.account().ownerAddress();
     }
+
+    /** Sender headers longer than this are not parsed: no real address needs it. */
+    private static final int HEADER_VALUE_LIMIT = 4096;
 
     public List<OutboxEntry> list() {
         return select("ORDER BY id");
@@ -156,33 +178,72 @@ public final class Outbox {
         if (!Files.exists(file(e))) {
             throw new StoreException("outbox entry " + id + " has lost its message file " + file(e));
         }
-        List<String> recipients = new ArrayList<>(e.recipients());
+        List<String> recipients = e.recipients();
         if (e.state() == OutboxEntry.State.FAILED) {
             recipients = e.failedRecipients().isEmpty() ? e.recipients() : e.failedRecipients();
         }
-        db.update("UPDATE outbox SET state = 'WAITING', attempts = 0, next_attempt_at = ?, recipients = ?,"
-                + " failed_recipients = NULL WHERE id = ?", clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), String.join(",", recipients), id);
+        record(id, recipients, List.of(), "UPDATE outbox SET state = 'WAITING', attempts = 0, next_attempt_at = ?"
+                + " WHERE id = ?", clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), id);
     }
 
     /** Records an attempt: what is left to send, what failed for good, the new state and next try. */
     void update(OutboxEntry e, List<String> left, List<String> failed, OutboxEntry.State state, int attempts,
                 Instant next, String error) {
-        db.update("UPDATE outbox SET recipients = ?, failed_recipients = ?, state = ?, attempts = ?, next_attempt_at = ?,"
-                        + " last_error = ? WHERE id = ?", String.join(",", left),
-                failed.isEmpty() ? null : String.join(",", failed), state.name(), attempts, next,
+        record(e.id(), left, failed, "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?"
+                + " WHERE id = ?", state.name(), attempts, next,
                 error == null ? null : error.length() > 2000 ? error.substring(0, 2000) : error, e.id());
     }
 
-    private List<OutboxEntry> select(String where, Object... args) {
-        return db.query("SELECT id, account_id, uidl, route_domain, envelope_from, recipients, failed_recipients,"
-                + " file_name, size_bytes, state, attempts, created_at, next_attempt_at, last_error FROM outbox " + where,
-                rs -> new OutboxEntry(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                        split(rs.getString(6)), split(rs.getString(7)), rs.getString(8), rs.getLong(9),
-                        OutboxEntry.State.valueOf(rs.getString(10)), rs.getInt(11), rs.getTimestamp(12).toInstant(),
-                        rs.getTimestamp(13).toInstant(), rs.getString(14)), args);
+    /** Runs {@code sql} on the outbox row and replaces its recipient lists, in one transaction. */
+    private void record(long id, List<String> toSend, List<String> failed, String sql, Object... args) {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = Database.prepare(c, sql, args)) {
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = Database.prepare(c, "DELETE FROM outbox_recipient WHERE outbox_id = ?", id)) {
+                ps.executeUpdate();
+            }
+            writeRecipients(c, id, toSend, failed);
+            c.commit();
+        } catch (SQLException ex) {
+            throw new StoreException("cannot update outbox entry " + id + ": " + ex.getMessage(), ex);
+        }
     }
 
-    private static List<String> split(String csv) {
-        return csv == null || csv.isBlank() ? List.of() : Arrays.asList(csv.split(","));
+    /** One row per recipient and list: a recipient is never joined with another into one string. */
+    private static void writeRecipients(Connection c, long id, List<String> toSend, List<String> failed)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO outbox_recipient (outbox_id, list_name, seq, recipient) VALUES (?, ?, ?, ?)")) {
+            for (var list : Map.of(TO_SEND, toSend, FAILED, failed).entrySet()) {
+                int seq = 0;
+                for (String r : list.getValue()) {
+                    ps.setLong(1, id);
+                    ps.setString(2, list.getKey());
+                    ps.setInt(3, seq++);
+                    ps.setString(4, r);
+                    ps.addBatch();
+                }
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static final String TO_SEND = "TO_SEND";
+    private static final String FAILED = "FAILED";
+
+    private List<OutboxEntry> select(String where, Object... args) {
+        return db.query("SELECT id, account_id, uidl, route_domain, envelope_from,"
+                + " file_name, size_bytes, state, attempts, created_at, next_attempt_at, last_error FROM outbox " + where,
+                rs -> new OutboxEntry(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        recipients(rs.getLong(1), TO_SEND), recipients(rs.getLong(1), FAILED), rs.getString(6),
+                        rs.getLong(7), OutboxEntry.State.valueOf(rs.getString(8)), rs.getInt(9),
+                        rs.getTimestamp(10).toInstant(), rs.getTimestamp(11).toInstant(), rs.getString(12)), args);
+    }
+
+    private List<String> recipients(long id, String list) {
+        return db.query("SELECT recipient FROM outbox_recipient WHERE outbox_id = ? AND list_name = ? ORDER BY seq",
+                rs -> rs.getString(1), id, list);
     }
 }

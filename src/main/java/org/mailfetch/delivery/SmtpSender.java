@@ -19,6 +19,7 @@ import jakarta.mail.util.SharedFileInputStream;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPMessage;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.mailfetch.recipient.EnvelopeAddress;
 
 /**
  * Sends one outbox file to a route's SMTP server with Angus Mail: {@code RCPT TO} only the given
@@ -56,9 +57,23 @@ final class SmtpSender {
         }
         Session session = Session.getInstance(p);
         Map<String, Result> out = new LinkedHashMap<>();
+        List<String> allowed = new ArrayList<>();
+        for (String r : recipients) {
+            String refusal = refusal(route, r);
+            if (refusal == null) {
+                allowed.add(r);
+            } else {
+                out.put(r, new Result(Outcome.PERMANENT, refusal));
+            }
+        }
+        if (allowed.isEmpty()) {
+            return out;
+        }
+        recipients = allowed;
         try (SharedFileInputStream in = new SharedFileInputStream(file.toFile())) {
             SMTPMessage message = new SMTPMessage(session, in);
-            message.setEnvelopeFrom(envelopeFrom);
+            // Angus writes "<...>" as it is; anything unsafe has become the null sender "<>"
+            message.setEnvelopeFrom(EnvelopeAddress.reversePath(envelopeFrom));
             List<Address> to = new ArrayList<>();
             for (String r : recipients) {
                 to.add(new InternetAddress(r, false));
@@ -74,6 +89,24 @@ final class SmtpSender {
             recipients.forEach(r -> out.put(r, new Result(Outcome.TEMPORARY, describe(e))));
         }
         return out;
+    }
+
+    /**
+     * Why {@code recipient} must not get a {@code RCPT TO} through {@code route}, or null. Checked
+     * right before every RCPT, whatever the outbox holds: a route relays only to its own domain
+     * (with the route's credentials, anything else would make us an open relay), and only plain
+     * envelope addresses are written (Angus refuses CR/LF in commands too; this refuses earlier
+     * and also spaces, brackets, quotes and non-ASCII).
+     */
+    static String refusal(SmtpRoute route, String recipient) {
+        if (!EnvelopeAddress.isSafe(recipient)) {
+            return "refused by mailfetch before RCPT TO: not a plain ASCII address";
+        }
+        if (!EnvelopeAddress.inDomain(recipient, route.domain())) {
+            return "refused by mailfetch before RCPT TO: not in the route's domain " + route.domain()
+                    + " (a route relays only to its own domain)";
+        }
+        return null;
     }
 
     /** A partial failure: accepted, refused per RCPT (each with its own reply), or failed at DATA. */

@@ -4,7 +4,6 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,15 +19,13 @@ final class AddressExpansion {
     static final int MAX_DEPTH = 10;
     private static final Logger LOG = LoggerFactory.getLogger(AddressExpansion.class);
 
-    private final LocalDirectory directory;
-    private final Predicate<String> routedDomain;
+    private final DirectorySnapshot directory;
     private final Set<MailAddress> seen = new HashSet<>();
     final Set<MailAddress> mailboxes = new LinkedHashSet<>();
     final Set<MailAddress> routed = new LinkedHashSet<>();
 
-    AddressExpansion(LocalDirectory directory, Predicate<String> routedDomain) {
+    AddressExpansion(DirectorySnapshot directory) {
         this.directory = directory;
-        this.routedDomain = routedDomain;
     }
 
     void expand(MailAddress address) {
@@ -43,9 +40,9 @@ final class AddressExpansion {
         if (!seen.add(address)) {
             return; // a cycle, or reached twice: one copy per mailbox
         }
-        Optional<LocalDomain> domain = directory.domain(address.domain()).filter(LocalDomain::enabled);
+        Optional<LocalDomain> domain = directory.enabledDomain(address.domain());
         if (domain.isEmpty()) {
-            if (routedDomain.test(address.domain())) {
+            if (directory.isRouted(address.domain())) {
                 routed.add(address);
             }
             return;
@@ -54,11 +51,10 @@ final class AddressExpansion {
             mailboxes.add(address);
             return;
         }
-        var targets = new java.util.ArrayList<>(directory.aliasTargets(address));
-        targets.addAll(directory.listMembers(address));
+        var targets = directory.expansion(address);
         if (!targets.isEmpty()) {
             for (String t : targets) {
-                expand(MailAddress.parse(t), depth + 1);
+                expandStored(address, t, depth + 1);
             }
             return;
         }
@@ -69,7 +65,20 @@ final class AddressExpansion {
         }
         String catchAll = domain.get().catchAll();
         if (catchAll != null) {
-            expand(MailAddress.parse(catchAll), depth + 1);
+            expandStored(address, catchAll, depth + 1);
         }
+    }
+
+    /** An alias target, list member or catch-all from the directory; one stored under older, laxer rules is skipped. */
+    private void expandStored(MailAddress from, String stored, int depth) {
+        MailAddress target;
+        try {
+            target = MailAddress.parse(stored);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{}: directory entry '{}' is not a usable address any more ({}); not followed", from,
+                    stored, e.getMessage());
+            return;
+        }
+        expand(target, depth);
     }
 }

@@ -5,9 +5,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Set;
 
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
@@ -17,19 +17,25 @@ import jakarta.mail.internet.InternetAddress;
  * group syntax ({@code friends: a@x, b@y;}, {@code undisclosed-recipients:;}), quoted local parts,
  * IDN domains in UTF-8 or punycode, and the {@code for <addr>} clause of Received headers. Garbage
  * yields no address and never an error: a bad header must not stop a message.
+ *
+ * <p>Header values come from any sender, so nothing here uses a backtracking regex: the fallback
+ * scan and the Received {@code for} clause are single forward passes over at most
+ * {@link #HEADER_SIZE_LIMIT} characters (longer values are cut there before anything looks at them;
+ * {@link RecipientResolver} sends mail with such a header to the owner before it gets here).
  */
 final class HeaderAddresses {
 
-    /** Something that looks like local@domain inside otherwise unparsable text. */
-    private static final Pattern LOOSE = Pattern.compile("[^\\s<>,;:\"()\\[\\]]+@[^\\s<>,;:\"()\\[\\]]+");
-    /** "... for <bob@example.com>; date" or "for bob@example.com;" in a Received header. */
-    private static final Pattern RECEIVED_FOR = Pattern.compile("(?i)\\bfor\\s+<?\\s*([^\\s<>;]+@[^\\s<>;]+?)\\s*>?\\s*(?:;|$)");
+    /**
+     * Longest header value that is read for addresses, in characters (Postfix's
+     * {@code header_size_limit} default, 102400). A real To: with a thousand addresses fits easily.
+     */
+    static final int HEADER_SIZE_LIMIT = 102_400;
 
     private HeaderAddresses() {}
 
-    /** The addresses of an address-list header (To, Cc, Delivered-To, X-RCPT-TO, ...). */
+    /** The distinct addresses of an address-list header (To, Cc, Delivered-To, X-RCPT-TO, ...), in order. */
     static List<MailAddress> parse(String raw) {
-        String value = unfold(utf8(raw));
+        String value = unfold(utf8(capped(raw)));
         List<String> found = new ArrayList<>();
         try {
             for (InternetAddress a : InternetAddress.parseHeader(value, false)) {
@@ -43,31 +49,61 @@ final class HeaderAddresses {
             }
         } catch (AddressException | RuntimeException e) {
             found.clear();
-            Matcher m = LOOSE.matcher(value);
-            while (m.find()) {
-                found.add(m.group());
-            }
+            found.addAll(looseAddresses(value));
         }
-        List<MailAddress> out = new ArrayList<>();
+        Set<MailAddress> out = new LinkedHashSet<>();
         for (String text : found) {
             MailAddress a = address(text);
-            if (a != null && !out.contains(a)) {
+            if (a != null) {
                 out.add(a);
             }
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** The address of a Received header's {@code for} clause, if it has one. */
     static List<MailAddress> receivedFor(String raw) {
-        Matcher m = RECEIVED_FOR.matcher(unfold(utf8(raw)));
-        if (m.find()) {
-            MailAddress a = address(m.group(1));
-            if (a != null) {
-                return List.of(a);
+        String found = ReceivedFor.find(unfold(utf8(capped(raw))));
+        MailAddress a = address(found);
+        return a == null ? List.of() : List.of(a);
+    }
+
+    /** Characters that end a loose address token (as RFC 5322 specials and white space do). */
+    static boolean isLooseDelimiter(char c) {
+        return isSpace(c) || "<>,;:\"()[]".indexOf(c) >= 0;
+    }
+
+    /** Java's {@code \s}: the white space the former patterns meant. */
+    static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
+    }
+
+    /**
+     * Tokens that look like local@domain inside otherwise unparsable text: a run of non-delimiters
+     * with an {@code @} that has something on both sides. One pass.
+     */
+    static List<String> looseAddresses(String value) {
+        List<String> out = new ArrayList<>();
+        int n = value.length();
+        int start = 0;
+        while (start < n) {
+            while (start < n && isLooseDelimiter(value.charAt(start))) {
+                start++;
             }
+            int end = start;
+            boolean innerAt = false;
+            while (end < n && !isLooseDelimiter(value.charAt(end))) {
+                if (value.charAt(end) == '@' && end > start) {
+                    innerAt |= end + 1 < n && !isLooseDelimiter(value.charAt(end + 1));
+                }
+                end++;
+            }
+            if (innerAt) {
+                out.add(value.substring(start, end));
+            }
+            start = end;
         }
-        return List.of();
+        return out;
     }
 
     /** One address, with a quoted local part unquoted; null when it cannot be a mailbox address. */
@@ -82,20 +118,54 @@ final class HeaderAddresses {
         }
         String local = t.substring(0, at);
         if (local.length() >= 2 && local.startsWith("\"") && local.endsWith("\"")) {
-            local = local.substring(1, local.length() - 1).replaceAll("\\\\(.)", "$1");
-        }
-        if (local.isBlank() || local.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            return null;
+            local = unquote(local.substring(1, local.length() - 1));
         }
         try {
             return MailAddress.parse(local + "@" + t.substring(at + 1));
         } catch (IllegalArgumentException e) {
-            return null;
+            return null; // not a usable mailbox address (MailAddress refuses separators, quotes, controls)
         }
     }
 
-    private static String unfold(String value) {
-        return value.replaceAll("\\r?\\n[ \\t]+", " ").replace('\t', ' ').trim();
+    /** Removes the backslashes of quoted-pairs. */
+    private static String unquote(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < s.length()) {
+                c = s.charAt(++i);
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+
+    private static String capped(String raw) {
+        if (raw == null) {
+            return "";
+        }
+        return raw.length() > HEADER_SIZE_LIMIT ? raw.substring(0, HEADER_SIZE_LIMIT) : raw;
+    }
+
+    /** Joins folded lines (CRLF or LF followed by blanks) with one space; tabs become spaces. */
+    static String unfold(String value) {
+        StringBuilder b = new StringBuilder(value.length());
+        int n = value.length();
+        for (int i = 0; i < n; i++) {
+            char c = value.charAt(i);
+            int lf = c == '\r' && i + 1 < n && value.charAt(i + 1) == '\n' ? i + 1 : c == '\n' ? i : -1;
+            if (lf >= 0 && lf + 1 < n && (value.charAt(lf + 1) == ' ' || value.charAt(lf + 1) == '\t')) {
+                int j = lf + 1;
+                while (j < n && (value.charAt(j) == ' ' || value.charAt(j) == '\t')) {
+                    j++;
+                }
+                b.append(' ');
+                i = j - 1;
+            } else {
+                b.append(c == '\t' ? ' ' : c);
+            }
+        }
+        return b.toString().trim();
     }
 
     /**
@@ -103,13 +173,15 @@ final class HeaderAddresses {
      * into characters when the bytes are valid UTF-8, and left as they are otherwise.
      */
     private static String utf8(String latin1) {
-        if (latin1 == null) {
-            return "";
+        boolean ascii = true;
+        for (int i = 0; i < latin1.length(); i++) {
+            char c = latin1.charAt(i);
+            if (c > 0xff) {
+                return latin1;
+            }
+            ascii &= c < 0x80;
         }
-        if (latin1.chars().allMatch(c -> c < 0x80)) {
-            return latin1;
-        }
-        if (latin1.chars().anyMatch(c -> c > 0xff)) {
+        if (ascii) {
             return latin1;
         }
         try {

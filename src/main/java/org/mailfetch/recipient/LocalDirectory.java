@@ -198,6 +198,30 @@ public final class LocalDirectory {
         return !strings("SELECT address FROM mailbox WHERE address = ? AND enabled", a.toString()).isEmpty();
     }
 
+    /**
+     * Everything recipient resolution needs, read in four queries: enabled mailboxes, enabled
+     * aliases and lists with their targets, and all domains; plus the given routed domains.
+     */
+    DirectorySnapshot snapshot(java.util.Set<String> routedDomains) {
+        java.util.Map<String, LocalDomain> domains = new java.util.HashMap<>();
+        db.query("SELECT name, enabled, catch_all, lmtp FROM local_domain", rs -> domains.put(rs.getString(1),
+                new LocalDomain(rs.getString(1), rs.getBoolean(2), rs.getString(3),
+                        rs.getString(4) == null ? null : LmtpTarget.parse(rs.getString(4)))));
+        java.util.Set<String> mailboxes = new java.util.HashSet<>(strings("SELECT address FROM mailbox WHERE enabled"));
+        return new DirectorySnapshot(domains, mailboxes,
+                grouped("SELECT a.address, t.target FROM alias a JOIN alias_target t ON t.alias_address = a.address"
+                        + " WHERE a.enabled ORDER BY a.address, t.target"),
+                grouped("SELECT l.address, m.member FROM distribution_list l JOIN list_member m"
+                        + " ON m.list_address = l.address WHERE l.enabled ORDER BY l.address, m.member"),
+                routedDomains);
+    }
+
+    private java.util.Map<String, List<String>> grouped(String sql) {
+        java.util.Map<String, List<String>> out = new java.util.HashMap<>();
+        db.query(sql, rs -> out.computeIfAbsent(rs.getString(1), k -> new java.util.ArrayList<>()).add(rs.getString(2)));
+        return out;
+    }
+
     private List<String> strings(String sql, Object... args) {
         return db.query(sql, rs -> rs.getString(1), args);
     }

@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.Set;
 
 import org.mailfetch.account.Account;
+import org.mailfetch.delivery.SmtpRoute;
 import org.mailfetch.delivery.SmtpRoutes;
 import org.mailfetch.fetch.FetchedMessage;
+import org.mailfetch.mail.Printable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +29,17 @@ public final class RecipientResolver {
     /** Trace header the outbox adds to routed mail: {@code account=<id>; route=<domain>}. */
     public static final String ROUTED_HEADER = "X-Mailfetch-Routed";
 
+    /** Header on the owner's copy when the recipients could not be used: says why. */
+    public static final String RECIPIENTS_HEADER = "X-Mailfetch-Recipients";
+
+    /**
+     * Most distinct recipient addresses read from one message's headers (Postfix's
+     * {@code smtpd_recipient_limit} default). Beyond it the owner gets the message, with
+     * {@link #RECIPIENTS_HEADER} saying why: a header naming 50,000 addresses is no delivery list.
+     */
+    public static final String MAX_PER_MESSAGE = "mailfetch.recipients.max-per-message";
+    public static final int DEFAULT_MAX_PER_MESSAGE = 1000;
+
     private static final Logger LOG = LoggerFactory.getLogger(RecipientResolver.class);
 
     /** A message's header values by name, topmost first. */
@@ -35,15 +48,28 @@ public final class RecipientResolver {
         String[] get(String name);
     }
 
-    /** Where a message goes, and why the owner got it if it did. */
-    public record Recipients(List<MailAddress> mailboxes, List<MailAddress> routed, String ownerBecause) {}
+    /**
+     * Where a message goes, and why the owner got it if it did. {@code notice} (may be null) is the
+     * value of {@link #RECIPIENTS_HEADER} for the owner's copy when the headers were refused.
+     */
+    public record Recipients(List<MailAddress> mailboxes, List<MailAddress> routed, String ownerBecause, String notice) {}
 
     private final LocalDirectory directory;
     private final SmtpRoutes routes;
+    private final int maxPerMessage;
 
     public RecipientResolver(LocalDirectory directory, SmtpRoutes routes) {
+        this(directory, routes, DEFAULT_MAX_PER_MESSAGE);
+    }
+
+    public RecipientResolver(LocalDirectory directory, SmtpRoutes routes, int maxPerMessage) {
+        if (maxPerMessage < 1) {
+            throw new IllegalArgumentException("configuration key " + MAX_PER_MESSAGE + " must be at least 1, got "
+                    + maxPerMessage);
+        }
         this.directory = directory;
         this.routes = routes;
+        this.maxPerMessage = maxPerMessage;
     }
 
     /** The step of the chain. */
@@ -51,6 +77,9 @@ public final class RecipientResolver {
         Recipients r = resolve(message.account(), message::header);
         message.recipients(r.mailboxes());
         message.routedRecipients(r.routed());
+        if (r.notice() != null) {
+            message.addTopHeader(RECIPIENTS_HEADER, r.notice());
+        }
         if (r.ownerBecause() != null) {
             LOG.info("{}: UIDL {} goes to the owner {}: {}", message.account().label(), message.uidl(),
                     message.account().ownerAddress(), r.ownerBecause());
@@ -60,29 +89,18 @@ public final class RecipientResolver {
     public Recipients resolve(Account account, Headers headers) {
         MailAddress owner = MailAddress.parse(account.ownerAddress());
         if (!account.mimeRecipients()) {
-            return new Recipients(List.of(owner), List.of(), null);
+            return new Recipients(List.of(owner), List.of(), null, null);
         }
-        Set<MailAddress> candidates = new LinkedHashSet<>();
-        for (String name : account.envelopeHeaders()) {
-            for (String value : headers.get(name)) {
-                for (MailAddress a : HeaderAddresses.parse(value)) {
-                    if (isLocalOrRouted(a.domain())) {
-                        candidates.add(a);
-                    }
-                }
-            }
+        DirectorySnapshot snapshot = directory.snapshot(routes.list().stream()
+                .filter(SmtpRoute::enabled).map(SmtpRoute::domain).collect(java.util.stream.Collectors.toSet()));
+        Set<MailAddress> candidates;
+        try {
+            candidates = candidates(account, headers, snapshot);
+        } catch (Refused e) {
+            String notice = e.getMessage() + "; delivered to the owner";
+            return new Recipients(List.of(owner), List.of(), e.getMessage(), notice);
         }
-        if (candidates.isEmpty()) {
-            for (String name : account.recipientHeaders()) {
-                for (String value : headers.get(name)) {
-                    candidates.addAll(HeaderAddresses.parse(value));
-                }
-            }
-            for (String value : headers.get("Received")) {
-                candidates.addAll(HeaderAddresses.receivedFor(value));
-            }
-        }
-        AddressExpansion expansion = new AddressExpansion(directory, d -> routes.forDomain(d).isPresent());
+        AddressExpansion expansion = new AddressExpansion(snapshot);
         candidates.forEach(expansion::expand);
 
         List<MailAddress> mailboxes = new ArrayList<>(expansion.mailboxes);
@@ -101,14 +119,67 @@ public final class RecipientResolver {
         if (mailboxes.isEmpty() && routed.isEmpty() && ownerBecause == null) {
             ownerBecause = "no local recipient";
         }
-        if (ownerBecause != null && !mailboxes.contains(owner)) {
+        if (ownerBecause != null && !expansion.mailboxes.contains(owner)) {
             mailboxes.add(owner);
         }
-        return new Recipients(List.copyOf(mailboxes), List.copyOf(routed), ownerBecause);
+        return new Recipients(List.copyOf(mailboxes), List.copyOf(routed), ownerBecause, null);
     }
 
-    private boolean isLocalOrRouted(String domain) {
-        return directory.domain(domain).filter(LocalDomain::enabled).isPresent() || routes.forDomain(domain).isPresent();
+    /**
+     * The addresses the headers name: envelope headers first (only local or routed ones), else the
+     * recipient headers and Received {@code for} clauses. Refused when a header is longer than
+     * {@link HeaderAddresses#HEADER_SIZE_LIMIT} or more than {@link #maxPerMessage} distinct addresses appear.
+     */
+    private Set<MailAddress> candidates(Account account, Headers headers, DirectorySnapshot snapshot) throws Refused {
+        Set<MailAddress> candidates = new LinkedHashSet<>();
+        for (String name : account.envelopeHeaders()) {
+            for (String value : values(headers, name)) {
+                for (MailAddress a : HeaderAddresses.parse(value)) {
+                    if (snapshot.isLocalOrRouted(a.domain())) {
+                        add(candidates, a);
+                    }
+                }
+            }
+        }
+        if (candidates.isEmpty()) {
+            for (String name : account.recipientHeaders()) {
+                for (String value : values(headers, name)) {
+                    for (MailAddress a : HeaderAddresses.parse(value)) {
+                        add(candidates, a);
+                    }
+                }
+            }
+            for (String value : values(headers, "Received")) {
+                for (MailAddress a : HeaderAddresses.receivedFor(value)) {
+                    add(candidates, a);
+                }
+            }
+        }
+        return candidates;
+    }
+
+    private void add(Set<MailAddress> candidates, MailAddress a) throws Refused {
+        if (candidates.add(a) && candidates.size() > maxPerMessage) {
+            throw new Refused("too many (more than " + maxPerMessage + " distinct addresses)");
+        }
+    }
+
+    private static String[] values(Headers headers, String name) throws Refused {
+        String[] values = headers.get(name);
+        for (String v : values) {
+            if (v != null && v.length() > HeaderAddresses.HEADER_SIZE_LIMIT) {
+                throw new Refused("header " + Printable.of(name) + " too long (" + v.length() + " > "
+                        + HeaderAddresses.HEADER_SIZE_LIMIT + " characters)");
+            }
+        }
+        return values;
+    }
+
+    /** The headers cannot be used as a recipient list; the message goes to the owner. */
+    private static final class Refused extends Exception {
+        Refused(String why) {
+            super(why, null, false, false);
+        }
     }
 
     /** The routes this account already sent the message through, from our trace headers. */

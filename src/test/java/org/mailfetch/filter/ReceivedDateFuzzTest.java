@@ -2,17 +2,23 @@ package org.mailfetch.filter;
 
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.Test;
+import org.mailfetch.testsupport.Fuzzing;
 
 /**
  * Mutation fuzzing of {@link ReceivedDate#parse}: mutated real-world headers and random strings
  * must never make it throw, hang, or return a date outside the sane window.
+ *
+ * <p>{@link #fuzzReceivedDate} is the coverage-guided (Jazzer) target with the same properties; its
+ * regression inputs live under {@code ReceivedDateFuzzTestInputs/fuzzReceivedDate/}.
  *
  * <p>One run uses a fixed seed (reproducible in CI), one a fresh seed that every failure message
  * prints; reproduce with {@code mvn test -Dtest=ReceivedDateFuzzTest -Dfuzz.seed=<seed>}.
@@ -42,6 +48,19 @@ class ReceivedDateFuzzTest {
     void parseShouldNeverThrowHangOrLeaveTheWindowForARandomSeed() {
         Long given = Long.getLong("fuzz.seed");
         fuzz(given != null ? given : new SecureRandom().nextLong());
+    }
+
+    @FuzzTest(maxDuration = Fuzzing.VERIFY_BUDGET)
+    void fuzzReceivedDate(byte[] data) {
+        String value = new String(data, StandardCharsets.UTF_8);
+        for (Optional<Instant> result : List.of(ReceivedDate.parse(value, NOW),
+                ReceivedDate.fromTopmost(List.of(value, "by b; 5 Mar 2024 10:11 +0000"), NOW))) {
+            result.ifPresent(instant -> {
+                if (instant.isBefore(ReceivedDate.EARLIEST) || instant.isAfter(LATEST)) {
+                    throw new AssertionError("returned " + instant + " outside the sane window");
+                }
+            });
+        }
     }
 
     private static void fuzz(long seed) {

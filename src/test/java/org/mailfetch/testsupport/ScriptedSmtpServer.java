@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A loopback SMTP server that answers every RCPT TO with one fixed reply (e.g. "550 5.1.1 no such
  * user" or "451 4.3.0 try later"), for the failures GreenMail cannot produce. Counts accepted DATA
- * and remembers every command verb. It offers AUTH PLAIN but no STARTTLS: a client that logs in
- * here sends its password in the clear.
+ * and remembers every command line. It offers AUTH PLAIN but no STARTTLS: a client that logs in
+ * here sends its password in the clear. It also answers LHLO, so it serves as an LMTP server for
+ * one recipient per transaction (one reply after DATA).
  */
 public final class ScriptedSmtpServer implements AutoCloseable {
 
@@ -22,6 +23,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final String rcptReply;
     private final AtomicInteger messages = new AtomicInteger();
     private final java.util.List<String> verbs = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.List<String> commands = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread acceptor;
 
     public ScriptedSmtpServer(String rcptReply) throws IOException {
@@ -46,6 +48,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         return java.util.List.copyOf(verbs);
     }
 
+    /** The command lines received, in order, as the server read them (line by line; message data excluded). */
+    public java.util.List<String> commands() {
+        return java.util.List.copyOf(commands);
+    }
+
     private void serve() {
         while (!server.isClosed()) {
             try (Socket s = server.accept()) {
@@ -64,12 +71,13 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         for (String line; (line = in.readLine()) != null; ) {
             String cmd = line.length() >= 4 ? line.substring(0, 4).toUpperCase() : line.toUpperCase();
             verbs.add(cmd);
+            commands.add(line);
             switch (cmd) {
                 case "EHLO" -> {
                     out.write("250-scripted\r\n".getBytes(StandardCharsets.US_ASCII));
                     reply(out, "250 AUTH PLAIN");
                 }
-                case "HELO" -> reply(out, "250 scripted");
+                case "HELO", "LHLO" -> reply(out, "250 scripted");
                 case "AUTH" -> reply(out, "235 2.7.0 accepted");
                 case "MAIL", "RSET", "NOOP" -> {
                     rcptOk = cmd.equals("MAIL") ? false : rcptOk;
