@@ -38,7 +38,7 @@ public final class DataDir {
     /** Creates the data dir 0700 or checks an existing one; then tightens what mailfetch keeps at its top. */
     public static void secure(Path dataDir) {
         try {
-            if (!Files.exists(dataDir, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(dataDir)) {
+            if (!Files.exists(dataDir, LinkOption.NOFOLLOW_LINKS)) {
                 create(dataDir);
             }
             check(dataDir);
@@ -68,7 +68,8 @@ public final class DataDir {
         }
         int owner = (Integer) Files.getAttribute(dataDir, "unix:uid");
         long me = new UnixSystem().getUid();
-        if (owner != me) {
+        // root may work on the service user's data dir (e.g. the CLI run by the admin); nobody else may
+        if (owner != me && me != 0) {
             throw new IllegalStateException("the data dir " + dataDir + " belongs to uid " + owner
                     + ", not to the user running mailfetch (uid " + me + "), who could change its mode at will;"
                     + " fix: chown it to the service user, or run mailfetch as its owner");
