@@ -159,6 +159,34 @@ class MaildirSymlinkTest {
         }
     }
 
+    @Test
+    void theJunkFolderShouldArriveWholeWithItsMarkerAndOwnerAndALinkInItsPlaceShouldBeRefused() throws Exception {
+        MaildirMailbox mailbox = new MaildirMailbox(dataDir.resolve("mailboxes"), MailAddress.parse("alice@example.com"),
+                FilePermissions.from(fixture.services().settings()));
+        ExecutorService fsync = Executors.newSingleThreadExecutor();
+        try {
+            DeliveryBatch batch = new DeliveryBatch(fsync);
+            batch.add(mailbox.stage(MaildirMailbox.JUNK, "spam", "Subject: spam\n\n".getBytes(StandardCharsets.UTF_8), null));
+            batch.commit();
+            Path junk = alice.resolve(MaildirMailbox.JUNK);
+            for (Path p : List.of(junk, junk.resolve("maildirfolder"), junk.resolve("cur"), junk.resolve("tmp"),
+                    junk.resolve("new/spam"))) {
+                assertEquals("nobody", owner(p), p.toString());
+            }
+
+            MaildirMailbox nextSession = new MaildirMailbox(dataDir.resolve("mailboxes"),
+                    MailAddress.parse("alice@example.com"), FilePermissions.from(fixture.services().settings()));
+            Files.move(junk, alice.resolve("junk.moved"));
+            Files.createSymbolicLink(junk, outside);
+            IOException refused = assertThrows(IOException.class, () -> nextSession.stage(MaildirMailbox.JUNK, "more",
+                    "Subject: more\n\n".getBytes(StandardCharsets.UTF_8), null));
+            assertTrue(refused.getMessage().contains("refusing"), refused.getMessage());
+            assertEquals(List.of(victim), list(outside), "nothing created outside");
+        } finally {
+            fsync.shutdown();
+        }
+    }
+
     private static String owner(Path p) throws Exception {
         return Files.getOwner(p, LinkOption.NOFOLLOW_LINKS).getName();
     }
