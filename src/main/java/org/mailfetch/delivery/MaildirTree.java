@@ -64,6 +64,7 @@ final class MaildirTree {
             throw new IllegalArgumentException("not a mailbox below " + mailboxesDir + ": " + maildir);
         }
         try (SecureDirectoryStream<Path> top = openTop(); SecureDirectoryStream<Path> staging = openStaging(top)) {
+            sweepStaging();
             // openStaging checked that the staging dir is the service's own
             UserPrincipal service = staging.getFileAttributeView(PosixFileAttributeView.class).getOwner();
             SecureDirectoryStream<Path> domain = openTraversed(top, names.get(0), service);
@@ -114,6 +115,24 @@ final class MaildirTree {
             } finally {
                 for (SecureDirectoryStream<Path> d : open) {
                     d.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * Removes what interrupted attempts left in the staging dir long ago (a message staged before a
+     * crash and never fetched again): a staged file lives for one session, a day is far beyond that.
+     */
+    private void sweepStaging() throws IOException {
+        java.nio.file.attribute.FileTime dayAgo = java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(java.time.Duration.ofDays(1)));
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(mailboxesDir.resolve(STAGING))) {
+            for (Path p : entries) {
+                // ctime, not mtime: a staged message's mtime is set to its Received date, which may be old
+                var changed = (java.nio.file.attribute.FileTime) Files.getAttribute(p, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
+                if (changed.compareTo(dayAgo) < 0) {
+                    deleteTree(p);
                 }
             }
         }
