@@ -22,11 +22,11 @@ import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 
 import jakarta.mail.MessagingException;
-import org.mailfetch.store.PrivateFiles;
 import org.mailfetch.account.Account;
 import org.mailfetch.delivery.DeliveryBatch;
 import org.mailfetch.delivery.MaildirMailbox;
 import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.store.PrivateFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

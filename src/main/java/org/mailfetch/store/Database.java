@@ -29,14 +29,14 @@ public final class Database implements AutoCloseable {
         System.setProperty("h2.bindAddress", "127.0.0.1");
     }
 
+    private static final String NAME = "mailfetch";
+    private static final String USER = "mailfetch";
+
     private final JdbcConnectionPool pool;
 
     private Database(JdbcConnectionPool pool) {
         this.pool = pool;
     }
-
-    private static final String NAME = "mailfetch";
-    private static final String USER = "mailfetch";
 
     public static Database open(Path dataDir) {
         DataDir.secure(dataDir);
