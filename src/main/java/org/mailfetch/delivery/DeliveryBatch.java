@@ -3,6 +3,7 @@ package org.mailfetch.delivery;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -54,7 +55,11 @@ public final class DeliveryBatch {
         await(syncs);
         Set<Path> dirs = new LinkedHashSet<>();
         for (Staged s : staged) {
-            Files.move(s.tmp(), s.target(), StandardCopyOption.ATOMIC_MOVE);
+            if (s.mailbox() != null) {
+                s.mailbox().publish(s); // into a Maildir a mail user may own: never through a link
+            } else {
+                Files.move(s.tmp(), s.target(), StandardCopyOption.ATOMIC_MOVE);
+            }
             dirs.add(s.target().getParent());
         }
         for (Path dir : dirs) {
@@ -92,7 +97,7 @@ public final class DeliveryBatch {
     }
 
     private static void force(Path path) throws IOException {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             ch.force(true);
         }
     }

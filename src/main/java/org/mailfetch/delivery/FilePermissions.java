@@ -1,10 +1,13 @@
 package org.mailfetch.delivery;
 
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
@@ -64,32 +67,61 @@ public final class FilePermissions {
         return out;
     }
 
+    /**
+     * Sets the file mode and ownership on {@code file} without following a link in its place; only for
+     * a file in a directory no other user can write (the staging area), where the name cannot be swapped.
+     */
     public void apply(Path file) throws IOException {
-        Files.setPosixFilePermissions(file, fileMode);
-        applyOwnership(file);
+        applyFile(Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS));
     }
 
-    /** Sets the directory mode and ownership on {@code dir} and its parents below {@code top} (exclusive). */
-    public void applyToDirectoriesUpTo(Path dir, Path top) throws IOException {
-        for (Path d = dir; d != null && !d.equals(top); d = d.getParent()) {
-            Files.setPosixFilePermissions(d, dirMode);
-            applyOwnership(d);
-        }
+    /** The configured file mode, owner and group, through a view of one file. */
+    void applyFile(PosixFileAttributeView view) throws IOException {
+        view.setPermissions(fileMode);
+        applyOwnership(view);
     }
 
-    private void applyOwnership(Path path) throws IOException {
-        if (owner.isEmpty() && group.isEmpty()) {
-            return;
-        }
-        UserPrincipalLookupService users = path.getFileSystem().getUserPrincipalLookupService();
-        PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
-        if (owner.isPresent()) {
-            UserPrincipal user = users.lookupPrincipalByName(owner.get());
-            view.setOwner(user);
+    /** A Maildir directory (root, folder, cur/new/tmp): the directory mode, owner and group. */
+    void applyMaildirDir(PosixFileAttributeView view) throws IOException {
+        view.setPermissions(dirMode);
+        applyOwnership(view);
+    }
+
+    /**
+     * A directory mailfetch walks through to reach the Maildirs ({@code mailboxes/}, the domain dirs):
+     * kept owned by the service and writable by it alone, so that no mail user can rename or replace
+     * an entry in it (a Maildir, a domain) under our feet; the configured group may read and search it
+     * so a mail store reaches the Maildirs. An older version handed these to the mail user: taken back.
+     */
+    void applyTraversedDir(PosixFileAttributeView view, UserPrincipal service) throws IOException {
+        Set<PosixFilePermission> mode = EnumSet.copyOf(dirMode);
+        mode.remove(PosixFilePermission.GROUP_WRITE);
+        mode.remove(PosixFilePermission.OTHERS_WRITE);
+        PosixFileAttributes now = view.readAttributes();
+        if (!now.owner().equals(service)) {
+            view.setOwner(service);
         }
         if (group.isPresent()) {
-            GroupPrincipal g = users.lookupPrincipalByGroupName(group.get());
-            view.setGroup(g);
+            GroupPrincipal g = lookup().lookupPrincipalByGroupName(group.get());
+            if (!now.group().equals(g)) {
+                view.setGroup(g);
+            }
         }
+        if (!now.permissions().equals(mode)) {
+            view.setPermissions(mode);
+        }
+    }
+
+    private void applyOwnership(PosixFileAttributeView view) throws IOException {
+        if (owner.isPresent()) {
+            view.setOwner(lookup().lookupPrincipalByName(owner.get()));
+        }
+        if (group.isPresent()) {
+            view.setGroup(lookup().lookupPrincipalByGroupName(group.get()));
+        }
+    }
+
+    private static UserPrincipalLookupService lookup() {
+        return FileSystems.getDefault().getUserPrincipalLookupService();
     }
 }

@@ -15,11 +15,13 @@ import java.util.HashSet;
 import java.util.Set;
 
 import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.store.PrivateFiles;
 
 /**
  * One local mailbox as a Maildir++ root: {@code <data-dir>/mailboxes/<domain>/<local-part>/} with
- * cur/ new/ tmp/, and the spam folder {@code .Junk/}. A message is written to tmp/ first and becomes
- * visible only by {@link DeliveryBatch#commit()}, after fsync, by rename into new/.
+ * cur/ new/ tmp/, and the spam folder {@code .Junk/}. A message is written to the private staging dir
+ * first (see {@link MaildirTree}: the Maildir may belong to a mail user who controls every name in
+ * it) and becomes visible only by {@link DeliveryBatch#commit()}, after fsync, by rename into new/.
  */
 public final class MaildirMailbox {
 
@@ -28,11 +30,14 @@ public final class MaildirMailbox {
 
     private final Path root;
     private final FilePermissions permissions;
+    private final MaildirTree tree;
+    private final Set<Path> ready = new HashSet<>();
     private Set<String> delivered;
 
     public MaildirMailbox(Path mailboxesDir, MailAddress address, FilePermissions permissions) {
         this.root = mailboxesDir.resolve(address.domain()).resolve(address.localPart());
         this.permissions = permissions;
+        this.tree = new MaildirTree(mailboxesDir, permissions);
     }
 
     public Path root() {
@@ -84,10 +89,17 @@ public final class MaildirMailbox {
     public DeliveryBatch.Staged stage(String folder, String baseName, byte[] header, InputStream in, Instant modified)
             throws IOException {
         Path dir = folder(folder);
-        ensureFolders(dir);
-        Path tmp = dir.resolve("tmp").resolve(baseName);
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+        if (ready.add(dir)) {
+            try {
+                tree.ensureMaildir(dir);
+            } catch (IOException | RuntimeException e) {
+                ready.remove(dir);
+                throw e;
+            }
+        }
+        Path target = dir.resolve("new").resolve(baseName);
+        Path tmp = tree.stagingFile(target);
+        try (FileChannel out = PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW);
              OutputStream os = Channels.newOutputStream(out)) {
             os.write(header);
             in.transferTo(os);
@@ -99,7 +111,12 @@ public final class MaildirMailbox {
             Files.setLastModifiedTime(tmp, FileTime.from(modified));
         }
         permissions.apply(tmp);
-        return new DeliveryBatch.Staged(this, tmp, dir.resolve("new").resolve(baseName), baseName);
+        return new DeliveryBatch.Staged(this, tmp, target, baseName);
+    }
+
+    /** Renames a staged file into new/ (for {@link DeliveryBatch#commit()}), refusing links on the way. */
+    void publish(DeliveryBatch.Staged staged) throws IOException {
+        tree.publish(staged.tmp(), staged.target());
     }
 
     private Path folder(String folder) {
@@ -110,27 +127,5 @@ public final class MaildirMailbox {
             throw new IllegalArgumentException("not a Maildir++ folder name: " + folder);
         }
         return root.resolve(folder);
-    }
-
-    private void ensureFolders(Path maildir) throws IOException {
-        if (Files.isDirectory(maildir.resolve("tmp"))) {
-            return;
-        }
-        if (!maildir.equals(root)) {
-            ensureFolders(root);
-        }
-        for (String sub : new String[] {"cur", "new", "tmp"}) {
-            Path dir = maildir.resolve(sub);
-            Files.createDirectories(dir);
-            permissions.applyToDirectoriesUpTo(dir, root.getParent().getParent());
-        }
-        if (!maildir.equals(root)) {
-            // Maildir++: the marker tells IMAP servers (Dovecot, Courier) this is a folder, not a root
-            Path marker = maildir.resolve("maildirfolder");
-            if (!Files.exists(marker)) {
-                Files.createFile(marker);
-                permissions.apply(marker);
-            }
-        }
     }
 }

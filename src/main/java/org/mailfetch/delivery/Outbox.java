@@ -28,6 +28,7 @@ import org.mailfetch.recipient.EnvelopeAddress;
 import org.mailfetch.recipient.MailAddress;
 import org.mailfetch.recipient.RecipientResolver;
 import org.mailfetch.store.Database;
+import org.mailfetch.store.PrivateFiles;
 import org.mailfetch.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,7 +82,7 @@ public final class Outbox {
     }
 
     private long queue(FetchedMessage message, String domain, List<String> recipients) throws IOException {
-        Files.createDirectories(dir);
+        PrivateFiles.createDirectories(dir);
         long id;
         try (Connection c = db.connection()) {
             id = db.nextId(c);
@@ -93,8 +94,7 @@ public final class Outbox {
         // the routed copy carries what the local copies carry on top (scan results) plus the loop guard
         byte[] trace = (RecipientResolver.routedTrace(message.account().id(), domain)
                 + LocalDelivery.traceHeader(message) + message.topHeaderBlock()).getBytes(StandardCharsets.UTF_8);
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+        try (FileChannel out = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
              OutputStream os = Channels.newOutputStream(out);
              InputStream in = message.content()) {
             os.write(trace);

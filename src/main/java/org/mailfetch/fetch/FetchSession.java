@@ -26,6 +26,7 @@ import org.mailfetch.account.Account;
 import org.mailfetch.delivery.DeliveryBatch;
 import org.mailfetch.delivery.MaildirMailbox;
 import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.store.PrivateFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,7 +88,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
                 toFetch.add(m);
             }
         }
-        Files.createDirectories(spoolDir);
+        PrivateFiles.createDirectories(spoolDir);
         clearSpool();
         LOG.debug("{}: {} messages on the server, {} new", account.label(), pop3.listing().size(), toFetch.size());
     }
@@ -141,7 +142,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         // ext4 from flushing the file on close (auto_da_alloc). Only the first `size` bytes count.
         Path spool = spoolDir.resolve("spool-" + (spoolTurn++ & 1));
         long size;
-        try (FileChannel channel = FileChannel.open(spool, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (FileChannel channel = PrivateFiles.open(spool, StandardOpenOption.CREATE)) {
             OutputStream out = new BufferedOutputStream(new CrlfToLfOutputStream(
                     new BufferedOutputStream(Channels.newOutputStream(channel), 65536)), 8192);
             pop3.retrieve(listed, out);

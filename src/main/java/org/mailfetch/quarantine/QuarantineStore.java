@@ -3,6 +3,7 @@ package org.mailfetch.quarantine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import org.mailfetch.delivery.FilePermissions;
 import org.mailfetch.delivery.MaildirMailbox;
 import org.mailfetch.recipient.MailAddress;
 import org.mailfetch.store.Database;
+import org.mailfetch.store.PrivateFiles;
 import org.mailfetch.store.StoreException;
 
 /**
@@ -60,9 +62,10 @@ public final class QuarantineStore {
      */
     public DeliveryBatch.Staged stage(String fileName, byte[] header, InputStream message) throws IOException {
         Path tmpDir = dir.resolve("tmp");
-        Files.createDirectories(tmpDir);
+        PrivateFiles.createDirectories(tmpDir);
         Path tmp = tmpDir.resolve(fileName);
-        try (OutputStream out = Files.newOutputStream(tmp)) {
+        try (OutputStream out = Channels.newOutputStream(PrivateFiles.open(tmp, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING))) {
             out.write(header);
             message.transferTo(out);
         } catch (IOException e) {

@@ -1,6 +1,6 @@
 package org.mailfetch.store;
 
-import java.nio.file.Files;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,12 +11,16 @@ import java.util.List;
 import javax.sql.DataSource;
 
 import org.flywaydb.core.Flyway;
+import org.h2.api.ErrorCode;
 import org.h2.jdbcx.JdbcConnectionPool;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded H2 database under the data dir, migrated by Flyway on open.
  * AUTO_SERVER lets the CLI and the running service share the file; WRITE_DELAY=0 makes a commit
- * durable when it returns, which the data-safety contract relies on.
+ * durable when it returns, which the data-safety contract relies on. AUTO_SERVER's port is open to
+ * every local user: the random password in {@code mailfetch.db-password} (0600, in the 0700 data dir,
+ * see {@link DataDir}) is what keeps them out, and with it H2's admin powers (CREATE ALIAS runs Java).
  */
 public final class Database implements AutoCloseable {
 
@@ -25,6 +29,9 @@ public final class Database implements AutoCloseable {
         System.setProperty("h2.bindAddress", "127.0.0.1");
     }
 
+    private static final String NAME = "mailfetch";
+    private static final String USER = "mailfetch";
+
     private final JdbcConnectionPool pool;
 
     private Database(JdbcConnectionPool pool) {
@@ -32,17 +39,54 @@ public final class Database implements AutoCloseable {
     }
 
     public static Database open(Path dataDir) {
+        DataDir.secure(dataDir);
+        String password;
         try {
-            Files.createDirectories(dataDir);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot create data dir " + dataDir + ": " + e.getMessage(), e);
+            password = DbPassword.readOrCreate(dataDir);
+            DataDir.createDatabaseFiles(dataDir, NAME);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot prepare the database password or files in " + dataDir + ": "
+                    + e.getMessage(), e);
         }
-        String url = "jdbc:h2:file:" + dataDir.resolve("mailfetch").toAbsolutePath()
+        String url = "jdbc:h2:file:" + dataDir.resolve(NAME).toAbsolutePath()
                 + ";AUTO_SERVER=TRUE;WRITE_DELAY=0;LOCK_TIMEOUT=10000";
-        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "mailfetch", "");
-        pool.setMaxConnections(64);
-        Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+        JdbcConnectionPool pool = JdbcConnectionPool.create(url, USER, password);
+        try {
+            setPasswordOfOlderDatabase(pool, url, password, dataDir);
+            pool.setMaxConnections(64);
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+            DataDir.tightenDatabaseFiles(dataDir, NAME);
+        } catch (RuntimeException e) {
+            pool.dispose();
+            throw e;
+        }
         return new Database(pool);
+    }
+
+    /**
+     * A database made before the password existed has the empty one: log in with that once and set the
+     * password from the file (written durably before). Crash-safe either way round: until ALTER USER
+     * commits, the empty password still works and the next start does it again.
+     */
+    private static void setPasswordOfOlderDatabase(JdbcConnectionPool pool, String url, String password, Path dataDir) {
+        try (Connection c = pool.getConnection()) {
+            return; // the usual case: the password is set already (or the database was just created with it)
+        } catch (SQLException e) {
+            if (e.getErrorCode() != ErrorCode.WRONG_USER_OR_PASSWORD) {
+                throw new StoreException("cannot open the database in " + dataDir + ": " + e.getMessage(), e);
+            }
+        }
+        try (Connection c = java.sql.DriverManager.getConnection(url, USER, "");
+             PreparedStatement ps = c.prepareStatement("ALTER USER " + USER + " SET PASSWORD ?")) {
+            ps.setString(1, password);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("cannot open the database in " + dataDir + ": the password in "
+                    + dataDir.resolve(DbPassword.FILE) + " is refused (" + e.getMessage() + ");"
+                    + " restore the file that belongs to this database", e);
+        }
+        LoggerFactory.getLogger(Database.class).info("database {}: the empty password of older versions is replaced"
+                + " by the one in {}", dataDir.resolve(NAME), dataDir.resolve(DbPassword.FILE));
     }
 
     public DataSource dataSource() {
