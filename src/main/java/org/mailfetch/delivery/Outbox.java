@@ -119,6 +119,12 @@ public final class Outbox {
             writeRecipients(c, id, recipients, List.of());
             c.commit();
         } catch (SQLException e) {
+            // No row names the file: left behind, every re-fetch of the message would leave another one.
+            try {
+                Files.deleteIfExists(dir.resolve(name));
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             throw new StoreException("cannot queue outbox entry " + id + ": " + e.getMessage(), e);
         }
         return id;

@@ -102,6 +102,9 @@ final class SmtpSender {
         if (!EnvelopeAddress.isSafe(recipient)) {
             return "refused by mailfetch before RCPT TO: not a plain ASCII address";
         }
+        if (EnvelopeAddress.hasSourceRoute(recipient)) {
+            return "refused by mailfetch before RCPT TO: % or ! in the local part (a relay could route it elsewhere)";
+        }
         if (!EnvelopeAddress.inDomain(recipient, route.domain())) {
             return "refused by mailfetch before RCPT TO: not in the route's domain " + route.domain()
                     + " (a route relays only to its own domain)";

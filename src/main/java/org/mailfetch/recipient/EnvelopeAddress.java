@@ -52,6 +52,17 @@ public final class EnvelopeAddress {
         return isSafe(s) ? "<" + s + ">" : NULL_SENDER;
     }
 
+    /**
+     * Whether the local part asks a relay to route on: {@code user%other.example@relay} (the percent
+     * hack) or {@code other.example!user@relay} (a UUCP bang path). Relays that honour them (Postfix
+     * does by default for its own domains) would send a routed copy off the route's domain.
+     */
+    public static boolean hasSourceRoute(String address) {
+        int at = address == null ? -1 : address.lastIndexOf('@');
+        String local = at < 0 ? String.valueOf(address) : address.substring(0, at);
+        return local.indexOf('%') >= 0 || local.indexOf('!') >= 0;
+    }
+
     /** Whether the address's domain is {@code domain} (both already lower-case ASCII, compared exactly). */
     public static boolean inDomain(String address, String domain) {
         int at = address == null ? -1 : address.lastIndexOf('@');

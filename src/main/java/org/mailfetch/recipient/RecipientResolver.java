@@ -111,6 +111,8 @@ public final class RecipientResolver {
             for (MailAddress a : expansion.routed) {
                 if (looped.contains(a.domain())) {
                     ownerBecause = "it was routed to " + a.domain() + " by this account before (routing loop)";
+                } else if (EnvelopeAddress.hasSourceRoute(a.toString())) {
+                    ownerBecause = "a routed address holds % or ! (a relay could forward it off the route's domain)";
                 } else {
                     routed.add(a);
                 }

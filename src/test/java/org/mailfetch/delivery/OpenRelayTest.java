@@ -72,13 +72,26 @@ class OpenRelayTest {
     }
 
     @Test
+    void aPercentHackOrBangPathInARoutedLocalPartShouldGoToTheOwnerNotToTheRelay() throws Exception {
+        Account a = RoutedMail.catchAllAccount(fixture, pop3.port(), true);
+        RoutedMail.put(box, "percent hack", "To: victim%elsewhere.example@routed.example, elsewhere.example!victim@routed.example");
+
+        fixture.fetch(a.id(), clock);
+        RoutedMail.deliverOutbox(fixture, clock);
+
+        assertEquals(List.of(), rcpts(), "a relay doing the percent hack or bang paths would forward these");
+        assertEquals(1, fixture.delivered(MailfetchFixture.OWNER).size(), "the owner has it instead");
+    }
+
+    @Test
     void theSenderShouldRefuseEveryRecipientOutsideTheRoutesDomainRightBeforeRcptTo() throws Exception {
         Path file = Files.writeString(dataDir.resolve("m.eml"), "From: a@example.org\nSubject: x\n\nbody\n");
         SmtpRoute route = fixture.services().smtpRoutes().forDomain("routed.example").orElseThrow();
 
         Map<String, SmtpSender.Result> results = new SmtpSender(Duration.ofSeconds(5)).send(route, null, file,
                 "a@example.org", List.of("victim@elsewhere.example", "x", "zoe@routed.example",
-                        "evil@routed.example.elsewhere.example", "bob@routed.example>\r\nRCPT TO:<v@elsewhere.example"));
+                        "evil@routed.example.elsewhere.example", "v%elsewhere.example@routed.example",
+                        "elsewhere.example!v@routed.example", "bob@routed.example>\r\nRCPT TO:<v@elsewhere.example"));
 
         assertEquals(List.of("RCPT TO:<zoe@routed.example>"), rcpts());
         assertEquals(SmtpSender.Outcome.SENT, results.get("zoe@routed.example").outcome());
