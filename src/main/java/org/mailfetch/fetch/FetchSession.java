@@ -90,6 +90,9 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     private final Map<MailAddress, MaildirMailbox> mailboxes = new HashMap<>();
 
     private int next;
+    /** Messages handed to the splitter, and messages that reached {@link #accept}: see {@link #lastOneFailed()}. */
+    private int handedOut;
+    private int accepted;
     private int downloaded;
     private int delivered;
     private int deferred;
@@ -130,8 +133,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             }
         }
         // the deadline grows with the mail to fetch, so a big mailbox over a slow link still finishes
-        this.deadlineNanos = startNanos + context.sessionDeadline().toNanos()
-                + context.sessionDeadlinePerMib().toNanos() * ((newBytes + (1 << 20) - 1) >> 20);
+        double allowance = context.sessionDeadlinePerMib().toNanos() * (newBytes / (double) (1 << 20));
+        this.deadlineNanos = startNanos + context.sessionDeadline().toNanos() + (long) Math.min(allowance, 1e17);
         pop3.deadline(deadlineNanos);
         Files.createDirectories(spoolDir);
         clearSpool();
@@ -199,7 +202,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             @Override
             public boolean hasNext() {
                 while (ready == null && failure == null && next < toFetch.size() && !stopping.getAsBoolean()
-                        && mayGoOn()) {
+                        && !lastOneFailed() && mayGoOn()) {
                     ready = retrieve(toFetch.get(next++));
                 }
                 return ready != null;
@@ -212,9 +215,20 @@ public final class FetchSession implements Iterable<FetchedMessage> {
                 }
                 FetchedMessage m = ready;
                 ready = null;
+                handedOut++;
                 return m;
             }
         };
+    }
+
+    /**
+     * Whether a message handed out before the one in hand never reached the end of the chain: a
+     * delivery step failed on it. The splitter looks one message ahead (to know the last one), so
+     * when it asks for message n+2, message n is done — accepted, or failed. Then nothing more is
+     * downloaded: a full disk must not cost a RETR of every remaining message.
+     */
+    private boolean lastOneFailed() {
+        return handedOut - accepted >= 2;
     }
 
     /** Before each message: the deadline has not passed and the disk has room; else the session stops here. */
@@ -312,7 +326,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         // Servers count CRLF line ends; one byte per line (a server counting LF only) is the slack.
         if (listed.size() > 0 && wire + lines + 2 < listed.size()) {
             messageFailed(listed, "shorter than its LIST size (" + wire + " of " + listed.size()
-                    + " bytes arrived): not delivered, left on the server", null);
+                    + " bytes arrived), not delivered, left on the server", null);
             pop3.close(); // the rest of the message may still come: never read it as replies
             return null;
         }
@@ -338,7 +352,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         UidlLedger.Failure prior = priorFailures.get(m.uidl());
         int n = (prior == null ? 0 : prior.failures()) + 1;
         failedNow.put(m.uidl(), new UidlLedger.Failure(n, m.size() < 0 ? null : m.size(), reason));
-        String text = reason + " of UIDL " + m.uidl() + " (" + m.size() + " bytes)";
+        String text = reason + ": UIDL " + m.uidl() + " (" + m.size() + " bytes)";
         if (messageFailure == null) {
             messageFailure = text + "; failed in " + n + " session(s) in a row, skipped after "
                     + context.messageFailuresBeforeSkip();
@@ -360,6 +374,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
 
     /** The last step of the chain: a delivered message joins the batch; a full batch is committed. */
     public void accept(FetchedMessage m) {
+        accepted++;
         switch (m.fate()) {
             case DELIVERED -> {
                 batch.add(m);
