@@ -105,12 +105,15 @@ public final class FetchSession implements Iterable<FetchedMessage> {
 
     FetchSession(Account account, Pop3Retriever pop3, UidlLedger ledger, FetchContext context, BooleanSupplier stopping)
             throws IOException {
-        this(account, pop3, ledger, context, stopping, System.nanoTime());
+        this(account, pop3, ledger, context, stopping, System.nanoTime(), context.maxMessageSize());
     }
 
-    /** {@code startNanos}: when the session began (System.nanoTime()), for its deadline. */
+    /**
+     * {@code startNanos}: when the session began (System.nanoTime()), for its deadline;
+     * {@code maxMessageSize}: the account's limit (its override, or mailfetch.fetch.max-message-size).
+     */
     FetchSession(Account account, Pop3Retriever pop3, UidlLedger ledger, FetchContext context, BooleanSupplier stopping,
-                 long startNanos) throws IOException {
+                 long startNanos, long maxMessageSize) throws IOException {
         this.account = account;
         this.pop3 = pop3;
         this.ledger = ledger;
@@ -120,7 +123,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         this.start = clock.instant();
         this.rows = ledger.rows(account.id());
         this.priorFailures = ledger.failures(account.id());
-        this.maxMessageSize = context.maxMessageSize();
+        this.maxMessageSize = maxMessageSize;
         this.startNanos = startNanos;
         this.spoolDir = context.dataDir().resolve("spool").resolve(String.valueOf(account.id()));
         this.mailboxesDir = context.dataDir().resolve("mailboxes");
@@ -158,8 +161,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
                             : ", deleted on the server " + row.deletedAt());
         }
         if (m.size() > maxMessageSize) {
-            note("UIDL " + m.uidl() + " (" + m.size() + " bytes) left on the server: larger than "
-                    + FetchContext.MAX_MESSAGE_SIZE + " (" + maxMessageSize + " bytes)");
+            note("UIDL " + m.uidl() + " (" + m.size() + " bytes) left on the server: larger than the account's"
+                    + " maximum message size (" + maxMessageSize + " bytes, " + FetchContext.MAX_MESSAGE_SIZE + ")");
             return false;
         }
         UidlLedger.Failure prior = priorFailures.get(m.uidl());
@@ -311,8 +314,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
                 messageFailed(listed, Failures.describe(e) + " at RETR", e);
                 return null;
             } catch (TooLargeException e) {
-                messageFailed(listed, "larger than " + FetchContext.MAX_MESSAGE_SIZE + " (" + maxMessageSize
-                        + " bytes) although LIST said " + listed.size() + " bytes: cut off, left on the server", e);
+                messageFailed(listed, "larger than the account's maximum message size (" + maxMessageSize + " bytes, "
+                        + FetchContext.MAX_MESSAGE_SIZE + ") although LIST said " + listed.size() + " bytes: cut off, left on the server", e);
                 return null;
             } catch (SessionDeadlineException e) {
                 failure = new SessionDeadlineException(deadlineText());

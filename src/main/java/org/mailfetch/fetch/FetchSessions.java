@@ -237,7 +237,8 @@ public final class FetchSessions {
         try {
             pop3 = Pop3Retriever.connect(account, accounts.password(account.id()), context,
                     startNanos + context.sessionDeadline().toNanos());
-            return new FetchSession(account, pop3, ledger, context, this::stopping, startNanos);
+            long maxSize = accounts.maxMessageSize(account.id()).orElse(context.maxMessageSize());
+            return new FetchSession(account, pop3, ledger, context, this::stopping, startNanos, maxSize);
         } catch (Throwable e) {
             if (pop3 != null) {
                 pop3.close();
