@@ -74,6 +74,10 @@ public final class AccountStore {
                     ps.setLong(1, a.id());
                     ps.executeUpdate();
                 }
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM message_failure WHERE account_id = ?")) {
+                    ps.setLong(1, a.id());
+                    ps.executeUpdate();
+                }
             }
             c.commit();
             return get(a.id()).orElseThrow();

@@ -589,6 +589,12 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         return first != null && account.deleteMode().isDue(first, now);
     }
 
+    /** After finish() itself failed (e.g. an Error): drop the connection without QUIT; nothing is deleted. */
+    void abandon() {
+        pop3.close();
+        batch.abandon();
+    }
+
     /** Removes spool files left by a failed step or by a crashed earlier session. */
     private void clearSpool() {
         try (var files = Files.list(spoolDir)) {

@@ -282,6 +282,11 @@ public final class FetchSessions {
             summary = session.finish();
         } catch (Throwable e) {
             // e.g. an OutOfMemoryError: the status must still say the session ended, and how
+            try {
+                session.abandon();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
             summary = new SessionSummary(account.id(), account.label(), SessionSummary.Result.FAILED,
                     "the session ended abnormally: " + Failures.describe(e), start, context.clock().instant(),
                     0, 0, 0, 0, 0, 0, 0, Map.of());

@@ -311,6 +311,23 @@ class HostileServerFetchTest {
     }
 
     @Test
+    void aRepeatedUidlWhoseSuffixShiftsShouldNeitherLoseNorDuplicateMail() throws Exception {
+        server.add("dup", "first X", "x");
+        server.add("dup", "second Y", "a longer body y");
+        Account a = account(DeleteMode.NEVER);
+        SessionSummary first = fixture.fetch(a.id());
+        assertEquals(2, first.delivered(), first.line());
+
+        server.messages.remove(0); // another client took X: Y is now the first "dup"
+        SessionSummary second = fixture.fetch(a.id());
+
+        assertEquals(SessionSummary.Result.OK, second.result(), second.line());
+        assertEquals(1, copies(fixture.delivered(), "first X"));
+        assertEquals(1, copies(fixture.delivered(), "second Y"), "Y under its shifted key is the same file");
+        assertEquals(2, fixture.delivered().size());
+    }
+
+    @Test
     void headerIdenticalMessagesOnAServerWithoutUidlShouldBothBeDelivered() throws Exception {
         server.overrides.put("UIDL", (s, args, out) -> ScriptedPop3.write(out, "-ERR no UIDL here\r\n"));
         server.add(null, "same", "body one");
