@@ -56,6 +56,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     private static final Logger LOG = LoggerFactory.getLogger(FetchSession.class);
     /** After this many failed messages in a row the server itself is broken: the session stops. */
     private static final int MAX_FAILURES_IN_A_ROW = 3;
+    /** Remarks about single messages in the status; the log has all of them. */
+    private static final int MAX_NOTES = 5;
 
     private final Account account;
     private final Pop3Retriever pop3;
@@ -68,6 +70,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     private final Map<String, UidlLedger.Failure> failedNow = new LinkedHashMap<>();
     /** What the status should say besides the counts: skipped, too large, shorter than listed … */
     private final List<String> notes = new ArrayList<>();
+    private int notesLeftOut;
     private final long maxMessageSize;
     private final long startNanos;
     private long deadlineNanos;
@@ -174,9 +177,14 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         return true;
     }
 
+    /** Logs a remark about one message and keeps the first few for the status (which must stay short). */
     private void note(String text) {
         LOG.warn("{}: {}", account.label(), text);
-        notes.add(text);
+        if (notes.size() < MAX_NOTES) {
+            notes.add(text);
+        } else {
+            notesLeftOut++;
+        }
     }
 
     public Account account() {
@@ -527,6 +535,9 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             parts.add(deferred + " deferred: " + deferReason);
         }
         parts.addAll(notes);
+        if (notesLeftOut > 0) {
+            parts.add("and " + notesLeftOut + " more (see the log)");
+        }
         return parts.isEmpty() ? null : String.join("; ", parts);
     }
 
