@@ -69,7 +69,7 @@ public final class LocalDelivery {
         }
         boolean deferred = false;
         if (!lmtp.isEmpty()) {
-            Set<String> have = deliveries.delivered(message.account().id(), message.uidl());
+            Set<String> have = deliveries.delivered(message.account().id(), message.deliveryKey());
             for (Map.Entry<LmtpTarget, List<String>> t : lmtp.entrySet()) {
                 List<String> missing = t.getValue().stream().filter(r -> !have.contains(r)).toList();
                 if (missing.isEmpty()) {
@@ -114,7 +114,7 @@ public final class LocalDelivery {
             }
         }
         if (!accepted.isEmpty()) {
-            deliveries.record(message.account().id(), message.uidl(), accepted, clock.instant());
+            deliveries.record(message.account().id(), message.deliveryKey(), accepted, clock.instant());
             accepted.forEach(r -> message.deliveredVia("lmtp"));
         }
         return new LmtpOutcome(deferred, rejected);

@@ -69,7 +69,7 @@ public final class Outbox {
         for (Map.Entry<String, List<String>> route : byDomain.entrySet()) {
             long accountId = message.account().id();
             if (!db.query("SELECT id FROM outbox WHERE account_id = ? AND uidl = ? AND route_domain = ?",
-                    rs -> rs.getLong(1), accountId, message.uidl(), route.getKey()).isEmpty()) {
+                    rs -> rs.getLong(1), accountId, message.deliveryKey(), route.getKey()).isEmpty()) {
                 LOG.info("{}: UIDL {} is already in the outbox for {} (queued before an interruption)",
                         message.account().label(), message.uidl(), route.getKey());
                 continue;
@@ -112,7 +112,7 @@ public final class Outbox {
             c.setAutoCommit(false);
             try (PreparedStatement ps = Database.prepare(c, "INSERT INTO outbox (id, account_id, uidl, route_domain,"
                     + " envelope_from, file_name, size_bytes, state, attempts, created_at, next_attempt_at)"
-                    + " VALUES (?,?,?,?,?,?,?,?,0,?,?)", id, message.account().id(), message.uidl(), domain,
+                    + " VALUES (?,?,?,?,?,?,?,?,0,?,?)", id, message.account().id(), message.deliveryKey(), domain,
                     envelopeFrom(message), name, size, OutboxEntry.State.WAITING.name(), now, now)) {
                 ps.executeUpdate();
             }

@@ -37,6 +37,8 @@ public final class FetchedMessage {
     private final String uidl;
     private final Path spool;
     private final long size;
+    private final long listSize;
+    private final String contentDigest;
     private final Instant downloadedAt;
     private InternetHeaders headers;
     private Instant internalDate;
@@ -51,10 +53,17 @@ public final class FetchedMessage {
     private String deferReason;
 
     FetchedMessage(Account account, String uidl, Path spool, long size, Instant downloadedAt) {
+        this(account, uidl, spool, size, -1, null, downloadedAt);
+    }
+
+    FetchedMessage(Account account, String uidl, Path spool, long size, long listSize, String contentDigest,
+                   Instant downloadedAt) {
         this.account = account;
         this.uidl = uidl;
         this.spool = spool;
         this.size = size;
+        this.listSize = listSize;
+        this.contentDigest = contentDigest;
         this.downloadedAt = downloadedAt;
     }
 
@@ -82,17 +91,42 @@ public final class FetchedMessage {
         return downloadedAt;
     }
 
-    /**
-     * The Maildir base name, the same for every delivery of this account's UIDL: finding it in new/
-     * or cur/ means the message was delivered before a crash kept the ledger from recording it.
-     */
-    public String baseName() {
-        return baseName(account.id(), uidl);
+    /** The size the server's LIST gave, or -1 when it gave none. */
+    public long listSize() {
+        return listSize;
     }
 
-    static String baseName(long accountId, String uidl) {
+    /**
+     * The key of this message instance for the rows that make delivery idempotent across re-fetches
+     * (outbox entries, LMTP recipient deliveries, quarantine items): the ledger's UIDL key plus the
+     * start of the content digest. A re-fetch of the same message after a crash finds its rows; new
+     * content under a reused UIDL (or a UIDL purged and reused later) is a new message and never
+     * "already queued", "already delivered" or "already quarantined".
+     */
+    public String deliveryKey() {
+        return contentDigest == null ? uidl : uidl + "/sha256:" + contentDigest.substring(0, 16);
+    }
+
+    /** SHA-256 (hex) of the message as spooled, or null when unknown. */
+    public String contentDigest() {
+        return contentDigest;
+    }
+
+    /**
+     * The Maildir base name, derived from the account and the message's content (its UIDL when the
+     * content digest is unknown): the same for every download of the same message, so finding it in
+     * new/ or cur/ means it was delivered before a crash kept the ledger from recording it. Different
+     * content under one UIDL (a server reusing UIDLs, header-identical messages on a server without
+     * UIDL, a "#2" key that shifted) always gets a different name, never "already in"; byte-identical
+     * content is one message, whatever key the server gives it.
+     */
+    public String baseName() {
+        return baseName(account.id(), contentDigest == null ? uidl : "sha256:" + contentDigest);
+    }
+
+    static String baseName(long accountId, String instance) {
         try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(uidl.getBytes(StandardCharsets.UTF_8));
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(instance.getBytes(StandardCharsets.UTF_8));
             return "mailfetch.a" + accountId + "." + HexFormat.of().formatHex(digest, 0, 12);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -44,7 +44,7 @@ public final class Quarantine {
         try (java.io.InputStream content = message.content()) {
             session.batch().add(store.stage(name, header, content));
         }
-        QuarantineItem item = new QuarantineItem(id, message.account().id(), message.uidl(),
+        QuarantineItem item = new QuarantineItem(id, message.account().id(), message.deliveryKey(),
                 message.account().ownerAddress(), message.quarantineKind(), message.quarantineReason(),
                 decoded(message, "From"), decoded(message, "Subject"), message.size(), name, now);
         session.afterDurable(() -> store.record(item));
