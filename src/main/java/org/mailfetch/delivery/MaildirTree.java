@@ -2,9 +2,9 @@ package org.mailfetch.delivery;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -125,18 +125,32 @@ final class MaildirTree {
      * crash and never fetched again): a staged file lives for one session, a day is far beyond that.
      */
     private void sweepStaging() throws IOException {
+        long now = System.nanoTime();
+        long last = LAST_SWEEP.get();
+        // once in a while, not for every message: listing the staging dir is not free, leftovers are rare
+        if (last != 0 && now - last < SWEEP_EVERY.toNanos() || !LAST_SWEEP.compareAndSet(last, now == 0 ? 1 : now)) {
+            return;
+        }
         java.nio.file.attribute.FileTime dayAgo = java.nio.file.attribute.FileTime.from(
                 java.time.Instant.now().minus(java.time.Duration.ofDays(1)));
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(mailboxesDir.resolve(STAGING))) {
             for (Path p : entries) {
-                // ctime, not mtime: a staged message's mtime is set to its Received date, which may be old
-                var changed = (java.nio.file.attribute.FileTime) Files.getAttribute(p, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
-                if (changed.compareTo(dayAgo) < 0) {
-                    deleteTree(p);
+                try {
+                    // ctime, not mtime: a staged message's mtime is set to its Received date, which may be old
+                    var changed = (java.nio.file.attribute.FileTime) Files.getAttribute(p, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
+                    if (changed.compareTo(dayAgo) < 0) {
+                        deleteTree(p);
+                    }
+                } catch (NoSuchFileException published) {
+                    // another session renamed its staged file into a Maildir meanwhile: nothing to sweep
                 }
             }
         }
     }
+
+    private static final java.time.Duration SWEEP_EVERY = java.time.Duration.ofMinutes(10);
+    /** When the staging dir was last swept (System.nanoTime), 0 before the first sweep of this process. */
+    private static final java.util.concurrent.atomic.AtomicLong LAST_SWEEP = new java.util.concurrent.atomic.AtomicLong();
 
     private enum Shape { ROOT, FOLDER, EMPTY }
 
@@ -151,9 +165,17 @@ final class MaildirTree {
         Path built = build(shape);
         try {
             staging.move(built.getFileName(), parent, Path.of(name));
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
-            // the mail store (or another mailfetch process) made it meanwhile: use theirs
+        } catch (FileSystemException raced) {
+            // The mail store, another session or another mailfetch process made it meanwhile: use theirs.
+            // (renameat(2) onto a directory that has files fails with ENOTEMPTY, which Java reports as a
+            // plain FileSystemException.) If there is no such directory, the rename really failed.
             deleteTree(built);
+            try {
+                return openDir(parent, name, shown);
+            } catch (IOException notThere) {
+                raced.addSuppressed(notThere);
+                throw raced;
+            }
         }
         return openDir(parent, name, shown);
     }
