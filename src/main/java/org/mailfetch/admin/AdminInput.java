@@ -94,16 +94,21 @@ final class AdminInput {
         }
     }
 
-    /** A domain name as the directory stores it (lower case, punycode), which must also be host syntax. */
-    static String domain(String field, String value) {
-        String ascii;
+    /** The value, checked for control characters, through a parser whose refusal then names {@code field}. */
+    private static <T> T parsed(String field, String value, java.util.function.Function<String, T> parser) {
+        String checked = text(field, value);
         try {
-            ascii = MailAddress.domain(text(field, value));
+            return parser.apply(checked);
         } catch (InvalidValue e) {
             throw e;
         } catch (IllegalArgumentException e) {
             throw new InvalidValue(field, e.getMessage());
         }
+    }
+
+    /** A domain name as the directory stores it (lower case, punycode), which must also be host syntax. */
+    static String domain(String field, String value) {
+        String ascii = parsed(field, value, MailAddress::domain);
         if (!isHost(ascii) || ascii.indexOf(':') >= 0 || ascii.startsWith("[")) {
             throw new InvalidValue(field, "'" + value.trim() + "' is not a valid domain name");
         }
@@ -112,28 +117,13 @@ final class AdminInput {
 
     /** A mail address whose domain is a valid domain name; returned as given (the store normalises it). */
     static String address(String field, String value) {
-        MailAddress parsed;
-        try {
-            parsed = MailAddress.parse(text(field, value));
-        } catch (InvalidValue e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
-            throw new InvalidValue(field, e.getMessage());
-        }
-        domain(field, parsed.domain());
+        domain(field, parsed(field, value, MailAddress::parse).domain());
         return value;
     }
 
     /** An LMTP target, HOST:PORT (host syntax checked) or unix:/PATH. */
     static LmtpTarget lmtp(String field, String value) {
-        LmtpTarget target;
-        try {
-            target = LmtpTarget.parse(text(field, value));
-        } catch (InvalidValue e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
-            throw new InvalidValue(field, e.getMessage());
-        }
+        LmtpTarget target = parsed(field, value, LmtpTarget::parse);
         if (!target.isUnixSocket() && !isHost(target.host())) {
             throw new InvalidValue(field, "'" + target.host() + "' is not a host name or address");
         }
