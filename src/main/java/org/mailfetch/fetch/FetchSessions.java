@@ -18,6 +18,7 @@ import java.util.function.Consumer;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.api.management.ManagedOperation;
 import org.apache.camel.api.management.ManagedResource;
@@ -58,6 +59,8 @@ public final class FetchSessions {
     private final Map<Long, Gate> gates = new ConcurrentHashMap<>();
     private final String holder = ManagementFactory.getRuntimeMXBean().getName() + "/" + Long.toHexString(System.nanoTime());
     private CamelContext camelContext;
+    /** One template for every download-now: each template has its own thread pool, so one per call leaked threads. */
+    private ProducerTemplate downloads;
     private volatile Consumer<SessionSummary> observer = summary -> { };
 
     /** Per account in this process: is a session running, and did a download-now arrive meanwhile. */
@@ -109,9 +112,16 @@ public final class FetchSessions {
 
     private void startPending(long accountId, Gate gate) {
         if (gate.pending.get()) {
-            camelContext.createProducerTemplate().asyncRequestBodyAndHeaders(ENDPOINT, null,
+            downloads().asyncRequestBodyAndHeaders(ENDPOINT, null,
                     Map.of(ACCOUNT_ID, accountId, TRIGGER, Trigger.NOW.name()));
         }
+    }
+
+    private synchronized ProducerTemplate downloads() {
+        if (downloads == null) {
+            downloads = camelContext.createProducerTemplate();
+        }
+        return downloads;
     }
 
     /** First step of the route: returns an open {@link FetchSession}, or a {@link SessionSummary} saying why none runs. */

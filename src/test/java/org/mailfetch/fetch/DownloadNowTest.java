@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -95,5 +96,30 @@ class DownloadNowTest {
         assertEquals(SessionSummary.Result.OK, s.result(), s.line());
         assertEquals(10, s.delivered());
         assertEquals(0, pop3.remaining(kim));
+    }
+
+    @Test
+    void manyDownloadNowRequestsShouldNotEachLeaveAThreadBehind() throws Exception {
+        Account a = fixture.addAccount("kim", pop3.port(), "kim", "pw", DeleteMode.NEVER);
+        fixture.services().accounts().setEnabled(a.id(), false); // only the requests start sessions
+        try (FetchEngine service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC())) {
+            service.start();
+            service.sessions().downloadNow(a.id());
+            Eventually.await("the first request fetched the mailbox", Duration.ofSeconds(20),
+                    () -> fixture.delivered().size() == 10);
+            int before = Thread.activeCount();
+            for (int i = 0; i < 60; i++) {
+                Instant last = fixture.services().status().get(a.id()).lastEnd();
+                service.sessions().downloadNow(a.id());
+                Eventually.await("request " + i + " served", Duration.ofSeconds(10), () -> {
+                    var st = fixture.services().status().get(a.id());
+                    return !st.running() && st.lastEnd() != null && (last == null || st.lastEnd().isAfter(last));
+                });
+            }
+            int grown = Thread.activeCount() - before;
+            // a template per request kept a pool thread each for a minute: 60 requests, 60 threads
+            assertTrue(grown < 20, grown + " more threads after 60 download-now requests");
+        }
+        assertEquals(10, fixture.delivered().size(), "each message once");
     }
 }
