@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.mailfetch.net.Watchdog;
 import org.mailfetch.recipient.EnvelopeAddress;
 import org.mailfetch.recipient.LmtpTarget;
 
@@ -37,24 +38,31 @@ final class LmtpClient implements Closeable {
     private final Closeable connection;
     private final InputStream in;
     private final OutputStream out;
+    private final Watchdog deadline;
 
-    private LmtpClient(Closeable connection, InputStream in, OutputStream out) {
+    private LmtpClient(Closeable connection, InputStream in, OutputStream out, Duration deadline) {
         this.connection = connection;
+        // the read timeout bounds each read (and a Unix socket has none): the whole exchange is bounded too
+        this.deadline = Watchdog.closeAfter(connection, deadline);
         this.in = new BufferedInputStream(in);
         this.out = new BufferedOutputStream(out, 65536);
     }
 
-    static LmtpClient connect(LmtpTarget target, Duration timeout) throws IOException {
+    /**
+     * Connects and says LHLO. {@code timeout} bounds each read over TCP; {@code deadline} bounds the
+     * whole exchange (TCP and Unix socket alike), after which the connection is closed.
+     */
+    static LmtpClient connect(LmtpTarget target, Duration timeout, Duration deadline) throws IOException {
         LmtpClient client;
         if (target.isUnixSocket()) {
             SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
             ch.connect(UnixDomainSocketAddress.of(target.socket()));
-            client = new LmtpClient(ch, Channels.newInputStream(ch), Channels.newOutputStream(ch));
+            client = new LmtpClient(ch, Channels.newInputStream(ch), Channels.newOutputStream(ch), deadline);
         } else {
             Socket s = new Socket();
             s.connect(new InetSocketAddress(target.host(), target.port()), (int) timeout.toMillis());
             s.setSoTimeout((int) timeout.toMillis());
-            client = new LmtpClient(s, s.getInputStream(), s.getOutputStream());
+            client = new LmtpClient(s, s.getInputStream(), s.getOutputStream(), deadline);
         }
         try {
             client.expect(client.reply(), "greeting");
@@ -154,6 +162,7 @@ final class LmtpClient implements Closeable {
         } catch (IOException ignored) {
             // closing anyway
         } finally {
+            deadline.cancel();
             connection.close();
         }
     }

@@ -47,6 +47,14 @@ public final class LocalDelivery {
     private final Duration lmtpTimeout;
     private final Clock clock;
 
+    /**
+     * How long one LMTP transaction may take in all: the read timeout twice over, plus a second per
+     * MiB for the store to take the message in (far slower than any local store).
+     */
+    private Duration exchangeDeadline(long size) {
+        return lmtpTimeout.multipliedBy(2).plusSeconds(1 + (size >> 20));
+    }
+
     public LocalDelivery(LocalDirectory directory, RecipientDeliveries deliveries, Duration lmtpTimeout, Clock clock) {
         this.directory = directory;
         this.deliveries = deliveries;
@@ -90,7 +98,7 @@ public final class LocalDelivery {
 
     private LmtpOutcome lmtp(FetchedMessage message, LmtpTarget target, List<String> recipients, byte[] trace) {
         Map<String, SmtpReply> replies;
-        try (LmtpClient client = LmtpClient.connect(target, lmtpTimeout); InputStream content = message.content()) {
+        try (LmtpClient client = LmtpClient.connect(target, lmtpTimeout, exchangeDeadline(message.size())); InputStream content = message.content()) {
             replies = client.deliver(Outbox.envelopeFrom(message), recipients, trace, content);
         } catch (IOException e) {
             LOG.warn("{}: UIDL {}: LMTP {} failed for {}: {}; deferred", message.account().label(), message.uidl(),

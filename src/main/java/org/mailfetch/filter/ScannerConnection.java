@@ -13,9 +13,8 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+
+import org.mailfetch.net.Watchdog;
 
 /**
  * One request to a scanner daemon over TCP or a Unix socket, with a deadline for the whole
@@ -23,32 +22,18 @@ import java.util.concurrent.TimeUnit;
  */
 final class ScannerConnection implements AutoCloseable {
 
-    private static final ScheduledExecutorService WATCHDOG = watchdog();
-
-    private static ScheduledExecutorService watchdog() {
-        java.util.concurrent.ScheduledThreadPoolExecutor w = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "mailfetch-scan-timeout");
-            t.setDaemon(true);
-            return t;
-        });
-        // one deadline per scanned message, nearly all cancelled: do not keep them until they would fire
-        w.setRemoveOnCancelPolicy(true);
-        return w;
-    }
-
     private final AutoCloseable channel;
     private final InputStream in;
     private final OutputStream out;
     private final Socket socket;
-    private final ScheduledFuture<?> deadline;
-    private volatile boolean timedOut;
+    private final Watchdog deadline;
 
     private ScannerConnection(AutoCloseable channel, Socket socket, InputStream in, OutputStream out, Duration timeout) {
         this.channel = channel;
         this.socket = socket;
         this.in = new BufferedInputStream(in, 8192);
         this.out = new BufferedOutputStream(out, 65536);
-        this.deadline = WATCHDOG.schedule(this::expire, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        this.deadline = Watchdog.closeAfter(channel, timeout);
     }
 
     static ScannerConnection tcp(String host, int port, Duration timeout) throws IOException {
@@ -93,21 +78,12 @@ final class ScannerConnection implements AutoCloseable {
     }
 
     boolean timedOut() {
-        return timedOut;
-    }
-
-    private void expire() {
-        timedOut = true;
-        try {
-            channel.close();
-        } catch (Exception ignored) {
-            // closing is the point; the reader sees the failure
-        }
+        return deadline.expired();
     }
 
     @Override
     public void close() {
-        deadline.cancel(false);
+        deadline.cancel();
         try {
             channel.close();
         } catch (Exception ignored) {
