@@ -22,6 +22,8 @@ import java.util.Map;
 import org.mailfetch.net.Watchdog;
 import org.mailfetch.recipient.EnvelopeAddress;
 import org.mailfetch.recipient.LmtpTarget;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A small LMTP client (RFC 2033) for delivery into a mail store such as Dovecot, over TCP or a Unix
@@ -30,6 +32,8 @@ import org.mailfetch.recipient.LmtpTarget;
  * (Angus Mail's SMTP transport has no LMTP mode and reports a single reply after DATA.)
  */
 final class LmtpClient implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LmtpClient.class);
 
     /** What a recipient gets that is never sent to the server because it is not a plain envelope address. */
     static final SmtpReply UNSAFE_RECIPIENT = new SmtpReply(553,
@@ -116,7 +120,14 @@ final class LmtpClient implements Closeable {
         stuffed.end();
         out.flush();
         for (String r : accepted) { // one reply per accepted recipient, in RCPT order
-            replies.put(r, reply());
+            try {
+                replies.put(r, reply());
+            } catch (IOException e) {
+                // The replies read so far stand: those recipients have the message and are recorded, so
+                // the next session delivers only to the rest (a lost 250 would deliver them twice).
+                replies.put(r, new SmtpReply(451, "451 4.4.2 no reply from the store after DATA: "
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
+            }
         }
         return replies;
     }
@@ -154,16 +165,23 @@ final class LmtpClient implements Closeable {
         return SmtpReply.read(in);
     }
 
+    /**
+     * Says QUIT and hangs up. Never throws: the transaction's outcome is in the replies already read,
+     * and a failure to close must not turn recorded 250s into a deferral (and a second delivery).
+     */
     @Override
-    public void close() throws IOException {
+    public void close() {
+        deadline.cancel();
         try {
             out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-        } catch (IOException ignored) {
-            // closing anyway
-        } finally {
-            deadline.cancel();
+        } catch (IOException gone) {
+            // the store hung up first: nothing is left to say
+        }
+        try {
             connection.close();
+        } catch (IOException e) {
+            LOG.debug("closing the LMTP connection: {}", e.getMessage());
         }
     }
 

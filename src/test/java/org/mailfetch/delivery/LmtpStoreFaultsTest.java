@@ -1,10 +1,17 @@
 package org.mailfetch.delivery;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -21,8 +28,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailfetch.recipient.LmtpTarget;
 
-/** A mail store that answers one byte at a time, or not at all over a Unix socket, cannot hold a session. */
-class LmtpDeadlineTest {
+/** A mail store that trickles, stays silent or hangs up half-way cannot hold a session or make a recipient get mail twice. */
+class LmtpStoreFaultsTest {
 
     @TempDir
     Path dir;
@@ -73,6 +80,43 @@ class LmtpDeadlineTest {
             assertThrows(IOException.class, () -> LmtpClient.connect(target, Duration.ofSeconds(1), Duration.ofSeconds(2)));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertTrue(took.compareTo(Duration.ofSeconds(8)) < 0, "cut off after " + took);
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void aStoreHangingUpAfterTheFirstRecipientsReplyKeepsThatReplyAndDefersOnlyTheRest() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread store = new Thread(() -> {
+                try (Socket s = server.accept(); OutputStream out = s.getOutputStream();
+                     BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))) {
+                    out.write("220 store\r\n".getBytes(StandardCharsets.US_ASCII));
+                    for (String line; (line = in.readLine()) != null; ) {
+                        String reply = line.startsWith("LHLO") ? "250 store" : line.equals("DATA") ? "354 go" : "250 ok";
+                        if (line.equals(".")) {
+                            out.write("250 2.0.0 <a@example.com> saved\r\n".getBytes(StandardCharsets.US_ASCII));
+                            out.flush();
+                            return; // and hangs up before b's reply
+                        }
+                        if (line.startsWith("LHLO") || line.startsWith("MAIL") || line.startsWith("RCPT") || line.equals("DATA")) {
+                            out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                            out.flush();
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // done
+                }
+            });
+            store.setDaemon(true);
+            store.start();
+            LmtpTarget target = LmtpTarget.parse("127.0.0.1:" + server.getLocalPort());
+            Map<String, SmtpReply> replies;
+            try (LmtpClient client = LmtpClient.connect(target, Duration.ofSeconds(5), Duration.ofSeconds(10))) {
+                replies = client.deliver("s@example.org", List.of("a@example.com", "b@example.com"), new byte[0],
+                        new ByteArrayInputStream("Subject: x\n\nbody\n".getBytes(StandardCharsets.US_ASCII)));
+            }
+            assertEquals(250, replies.get("a@example.com").code(), "a has it: recorded, never delivered again");
+            assertEquals(451, replies.get("b@example.com").code(), "b is tried again next session");
         }
     }
 }
