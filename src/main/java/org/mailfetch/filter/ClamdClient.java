@@ -78,11 +78,15 @@ public final class ClamdClient {
                 // clamd answers and closes as soon as a stream exceeds its StreamMaxLength: read why
                 String answer = readAnswerQuietly(c.in());
                 if (answer != null && !answer.isBlank()) {
-                    return parse(answer);
+                    Verdict verdict = parse(answer);
+                    breaker.answered();
+                    return verdict;
                 }
                 throw writing;
             }
-            return parse(readAnswer(c.in()));
+            Verdict verdict = parse(readAnswer(c.in()));
+            breaker.answered();
+            return verdict;
         } catch (ScannerUnavailableException e) {
             throw new ScannerUnavailableException(describe() + ": " + e.getMessage(), e);
         } catch (IOException e) {

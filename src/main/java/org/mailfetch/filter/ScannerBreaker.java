@@ -3,14 +3,20 @@ package org.mailfetch.filter;
 import java.time.Duration;
 
 /**
- * After a scanner timed out, the next messages do not wait for it again for a while: they fail at
- * once with the same reason (and the unavailable-policy applies). Without it a hung daemon would
- * cost the full timeout for every message of a session. Refused connections fail fast anyway and
- * do not trip it.
+ * After a scanner timed out on two messages in a row, the next messages do not wait for it again for
+ * a while: they fail at once with the same reason (and the unavailable-policy applies). Without it a
+ * hung daemon would cost the full timeout for every message of a session. One timeout alone does not
+ * trip it: a single message that is slow to scan (a sender can craft one) must not switch scanning
+ * off — or, under the accept policy, let the sender's next message through unscanned — for every
+ * account. Refused connections fail fast anyway and do not trip it.
  */
 final class ScannerBreaker {
 
     static final Duration OPEN_FOR = Duration.ofSeconds(30);
+    /** Timeouts with no answer in between that open the breaker. */
+    static final int TIMEOUTS_TO_OPEN = 2;
+
+    private final java.util.concurrent.atomic.AtomicInteger timeoutsInARow = new java.util.concurrent.atomic.AtomicInteger();
 
     private volatile long openUntilNanos;
     private volatile String reason;
@@ -27,8 +33,15 @@ final class ScannerBreaker {
 
     void timedOut(String why) {
         reason = why;
-        openUntilNanos = System.nanoTime() + OPEN_FOR.toNanos();
-        open = true;
+        if (timeoutsInARow.incrementAndGet() >= TIMEOUTS_TO_OPEN) {
+            openUntilNanos = System.nanoTime() + OPEN_FOR.toNanos();
+            open = true;
+        }
+    }
+
+    /** The scanner gave a well-formed answer: it is alive, earlier timeouts were the messages' own. */
+    void answered() {
+        timeoutsInARow.set(0);
     }
 
     /** What a failed request means: a timeout (of the socket or the request deadline) also trips the breaker. */

@@ -63,7 +63,9 @@ public final class SpamdClient {
                 throw new IOException("message is " + sent + " bytes, not " + size);
             }
             c.finishRequest();
-            return parse(readAnswer(c.in()));
+            Verdict verdict = parse(readAnswer(c.in()));
+            breaker.answered();
+            return verdict;
         } catch (ScannerUnavailableException e) {
             throw new ScannerUnavailableException(describe() + ": " + e.getMessage(), e);
         } catch (IOException e) {
