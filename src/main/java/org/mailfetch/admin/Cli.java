@@ -16,7 +16,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 
 /** {@code java -jar mailfetch.jar [--data-dir DIR] [--config FILE] COMMAND}; without a command, {@code run}. */
-@Command(name = "mailfetch", mixinStandardHelpOptions = true, version = "mailfetch 0.1.0",
+// INHERIT: --help and --version work on every command and subcommand (mailfetch account add --help)
+@Command(name = "mailfetch", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        version = "mailfetch 0.1.0",
         description = "Fetches mail from external POP3 accounts into local Maildir mailboxes.",
         subcommands = {RunCommand.class, DemoCommand.class, DomainCommand.class, MailboxCommand.class,
                 AccountCommand.class, AliasCommand.class, ListCommand.class, RouteCommand.class,

@@ -53,6 +53,29 @@ class CliTest {
     }
 
     @Test
+    void helpShouldWorkOnEveryCommandAndSubcommand() {
+        java.util.List<java.util.List<String>> paths = new java.util.ArrayList<>();
+        collect(new picocli.CommandLine(new Cli()), new java.util.ArrayList<>(), paths);
+        assertTrue(paths.size() > 40, "every subcommand was found: " + paths);
+        for (java.util.List<String> path : paths) {
+            java.util.List<String> args = new java.util.ArrayList<>(path);
+            args.add("--help");
+            assertEquals(0, run(args.toArray(new String[0])), String.join(" ", args) + ": " + err);
+            assertTrue(out.toString().startsWith("Usage: mailfetch"), String.join(" ", args) + ": " + out);
+        }
+    }
+
+    private static void collect(picocli.CommandLine command, java.util.List<String> path,
+                                java.util.List<java.util.List<String>> into) {
+        for (var sub : command.getSubcommands().entrySet()) {
+            java.util.List<String> p = new java.util.ArrayList<>(path);
+            p.add(sub.getKey());
+            into.add(p);
+            collect(sub.getValue(), p, into);
+        }
+    }
+
+    @Test
     void addCommandsShouldPrintOnlyTheNewIdAndListsOneItemPerLine() {
         assertEquals(0, run("domain", "add", "Example.COM"));
         assertEquals("example.com\n", out.toString());
