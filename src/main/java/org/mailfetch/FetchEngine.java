@@ -59,6 +59,7 @@ public final class FetchEngine implements AutoCloseable {
     private final Mode mode;
     private final FetchSessions sessions;
     private final ExecutorService fsyncPool;
+    private final OutboxWorker outboxWorker;
     private final ExecutorService commitPool;
     private final ScheduledExecutorService leaseRenewer;
 
@@ -100,8 +101,8 @@ public final class FetchEngine implements AutoCloseable {
                 new org.mailfetch.delivery.RecipientDeliveries(services.db()), context.readTimeout(), clock));
         Outbox outbox = new Outbox(services.db(), settings.dataDir(), clock);
         main.bind("outbox", outbox);
-        main.bind("outboxWorker", new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), settings,
-                fsyncPool, clock));
+        outboxWorker = new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), settings, fsyncPool, clock);
+        main.bind("outboxWorker", outboxWorker);
         main.bind("quartz", quartz(context.maxConcurrentSessions()));
         main.bind("accountApi", new AccountResource(services.accounts(), services.status(), services.directory(), sessions));
         main.bind("directoryApi", new DirectoryResource(services.directory()));
@@ -227,6 +228,11 @@ public final class FetchEngine implements AutoCloseable {
 
     public CamelContext camel() {
         return main.getCamelContext();
+    }
+
+    /** Sends routed mail: the service's outbox route, and {@code account fetch} after its session. */
+    public OutboxWorker outboxWorker() {
+        return outboxWorker;
     }
 
     public FetchSessions sessions() {

@@ -18,12 +18,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 @Command(name = "account", description = "External accounts (POP3) to fetch from.",
         subcommands = {AccountCommand.Add.class, AccountCommand.ListAccounts.class, AccountCommand.Show.class,
                 AccountCommand.Update.class, AccountCommand.Enable.class, AccountCommand.Disable.class,
                 AccountCommand.Remove.class, AccountCommand.Fetch.class})
 final class AccountCommand {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AccountCommand.class);
 
     @ParentCommand
     Cli cli;
@@ -162,6 +166,11 @@ final class AccountCommand {
                     engine.start();
                     engine.stopOnSignals();
                     summary = engine.fetchOnce(id);
+                    // routed mail leaves without a running service (the cron-style use of fetchmail)
+                    int tried = engine.outboxWorker().deliverDue(e -> e.accountId() == id);
+                    if (tried > 0) {
+                        LOG.info("account {}: {} outbox entries due, tried (see outbox list)", id, tried);
+                    }
                 }
                 if (summary.result() == SessionSummary.Result.OK) {
                     Output.line(summary.line());

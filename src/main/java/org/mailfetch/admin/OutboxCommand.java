@@ -1,17 +1,22 @@
 package org.mailfetch.admin;
 
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
 
 import org.mailfetch.Services;
 import org.mailfetch.delivery.OutboxEntry;
+import org.mailfetch.delivery.OutboxWorker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "outbox", description = "Routed mail waiting for (or given up on by) its SMTP target.",
-        subcommands = {OutboxCommand.ListOutbox.class, OutboxCommand.Retry.class})
+        subcommands = {OutboxCommand.ListOutbox.class, OutboxCommand.Retry.class, OutboxCommand.Send.class})
 final class OutboxCommand {
 
     @ParentCommand
@@ -33,7 +38,32 @@ final class OutboxCommand {
         }
     }
 
-    @Command(name = "retry", description = "Try a waiting or failed entry again at the service's next outbox run.")
+    @Command(name = "send", description = "Send the entries that are due now, in this process (no service needed);"
+            + " prints how many were tried and what is left.")
+    static final class Send implements Runnable {
+        @ParentCommand OutboxCommand parent;
+
+        @Override
+        public void run() {
+            try (Services s = parent.cli.services()) {
+                ExecutorService fsync = Executors.newSingleThreadExecutor();
+                try {
+                    int tried = new OutboxWorker(s.outbox(), s.smtpRoutes(), s.accounts(), s.settings(), fsync,
+                            Clock.systemUTC()).deliverDue();
+                    Map<OutboxEntry.State, Long> states = s.outbox().list().stream()
+                            .collect(Collectors.groupingBy(OutboxEntry::state, Collectors.counting()));
+                    Output.line("tried " + tried + "; waiting " + states.getOrDefault(OutboxEntry.State.WAITING, 0L)
+                            + ", failed " + states.getOrDefault(OutboxEntry.State.FAILED, 0L)
+                            + ", sent " + states.getOrDefault(OutboxEntry.State.SENT, 0L));
+                } finally {
+                    fsync.shutdown();
+                }
+            }
+        }
+    }
+
+    @Command(name = "retry", description = "Make a waiting or failed entry due now: the service's next outbox run,"
+            + " or outbox send, tries it.")
     static final class Retry implements Runnable {
         @ParentCommand OutboxCommand parent;
         @Parameters(paramLabel = "ID") long id;

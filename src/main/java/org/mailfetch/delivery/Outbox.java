@@ -171,6 +171,18 @@ public final class Outbox {
         return select("WHERE state = 'WAITING' AND next_attempt_at <= ? ORDER BY next_attempt_at, id", now);
     }
 
+    /**
+     * Takes a due entry for one attempt: moves its next try {@code hold} ahead, so that the service's
+     * worker and a CLI {@code outbox send} (or {@code account fetch}) in another process never send the
+     * same entry at once. False when another process took it first. A process that dies mid-attempt
+     * leaves the entry due again after {@code hold}.
+     */
+    boolean claim(long id, Instant now, java.time.Duration hold) {
+        Instant until = now.plus(hold).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        return db.update("UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state = 'WAITING' AND next_attempt_at <= ?",
+                until, id, now) == 1;
+    }
+
     public Optional<OutboxEntry> get(long id) {
         return select("WHERE id = ?", id).stream().findFirst();
     }

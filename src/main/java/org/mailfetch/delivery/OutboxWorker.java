@@ -44,6 +44,7 @@ public final class OutboxWorker {
     private final Path mailboxesDir;
     private final FilePermissions permissions;
     private final ExecutorService fsyncPool;
+    private final Duration claimHold;
     private final Clock clock;
     private final SmtpSender sender;
     private final int maxAttempts;
@@ -60,6 +61,8 @@ public final class OutboxWorker {
         this.fsyncPool = fsyncPool;
         this.clock = clock;
         this.sender = new SmtpSender(settings.duration(SMTP_TIMEOUT));
+        // connect, greeting, commands, DATA and the final reply each get the SMTP timeout: well past an attempt
+        this.claimHold = settings.duration(SMTP_TIMEOUT).multipliedBy(10);
         this.maxAttempts = settings.integer(MAX_ATTEMPTS);
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("configuration key " + MAX_ATTEMPTS + " must be at least 1, got " + maxAttempts);
@@ -70,15 +73,28 @@ public final class OutboxWorker {
 
     /** One pass over the entries that are due; returns how many were tried. */
     public int deliverDue() {
-        List<OutboxEntry> due = outbox.due(clock.instant());
-        for (OutboxEntry e : due) {
+        return deliverDue(e -> true);
+    }
+
+    /**
+     * One pass over the due entries that {@code which} accepts (e.g. one account's, after its
+     * {@code account fetch}); returns how many were tried. Each entry is claimed first, so another
+     * process's worker never sends it at the same time.
+     */
+    public int deliverDue(java.util.function.Predicate<OutboxEntry> which) {
+        int tried = 0;
+        for (OutboxEntry e : outbox.due(clock.instant())) {
+            if (!which.test(e) || !outbox.claim(e.id(), clock.instant(), claimHold)) {
+                continue;
+            }
+            tried++;
             try {
                 attempt(e);
             } catch (IOException | RuntimeException ex) {
                 LOG.warn("outbox {}: attempt could not be recorded, it stays due: {}", e.id(), ex.getMessage());
             }
         }
-        return due.size();
+        return tried;
     }
 
     private void attempt(OutboxEntry e) throws IOException {

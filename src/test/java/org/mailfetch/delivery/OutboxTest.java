@@ -104,6 +104,22 @@ class OutboxTest {
     }
 
     @Test
+    void aDueEntryShouldBeClaimedByOneWorkerOnlySoTwoProcessesNeverSendItTwice() throws Exception {
+        fixture.services().smtpRoutes().add("partner.example", "127.0.0.1", freePort(), false, null, null);
+        Account a = RoutedMail.catchAllAccount(fixture, pop3.port(), true);
+        RoutedMail.put(box, "for yann", "To: yann@partner.example");
+        fixture.fetch(a.id(), clock);
+        OutboxEntry queued = single();
+
+        Outbox outbox = fixture.services().outbox();
+        assertTrue(outbox.claim(queued.id(), clock.instant(), Duration.ofMinutes(10)), "the service's worker takes it");
+        assertFalse(outbox.claim(queued.id(), clock.instant(), Duration.ofMinutes(10)), "a CLI outbox send does not");
+        assertEquals(0, RoutedMail.deliverOutbox(fixture, clock), "nor does the next pass while the attempt runs");
+        clock.advance(Duration.ofMinutes(11));
+        assertEquals(1, RoutedMail.deliverOutbox(fixture, clock), "a worker that died mid-attempt: due again later");
+    }
+
+    @Test
     void permanentRefusalShouldGiveUpAtOnceAndPutANoticeWithTheOriginalInTheOwnersMailbox() throws Exception {
         try (ScriptedSmtpServer refusing = new ScriptedSmtpServer("550 5.1.1 <yann@partner.example>: no such user")) {
             fixture.services().smtpRoutes().add("partner.example", "127.0.0.1", refusing.port(), false, null, null);
