@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.mailfetch.testsupport.Fuzzing;
 
 /**
  * Coverage-guided fuzzing of what reads a hostile POP3 server's bytes: the bounded line reader, the
@@ -21,8 +22,9 @@ class Pop3ReplyFuzzTest {
     private static final int MAX_BODY = 256;
     private static final int COUNT = 10;
 
-    @FuzzTest(maxDuration = "10s")
-    void serverBytesShouldParseWithinBoundsOrFailAsProtocolErrors(byte[] data) throws Exception {
+    /** Server bytes parse within bounds or fail as protocol errors (fuzzed in verify: the name starts with fuzz). */
+    @FuzzTest(maxDuration = Fuzzing.VERIFY_BUDGET)
+    void fuzzPop3Replies(byte[] data) throws Exception {
         LineInput in = new LineInput(new ByteArrayInputStream(data), null, 1000);
         try {
             byte[] status = in.readLine(MAX_LINE, "the status line");
