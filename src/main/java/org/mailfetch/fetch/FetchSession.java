@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -65,6 +66,14 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     private final UidlLedger ledger;
     /** Ledger keys whose recorded message is the one listed now, with their first-download time: only these may be DELE'd. */
     private final Map<String, Instant> recorded = new HashMap<>();
+    /**
+     * Per ledger key, the LIST size of the message it names: from the ledger row, else from this
+     * session's first listing. A key found again on another connection is deleted only when its size
+     * there is the same (keys of repeated UIDLs shift with listing order; a reused UIDL names new mail).
+     */
+    private final Map<String, Long> expectedSize = new HashMap<>();
+    /** Keys of UIDLs the first listing repeated ("x", "x#2", …): their order, not their UIDL, tells them apart. */
+    private final Set<String> repeatedKeys = new HashSet<>();
     private final Map<String, UidlLedger.Row> rows;
     private final Map<String, UidlLedger.Failure> priorFailures;
     /** Messages whose download failed in this session, with their new count. */
@@ -134,6 +143,14 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         this.batch = new OpenBatch(context.fsyncPool());
         long newBytes = 0;
         for (Pop3Retriever.Listed m : pop3.listing()) {
+            expectedSize.put(m.uidl(), m.size());
+            int suffix = m.uidl().lastIndexOf('#');
+            if (suffix > 0 && m.uidl().substring(suffix + 1).chars().allMatch(Character::isDigit)) {
+                repeatedKeys.add(m.uidl());
+                repeatedKeys.add(m.uidl().substring(0, suffix));
+            }
+        }
+        for (Pop3Retriever.Listed m : pop3.listing()) {
             if (choose(m)) {
                 toFetch.add(m);
                 newBytes += Math.max(0, m.size());
@@ -157,6 +174,9 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         UidlLedger.Row row = rows.get(m.uidl());
         if (row != null && row.sameMessage(m.size())) {
             recorded.put(m.uidl(), row.firstDownloaded());
+            if (row.listSize() != null) {
+                expectedSize.put(m.uidl(), row.listSize());
+            }
             return false;
         }
         if (row != null) {
@@ -598,7 +618,17 @@ public final class FetchSession implements Iterable<FetchedMessage> {
 
     private boolean isDue(Pop3Retriever.Listed m, Instant now) {
         Instant first = recorded.get(m.uidl());
-        return first != null && account.deleteMode().isDue(first, now);
+        if (first == null || !account.deleteMode().isDue(first, now)) {
+            return false;
+        }
+        // Only a message known to be the one recorded is deleted. A size the server would not give
+        // (LIST refused), or one that differs, may be other mail under a reused or shifted key; so
+        // may a repeated UIDL's key on a connection other than the one that listed it first.
+        Long expected = expectedSize.get(m.uidl());
+        if (m.size() < 0 || expected == null || expected != m.size()) {
+            return false;
+        }
+        return pop3.connections() == 1 || !repeatedKeys.contains(m.uidl());
     }
 
     /** After finish() itself failed (e.g. an Error): drop the connection without QUIT; nothing is deleted. */

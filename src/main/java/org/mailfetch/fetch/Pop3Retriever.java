@@ -49,6 +49,7 @@ public final class Pop3Retriever implements AutoCloseable {
     private final int maxListing;
     private long deadlineNanos;
     private Pop3Client client;
+    private int connections;
     private List<Listed> listing;
     private Map<String, Listed> byKey;
 
@@ -77,6 +78,7 @@ public final class Pop3Retriever implements AutoCloseable {
     }
 
     private void open() throws IOException {
+        connections++;
         Pop3Client c = Pop3Client.open(endpoint, deadlineNanos);
         try {
             c.login(account.userName(), password);
@@ -175,6 +177,11 @@ public final class Pop3Retriever implements AutoCloseable {
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException("cannot use the trusted certificate: " + e.getMessage(), e);
         }
+    }
+
+    /** How many connections this session has opened: listings after the first may be ordered differently. */
+    public int connections() {
+        return connections;
     }
 
     /** The listing of the current connection. */

@@ -345,6 +345,49 @@ class HostileServerFetchTest {
     }
 
     @Test
+    void aRepeatedUidlWhoseKeyShiftsOnTheNewConnectionShouldNotDeleteTheUndeliveredMessage() throws Exception {
+        server.add("x", "a", "short");
+        server.add("x", "b", "a longer body that makes the second message bigger");
+        ScriptedPop3.Msg first = server.messages.get(0);
+        server.overrides.put("RETR", (s, args, out) -> {
+            if (s.msg(args).text().contains("Subject: b")) {
+                // the download of b breaks off, and meanwhile another client removes a
+                server.messages.remove(first);
+                ScriptedPop3.write(out, "+OK\r\nSubject: b\r\n\r\na longer");
+                return false;
+            }
+            return ScriptedPop3.write(out, "+OK\r\n" + s.msg(args).text() + ".\r\n");
+        });
+        Account a = account(DeleteMode.IMMEDIATELY);
+
+        fixture.fetch(a.id());
+
+        // on the new connection "x" is b: the key of delivered a now names undelivered b
+        assertEquals(1, fixture.delivered().size());
+        assertEquals(1, server.messages.size(), "b is still on the server: " + server.received);
+        assertTrue(server.messages.get(0).text().contains("Subject: b"));
+        assertEquals(0, server.count("DELE"), "nothing deleted that was not delivered: " + server.received);
+    }
+
+    @Test
+    void aReusedUidlShouldNotBeDeletedWhenTheServerWillNotSayItsSize() throws Exception {
+        server.add("1", "a", "first");
+        Account a = account(DeleteMode.parse("after-days:1"));
+        org.mailfetch.testsupport.MutableClock clock = new org.mailfetch.testsupport.MutableClock(java.time.Instant.now());
+        fixture.fetch(a.id(), clock);
+        // another client removes a; b arrives under the same UIDL; the server will not answer LIST
+        server.messages.clear();
+        server.add("1", "b", "another message under the same UIDL, of another size");
+        server.overrides.put("LIST", (s, args, out) -> ScriptedPop3.write(out, "-ERR no LIST here\r\n"));
+        clock.advance(java.time.Duration.ofDays(2));
+
+        fixture.fetch(a.id(), clock);
+
+        assertEquals(1, server.messages.size(), "b is not taken for a: never deleted unseen");
+        assertEquals(0, server.count("DELE"), server.received.toString());
+    }
+
+    @Test
     void aRetrThatNeverEndsShouldFailOnlyItsMessageAndBeSkippedAfterThreeSessions() throws Exception {
         server.add("u1", "one", "1");
         server.messages.add(new ScriptedPop3.Msg("bad", ScriptedPop3.message("bad", "no end"), 60));
