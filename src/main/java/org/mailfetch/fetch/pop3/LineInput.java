@@ -64,8 +64,11 @@ final class LineInput {
     private int read() throws IOException {
         try {
             return in.read(buf, 0, buf.length);
-        } catch (SocketTimeoutException e) {
-            if (deadlineNanos != Long.MAX_VALUE && (cutByDeadline || System.nanoTime() - deadlineNanos >= 0)) {
+        } catch (IOException e) {
+            // a socket timeout cut short by the deadline, or the client's watchdog closing the socket
+            // (TLS reads wait for whole records, which a server can trickle below any read timeout)
+            if (deadlineNanos != Long.MAX_VALUE && (e instanceof SocketTimeoutException && cutByDeadline
+                    || System.nanoTime() - deadlineNanos >= 0)) {
                 throw new SessionDeadlineException("the session deadline passed while the server was still sending");
             }
             throw e;

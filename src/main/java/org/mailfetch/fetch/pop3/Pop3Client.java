@@ -17,6 +17,7 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 import org.mailfetch.account.Security;
+import org.mailfetch.net.Watchdog;
 
 /**
  * A small POP3 client (RFC 1939, STLS from RFC 2595, response codes from RFC 2449/3206) that bounds
@@ -44,6 +45,9 @@ public final class Pop3Client implements Closeable {
     private OutputStream out;
     private boolean broken;
     private long deadlineNanos = Long.MAX_VALUE;
+    /** Closes the socket at the deadline: covers connect, the TLS handshake and TLS records read a byte at a time. */
+    private Watchdog watchdog;
+    private Socket raw;
 
     private Pop3Client(Endpoint endpoint) {
         this.endpoint = endpoint;
@@ -65,6 +69,8 @@ public final class Pop3Client implements Closeable {
     private void connect() throws IOException {
         Socket plain = new Socket();
         socket = plain;
+        raw = plain;
+        armWatchdog();
         plain.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), (int) endpoint.connectTimeout().toMillis());
         plain.setSoTimeout((int) endpoint.readTimeout().toMillis());
         if (endpoint.security() == Security.SSL) {
@@ -119,6 +125,19 @@ public final class Pop3Client implements Closeable {
         this.deadlineNanos = nanoTime;
         if (in != null) {
             in.deadline(nanoTime);
+        }
+        armWatchdog();
+    }
+
+    private synchronized void armWatchdog() {
+        if (watchdog != null) {
+            watchdog.cancel();
+            watchdog = null;
+        }
+        if (raw != null && deadlineNanos != Long.MAX_VALUE) {
+            // a little after the deadline: reads normally end at it through their socket timeout
+            long left = Math.max(0, deadlineNanos - System.nanoTime()) + 500_000_000L;
+            watchdog = Watchdog.closeAfter(raw, java.time.Duration.ofNanos(left));
         }
     }
 
@@ -314,6 +333,11 @@ public final class Pop3Client implements Closeable {
     @Override
     public void close() {
         broken = true;
+        synchronized (this) {
+            if (watchdog != null) {
+                watchdog.cancel();
+            }
+        }
         if (socket != null) {
             try {
                 socket.close();
