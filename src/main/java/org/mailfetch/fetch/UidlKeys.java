@@ -1,13 +1,11 @@
 package org.mailfetch.fetch;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
+
+import org.mailfetch.fetch.pop3.Listings;
 
 /**
  * Turns the UIDLs of one listing into ledger keys: unique within the listing and short enough for
@@ -18,13 +16,13 @@ import java.util.Set;
 final class UidlKeys {
 
     /** UIDLs up to this length are stored as they are (RFC 1939 allows 70; the column holds 512). */
-    static final int MAX_PLAIN = 200;
+    static final int MAX_PLAIN = Listings.MAX_PLAIN_UIDL;
 
     private final Set<String> taken = new HashSet<>();
     private final Map<String, Integer> nextSuffix = new HashMap<>();
 
     String key(String uidl) {
-        String base = uidl.length() > MAX_PLAIN || hasControl(uidl) ? "sha256-" + sha256(uidl) : uidl;
+        String base = uidl.length() > MAX_PLAIN || hasControl(uidl) ? Listings.digestKey(uidl) : uidl;
         if (taken.add(base)) {
             return base;
         }
@@ -46,13 +44,5 @@ final class UidlKeys {
             }
         }
         return false;
-    }
-
-    static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

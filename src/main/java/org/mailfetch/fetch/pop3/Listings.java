@@ -40,6 +40,19 @@ public final class Listings {
         return v;
     }
 
+    /** UIDLs up to this length are kept as they are (RFC 1939 allows 70; the ledger column holds 512). */
+    public static final int MAX_PLAIN_UIDL = 200;
+
+    /** How a UIDL too long (or too odd) to store is kept: {@code sha256-} and the hex digest of its text. */
+    public static String digestKey(String uidl) {
+        try {
+            return "sha256-" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(uidl.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * One "n value" line of a UIDL or LIST reply; n must be 1..count and the value non-empty. The
      * value is the rest of the line (LIST callers take its first word, the size).

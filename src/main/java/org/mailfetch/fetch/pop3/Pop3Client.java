@@ -39,6 +39,9 @@ public final class Pop3Client implements Closeable {
     /** One line of a LIST or UIDL listing: message number and size, or number and UIDL. */
     public record Entry(int number, String value) {}
 
+    /** Memory one UIDL or LIST listing may take, whatever the server announces. */
+    static final long MAX_LISTING_BYTES = 64L << 20;
+
     private final Endpoint endpoint;
     private Socket socket;
     private LineInput in;
@@ -204,7 +207,25 @@ public final class Pop3Client implements Closeable {
             return null;
         }
         List<Entry> entries = new ArrayList<>(Math.min(count, 4096));
-        readMultiLine(command, count, line -> entries.add(Listings.entry(line, count, command)));
+        long[] kept = {0};
+        readMultiLine(command, count, line -> {
+            Entry e = Listings.entry(line, count, command);
+            // Keep only what is needed, so that count x line length cannot fill the heap: a LIST
+            // line's size, and a long UIDL's digest (the key it gets anyway).
+            String v = e.value();
+            if (command.equals("LIST")) {
+                int sp = v.indexOf(' ');
+                v = sp < 0 ? v : v.substring(0, sp);
+            } else if (v.length() > Listings.MAX_PLAIN_UIDL) {
+                v = Listings.digestKey(v);
+            }
+            kept[0] += v.length() + 32;
+            if (kept[0] > MAX_LISTING_BYTES) {
+                throw Pop3Exception.protocol(command + " reply holds more than " + (MAX_LISTING_BYTES >> 20)
+                        + " MiB of listing");
+            }
+            entries.add(new Entry(e.number(), v));
+        });
         return entries;
     }
 
