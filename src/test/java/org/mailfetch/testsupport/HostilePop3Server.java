@@ -11,12 +11,12 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -63,9 +63,9 @@ public final class HostilePop3Server implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     /** The maildrop: messages that have arrived and were not removed at a QUIT. Guarded by itself. */
     private final List<Message> maildrop = new ArrayList<>();
-    private final List<String> commands = new CopyOnWriteArrayList<>();
-    private final List<String> deleRequested = new CopyOnWriteArrayList<>();
-    private final List<String> removed = new CopyOnWriteArrayList<>();
+    private final List<String> commands = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> deleRequested = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> removed = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong longestReply = new AtomicLong();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean healed;
@@ -116,17 +116,23 @@ public final class HostilePop3Server implements AutoCloseable {
 
     /** Every command line the client sent, in order over all connections, exactly as received (with its line end). */
     public List<String> commands() {
-        return List.copyOf(commands);
+        synchronized (commands) {
+            return List.copyOf(commands);
+        }
     }
 
     /** The subject of the message each DELE named (whatever the answer), or "no message N" for a bad number. */
     public List<String> deleRequested() {
-        return List.copyOf(deleRequested);
+        synchronized (deleRequested) {
+            return List.copyOf(deleRequested);
+        }
     }
 
     /** Subjects of the messages a QUIT really removed. */
     public List<String> removed() {
-        return List.copyOf(removed);
+        synchronized (removed) {
+            return List.copyOf(removed);
+        }
     }
 
     /** The most bytes the server wrote in one reply: how far a client read into an endless or inflated one. */
@@ -409,13 +415,10 @@ public final class HostilePop3Server implements AutoCloseable {
             if (fault == Fault.DROP_AT_QUIT) {
                 return; // no answer, no deletion: the socket closes
             }
+            Set<Message> gone = new HashSet<>();
+            marked.forEach(n -> gone.add(view.get(n - 1)));
             synchronized (maildrop) {
-                for (int n : marked) {
-                    Message m = view.get(n - 1);
-                    if (maildrop.remove(m)) {
-                        removed.add(m.subject());
-                    }
-                }
+                maildrop.removeIf(m -> gone.contains(m) && removed.add(m.subject()));
             }
             reply("+OK bye");
         }
