@@ -186,6 +186,7 @@ class HostileServerTest {
         settings.setProperty("mailfetch.fetch.session-deadline", "12s");
         settings.setProperty("mailfetch.fetch.session-deadline-per-mib", "2s");
         settings.setProperty("mailfetch.fetch.message-failures-before-skip", String.valueOf(FAILURES_BEFORE_SKIP));
+        settings.setProperty("mailfetch.fetch.max-listing", "100000");
         fixture = new MailfetchFixture(dataDir, settings);
         server = new HostilePop3Server(row.scenario());
         Account account = fixture.addAccount("hostile", server.port(), HostilePop3Server.USER,

@@ -63,7 +63,8 @@ public record Pop3Scenario(Fault fault, List<Message> messages) {
     }
 
     /**
-     * One message: its subject identifies it in the Maildir. {@code arrivesAfterSession} 0 means it is
+     * One message: its subject identifies it in the Maildir; two subjects of one length make messages
+     * of one size (a reused UIDL with the same LIST size is the hard case). {@code arrivesAfterSession} 0 means it is
      * there from the start; k means it appears once the test's k-th session has ended.
      */
     public record Message(String subject, String uidl, Quirk quirk, Expect expect, int arrivesAfterSession) {
@@ -95,8 +96,7 @@ public record Pop3Scenario(Fault fault, List<Message> messages) {
                 body.append(("slow line " + "s".repeat(60) + "\r\n").repeat(30));
             }
             String text = "From: sender@example.org\r\nTo: bob@pop.example.net\r\nSubject: " + subject + "\r\n"
-                    + "Message-ID: <" + Integer.toHexString(subject.hashCode()) + "." + subject.length()
-                    + "@hostile.example>\r\n\r\n" + body;
+                    + "Message-ID: <" + String.format("%08x", subject.hashCode()) + "@hostile.example>\r\n\r\n" + body;
             return text.getBytes(StandardCharsets.ISO_8859_1);
         }
     }
