@@ -8,13 +8,22 @@ import java.io.OutputStream;
 final class CrlfToLfOutputStream extends FilterOutputStream {
 
     private boolean pendingCr;
+    private long lines;
 
     CrlfToLfOutputStream(OutputStream out) {
         super(out);
     }
 
+    /** Line feeds seen so far (each CRLF or bare LF ends one line). */
+    long lines() {
+        return lines;
+    }
+
     @Override
     public void write(int b) throws IOException {
+        if (b == '\n') {
+            lines++;
+        }
         if (pendingCr) {
             pendingCr = false;
             if (b != '\n') {
@@ -37,6 +46,8 @@ final class CrlfToLfOutputStream extends FilterOutputStream {
                 out.write(b, start, i - start);
                 write(b[i]);
                 start = i + 1;
+            } else if (b[i] == '\n') {
+                lines++;
             }
         }
         out.write(b, start, end - start);

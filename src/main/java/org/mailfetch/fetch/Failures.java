@@ -3,26 +3,38 @@ package org.mailfetch.fetch;
 import java.io.EOFException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import javax.net.ssl.SSLException;
 
-import jakarta.mail.AuthenticationFailedException;
-import jakarta.mail.MessagingException;
+import org.apache.camel.CamelExchangeException;
+import org.mailfetch.fetch.pop3.Pop3Exception;
+import org.mailfetch.fetch.pop3.SessionDeadlineException;
+import org.mailfetch.mail.Printable;
 
 /** Turns what went wrong in a session into one line an administrator can act on. */
 final class Failures {
 
     private Failures() {}
 
+    /** Only a refusal of the credentials counts toward the back-off; [IN-USE] and [SYS/TEMP] do not. */
     static boolean isLoginFailure(Throwable t) {
-        return t instanceof AuthenticationFailedException;
+        return t instanceof Pop3Exception p && p.kind() == Pop3Exception.Kind.LOGIN_REFUSED;
     }
 
     static String describe(Throwable t) {
         for (Throwable c = t; c != null; c = next(c)) {
-            if (c instanceof AuthenticationFailedException) {
-                return "login refused (" + text(c) + ")";
+            if (c instanceof FetchSession.DeliveryFailedException || c instanceof SessionDeadlineException) {
+                return text(c);
+            }
+            if (c instanceof Pop3Exception p) {
+                return switch (p.kind()) {
+                    case LOGIN_REFUSED -> "login refused (" + text(c) + ")";
+                    case TEMPORARY -> "temporary failure, not a login failure (" + text(c) + ")";
+                    case PROTOCOL -> "protocol error (" + text(c) + ")";
+                    case REFUSED -> "refused by the server (" + text(c) + ")";
+                };
             }
             if (c instanceof UnknownHostException) {
                 return "unknown host " + text(c);
@@ -36,24 +48,26 @@ final class Failures {
             if (c instanceof SSLException) {
                 return "TLS failed (" + text(c) + ")";
             }
-            if (c instanceof EOFException) {
-                // Angus turns a read timeout in the middle of RETR into EOFException("Read timed out")
-                return (text(c).toLowerCase(java.util.Locale.ROOT).contains("timed out") ? "timed out ("
-                        : "connection lost (") + text(c) + ")";
+            if (c instanceof EOFException || c instanceof SocketException) {
+                return "connection lost (" + text(c) + ")";
             }
         }
-        return text(t);
+        // Camel wraps a step's exception ("Multicast processing failed for number 8"): say the cause
+        Throwable shown = t;
+        while (shown instanceof CamelExchangeException && shown.getCause() != null) {
+            shown = shown.getCause();
+        }
+        return text(shown);
     }
 
     private static Throwable next(Throwable t) {
-        if (t instanceof MessagingException m && m.getNextException() != null) {
-            return m.getNextException();
-        }
         return t.getCause() == t ? null : t.getCause();
     }
 
+    /** The message on one line, control characters escaped: it goes to the status and the log. */
     private static String text(Throwable t) {
         String m = t.getMessage();
-        return (m == null || m.isBlank() ? t.getClass().getSimpleName() : m.strip()).replaceAll("\\s+", " ");
+        String line = (m == null || m.isBlank() ? t.getClass().getSimpleName() : m.strip()).replaceAll("\\s+", " ");
+        return Printable.escape(line, Printable.MAX_CHARS);
     }
 }

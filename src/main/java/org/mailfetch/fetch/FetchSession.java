@@ -10,21 +10,29 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 
-import jakarta.mail.MessagingException;
 import org.mailfetch.account.Account;
 import org.mailfetch.delivery.DeliveryBatch;
 import org.mailfetch.delivery.MaildirMailbox;
+import org.mailfetch.fetch.pop3.NoReplyException;
+import org.mailfetch.fetch.pop3.SessionDeadlineException;
+import org.mailfetch.fetch.pop3.TooLargeException;
 import org.mailfetch.recipient.MailAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,15 +43,38 @@ import org.slf4j.LoggerFactory;
  * Maildir files made durable, then their ledger rows committed. {@link #finish()} then marks every
  * listed message that is due under the delete mode (including ones recorded by an earlier,
  * interrupted session) and sends QUIT, which applies the DELEs.
+ *
+ * <p>What a hostile or broken server can do is bounded here: a message larger than
+ * mailfetch.fetch.max-message-size (by LIST, or by what streams) stays on the server; a message whose
+ * download fails is reported, the connection replaced and the rest fetched, and after
+ * mailfetch.fetch.message-failures-before-skip failing sessions in a row it is skipped; a message
+ * shorter than its LIST size is not recorded; a reused UIDL is a new message; the session ends at
+ * its deadline; low disk stops it. In every case what is durable is committed and only that is DELE'd.
  */
 public final class FetchSession implements Iterable<FetchedMessage> {
 
     private static final Logger LOG = LoggerFactory.getLogger(FetchSession.class);
+    /** After this many failed messages in a row the server itself is broken: the session stops. */
+    private static final int MAX_FAILURES_IN_A_ROW = 3;
 
     private final Account account;
     private final Pop3Retriever pop3;
     private final UidlLedger ledger;
-    private final Map<String, Instant> recorded;
+    /** Ledger keys whose recorded message is the one listed now, with their first-download time: only these may be DELE'd. */
+    private final Map<String, Instant> recorded = new HashMap<>();
+    private final Map<String, UidlLedger.Row> rows;
+    private final Map<String, UidlLedger.Failure> priorFailures;
+    /** Messages whose download failed in this session, with their new count. */
+    private final Map<String, UidlLedger.Failure> failedNow = new LinkedHashMap<>();
+    /** What the status should say besides the counts: skipped, too large, shorter than listed … */
+    private final List<String> notes = new ArrayList<>();
+    private final long maxMessageSize;
+    private final long startNanos;
+    private long deadlineNanos;
+    private int failuresInARow;
+    private String messageFailure;
+    /** The ledger keys committed in this session: their failure counts start over. */
+    private final Set<String> committedNow = new java.util.HashSet<>();
     private final List<Pop3Retriever.Listed> toFetch = new ArrayList<>();
     private final Path spoolDir;
     private final Path mailboxesDir;
@@ -71,6 +102,12 @@ public final class FetchSession implements Iterable<FetchedMessage> {
 
     FetchSession(Account account, Pop3Retriever pop3, UidlLedger ledger, FetchContext context, BooleanSupplier stopping)
             throws IOException {
+        this(account, pop3, ledger, context, stopping, System.nanoTime());
+    }
+
+    /** {@code startNanos}: when the session began (System.nanoTime()), for its deadline. */
+    FetchSession(Account account, Pop3Retriever pop3, UidlLedger ledger, FetchContext context, BooleanSupplier stopping,
+                 long startNanos) throws IOException {
         this.account = account;
         this.pop3 = pop3;
         this.ledger = ledger;
@@ -78,18 +115,62 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         this.stopping = stopping;
         this.clock = context.clock();
         this.start = clock.instant();
-        this.recorded = ledger.load(account.id());
+        this.rows = ledger.rows(account.id());
+        this.priorFailures = ledger.failures(account.id());
+        this.maxMessageSize = context.maxMessageSize();
+        this.startNanos = startNanos;
         this.spoolDir = context.dataDir().resolve("spool").resolve(String.valueOf(account.id()));
         this.mailboxesDir = context.dataDir().resolve("mailboxes");
         this.batch = new OpenBatch(context.fsyncPool());
+        long newBytes = 0;
         for (Pop3Retriever.Listed m : pop3.listing()) {
-            if (!recorded.containsKey(m.uidl())) {
+            if (choose(m)) {
                 toFetch.add(m);
+                newBytes += Math.max(0, m.size());
             }
         }
+        // the deadline grows with the mail to fetch, so a big mailbox over a slow link still finishes
+        this.deadlineNanos = startNanos + context.sessionDeadline().toNanos()
+                + context.sessionDeadlinePerMib().toNanos() * ((newBytes + (1 << 20) - 1) >> 20);
+        pop3.deadline(deadlineNanos);
         Files.createDirectories(spoolDir);
         clearSpool();
         LOG.debug("{}: {} messages on the server, {} new", account.label(), pop3.listing().size(), toFetch.size());
+    }
+
+    /**
+     * Whether to download a listed message: not when the ledger holds it in this form (same LIST
+     * size, DELE not applied), not when it is larger than the limit, and not when its download
+     * failed in too many sessions in a row. The last two are reported.
+     */
+    private boolean choose(Pop3Retriever.Listed m) {
+        UidlLedger.Row row = rows.get(m.uidl());
+        if (row != null && row.sameMessage(m.size())) {
+            recorded.put(m.uidl(), row.firstDownloaded());
+            return false;
+        }
+        if (row != null) {
+            LOG.info("{}: UIDL {} ({} bytes) is a new message under a reused UIDL (recorded: {} bytes{})",
+                    account.label(), m.uidl(), m.size(), row.listSize(), row.deletedAt() == null ? ""
+                            : ", deleted on the server " + row.deletedAt());
+        }
+        if (m.size() > maxMessageSize) {
+            note("UIDL " + m.uidl() + " (" + m.size() + " bytes) left on the server: larger than "
+                    + FetchContext.MAX_MESSAGE_SIZE + " (" + maxMessageSize + " bytes)");
+            return false;
+        }
+        UidlLedger.Failure prior = priorFailures.get(m.uidl());
+        if (prior != null && prior.failures() >= context.messageFailuresBeforeSkip()) {
+            note("UIDL " + m.uidl() + " (" + m.size() + " bytes) skipped: its download failed in " + prior.failures()
+                    + " sessions in a row (" + prior.lastError() + ")");
+            return false;
+        }
+        return true;
+    }
+
+    private void note(String text) {
+        LOG.warn("{}: {}", account.label(), text);
+        notes.add(text);
     }
 
     public Account account() {
@@ -117,7 +198,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
 
             @Override
             public boolean hasNext() {
-                if (ready == null && failure == null && next < toFetch.size() && !stopping.getAsBoolean()) {
+                while (ready == null && failure == null && next < toFetch.size() && !stopping.getAsBoolean()
+                        && mayGoOn()) {
                     ready = retrieve(toFetch.get(next++));
                 }
                 return ready != null;
@@ -135,24 +217,107 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         };
     }
 
-    private FetchedMessage retrieve(Pop3Retriever.Listed listed) {
+    /** Before each message: the deadline has not passed and the disk has room; else the session stops here. */
+    private boolean mayGoOn() {
+        if (System.nanoTime() - deadlineNanos >= 0) {
+            failure = new SessionDeadlineException(deadlineText());
+            LOG.warn("{}: {}", account.label(), failure.getMessage());
+            return false;
+        }
+        try {
+            long free = Files.getFileStore(spoolDir).getUsableSpace();
+            if (free < context.minFreeDisk()) {
+                failure = new IOException(String.format("low disk: %d MiB free under %s, mailfetch.fetch.min-free-disk is"
+                        + " %d MiB; downloading stopped, what was delivered is committed", free >> 20, context.dataDir(),
+                        context.minFreeDisk() >> 20));
+                LOG.warn("{}: {}", account.label(), failure.getMessage());
+                return false;
+            }
+        } catch (IOException e) {
+            failure = e;
+            return false;
+        }
+        return true;
+    }
+
+    private String deadlineText() {
+        return "the session deadline passed after " + java.time.Duration.ofNanos(deadlineNanos - startNanos).toSeconds()
+                + " s (" + FetchContext.SESSION_DEADLINE + "); what was delivered is committed, the rest waits for the"
+                + " next session";
+    }
+
+    /**
+     * Streams one message to a spool file; null when it is not to be delivered (failed, too large,
+     * shorter than listed, gone), which is reported and counted, and the session goes on with the
+     * next message on a fresh connection when this one broke.
+     */
+    private FetchedMessage retrieve(Pop3Retriever.Listed wanted) {
+        Pop3Retriever.Listed listed = null;
         // Two spool files, overwritten in turn and never truncated: the splitter looks one message
         // ahead; reusing files spares a create and a delete per message, and not truncating keeps
         // ext4 from flushing the file on close (auto_da_alloc). Only the first `size` bytes count.
-        Path spool = spoolDir.resolve("spool-" + (spoolTurn++ & 1));
+        // The turn moves only when a message is handed out: a failed download must not overwrite
+        // the file of the message the splitter still holds.
+        Path spool = spoolDir.resolve("spool-" + (spoolTurn & 1));
         long size;
-        try (FileChannel channel = FileChannel.open(spool, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            OutputStream out = new BufferedOutputStream(new CrlfToLfOutputStream(
-                    new BufferedOutputStream(Channels.newOutputStream(channel), 65536)), 8192);
-            pop3.retrieve(listed, out);
-            out.flush();
-            size = channel.position();
-        } catch (IOException | MessagingException | RuntimeException e) {
-            failure = e;
-            LOG.warn("{}: retrieving message {} (UIDL {}) failed: {}", account.label(), listed.number(), listed.uidl(),
-                    Failures.describe(e));
+        long wire;
+        long lines;
+        MessageDigest sha;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                if (!pop3.usable()) {
+                    pop3.reconnect();
+                }
+                listed = pop3.find(wanted.uidl());
+            } catch (IOException | RuntimeException e) {
+                failure = e;
+                LOG.warn("{}: reconnecting failed, the session stops: {}", account.label(), Failures.describe(e));
+                return null;
+            }
+            if (listed == null) {
+                LOG.info("{}: UIDL {} is no longer on the server", account.label(), wanted.uidl());
+                return null;
+            }
+            sha = sha256();
+            try (FileChannel channel = FileChannel.open(spool, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                CrlfToLfOutputStream lf = new CrlfToLfOutputStream(new DigestOutputStream(
+                        new BufferedOutputStream(Channels.newOutputStream(channel), 65536), sha));
+                OutputStream out = new BufferedOutputStream(lf, 8192);
+                wire = pop3.retrieve(listed, out, maxMessageSize);
+                out.flush();
+                size = channel.position();
+                lines = lf.lines();
+                break;
+            } catch (NoReplyException e) {
+                if (attempt < 2) {
+                    // the connection died between messages: not this message's fault; once more on a new one
+                    LOG.info("{}: {}; reconnecting", account.label(), Failures.describe(e));
+                    continue;
+                }
+                messageFailed(listed, Failures.describe(e) + " at RETR", e);
+                return null;
+            } catch (TooLargeException e) {
+                messageFailed(listed, "larger than " + FetchContext.MAX_MESSAGE_SIZE + " (" + maxMessageSize
+                        + " bytes) although LIST said " + listed.size() + " bytes: cut off, left on the server", e);
+                return null;
+            } catch (SessionDeadlineException e) {
+                failure = new SessionDeadlineException(deadlineText());
+                LOG.warn("{}: UIDL {}: {}", account.label(), listed.uidl(), failure.getMessage());
+                return null;
+            } catch (IOException | RuntimeException e) {
+                messageFailed(listed, Failures.describe(e) + " during RETR", e);
+                return null;
+            }
+        }
+        // Servers count CRLF line ends; one byte per line (a server counting LF only) is the slack.
+        if (listed.size() > 0 && wire + lines + 2 < listed.size()) {
+            messageFailed(listed, "shorter than its LIST size (" + wire + " of " + listed.size()
+                    + " bytes arrived): not delivered, left on the server", null);
+            pop3.close(); // the rest of the message may still come: never read it as replies
             return null;
         }
+        failuresInARow = 0;
+        spoolTurn++;
         downloaded++;
         bytes += size;
         if (downloaded % context.progressEvery() == 0) {
@@ -160,7 +325,37 @@ public final class FetchSession implements Iterable<FetchedMessage> {
                     account.label(), downloaded, toFetch.size(), bytes, delivered,
                     java.time.Duration.between(start, clock.instant()).toSeconds());
         }
-        return new FetchedMessage(account, listed.uidl(), spool, size, clock.instant());
+        return new FetchedMessage(account, listed.uidl(), spool, size, listed.size(), HexFormat.of().formatHex(sha.digest()),
+                clock.instant());
+    }
+
+    /**
+     * A message could not be downloaded: reported with UIDL and size, counted toward skipping it,
+     * and the session goes on with the next message unless messages fail one after another.
+     */
+    private void messageFailed(Pop3Retriever.Listed m, String reason, Throwable cause) {
+        failed++;
+        UidlLedger.Failure prior = priorFailures.get(m.uidl());
+        int n = (prior == null ? 0 : prior.failures()) + 1;
+        failedNow.put(m.uidl(), new UidlLedger.Failure(n, m.size() < 0 ? null : m.size(), reason));
+        String text = reason + " of UIDL " + m.uidl() + " (" + m.size() + " bytes)";
+        if (messageFailure == null) {
+            messageFailure = text + "; failed in " + n + " session(s) in a row, skipped after "
+                    + context.messageFailuresBeforeSkip();
+        }
+        LOG.warn("{}: {}; failed in {} session(s) in a row; going on with the other messages", account.label(), text, n);
+        if (++failuresInARow >= MAX_FAILURES_IN_A_ROW) {
+            failure = cause != null ? cause : new IOException(text);
+            LOG.warn("{}: {} messages in a row failed; the session stops", account.label(), failuresInARow);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The last step of the chain: a delivered message joins the batch; a full batch is committed. */
@@ -197,11 +392,21 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         }
     }
 
-    /** A step of the chain failed on a message: nothing more is fetched in this session. */
+    /**
+     * A step of the chain failed on a message (e.g. the disk is full): nothing more is downloaded in
+     * this session, the message stays on the server, and the status says what failed.
+     */
     public void fail(Throwable error) {
         failed++;
-        failure = error;
-        LOG.warn("{}: a message could not be delivered: {}", account.label(), Failures.describe(error));
+        failure = new DeliveryFailedException(Failures.describe(error), error);
+        LOG.warn("{}: {}", account.label(), failure.getMessage());
+    }
+
+    /** A delivery step failed: the session stopped downloading. */
+    static final class DeliveryFailedException extends Exception {
+        DeliveryFailedException(String what, Throwable cause) {
+            super("delivery failed, downloading stopped (the message stays on the server): " + what, cause);
+        }
     }
 
     /** Something to commit after the batch's files are durable and before its ledger rows. */
@@ -242,6 +447,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             OpenBatch.Committed done = inFlight.get();
             for (String uidl : done.uidls()) {
                 recorded.put(uidl, done.at());
+                committedNow.add(uidl);
             }
             delivered += done.uidls().size() - done.quarantined();
             quarantined += done.quarantined();
@@ -271,45 +477,98 @@ public final class FetchSession implements Iterable<FetchedMessage> {
                     Failures.describe(e));
         }
         clearSpool();
-        int deleted = markDueForDeletion();
+        int deleted = deleteDueAndQuit();
         try {
-            pop3.close(deleted > 0);
-        } catch (MessagingException | RuntimeException e) {
-            // Without a clean QUIT the server applies no DELE; the ledger rows stay due for the next session.
-            LOG.warn("{}: QUIT failed, {} deletions left for the next session: {}", account.label(), deleted,
-                    Failures.describe(e));
-            deleted = 0;
+            ledger.countFailures(account.id(), failedNow, committedNow);
+            if (failure == null) {
+                Set<String> known = new java.util.HashSet<>(rows.keySet());
+                known.addAll(recorded.keySet());
+                ledger.purgeAbsent(account.id(), pop3.listing().stream().map(Pop3Retriever.Listed::uidl)
+                        .collect(java.util.stream.Collectors.toSet()), known);
+            }
+        } catch (RuntimeException e) {
             failure = failure == null ? e : failure;
+            LOG.warn("{}: updating the ledger after the session failed: {}", account.label(), Failures.describe(e));
         }
-        if (failure == null) {
-            ledger.purgeAbsent(account.id(),
-                    pop3.listing().stream().map(Pop3Retriever.Listed::uidl).collect(java.util.stream.Collectors.toSet()),
-                    recorded.keySet());
-        }
-        // a completed session with deferred mail says why in the account status (e.g. a scanner is down)
-        String note = failure != null ? Failures.describe(failure)
-                : deferred > 0 && deferReason != null ? deferred + " deferred: " + deferReason : null;
         return new SessionSummary(account.id(), account.label(),
-                failure == null ? SessionSummary.Result.OK : SessionSummary.Result.FAILED,
-                note, start, clock.instant(), downloaded, delivered,
+                failure == null && messageFailure == null ? SessionSummary.Result.OK : SessionSummary.Result.FAILED,
+                statusText(), start, clock.instant(), downloaded, delivered,
                 deferred, quarantined, deleted, failed, bytes, Map.copyOf(copiesByTarget));
     }
 
-    private int markDueForDeletion() {
+    /** What went wrong first, then what was left on the server and why; null when nothing is worth saying. */
+    private String statusText() {
+        List<String> parts = new ArrayList<>();
+        if (failure != null) {
+            parts.add(Failures.describe(failure));
+        }
+        if (messageFailure != null) {
+            parts.add(messageFailure);
+        }
+        if (deferred > 0 && deferReason != null) {
+            parts.add(deferred + " deferred: " + deferReason);
+        }
+        parts.addAll(notes);
+        return parts.isEmpty() ? null : String.join("; ", parts);
+    }
+
+    /**
+     * DELEs every listed message whose ledger row is due — on a fresh connection when the current one
+     * broke or the deadline passed — and QUITs. Returns the DELEs the server applied: only those it
+     * accepted, and only when it answered +OK to QUIT; the ledger remembers them as deleted.
+     */
+    private int deleteDueAndQuit() {
         Instant now = clock.instant();
-        int marked = 0;
-        for (Pop3Retriever.Listed m : pop3.listing()) {
-            Instant first = recorded.get(m.uidl());
-            if (first != null && account.deleteMode().isDue(first, now)) {
-                try {
-                    pop3.markDeleted(m);
-                    marked++;
-                } catch (MessagingException | RuntimeException e) {
-                    LOG.warn("{}: cannot mark UIDL {} for deletion: {}", account.label(), m.uidl(), Failures.describe(e));
-                }
+        // cleaning up gets its own short allowance, also after the session deadline
+        pop3.deadline(System.nanoTime() + context.connectTimeout().toNanos() + 2 * context.readTimeout().toNanos());
+        boolean due = pop3.listing().stream().anyMatch(m -> isDue(m, now));
+        if (!pop3.usable()) {
+            if (!due) {
+                pop3.close();
+                return 0;
+            }
+            try {
+                pop3.reconnect();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{}: cannot reconnect to delete what is due; left for the next session: {}", account.label(),
+                        Failures.describe(e));
+                failure = failure == null ? e : failure;
+                return 0;
             }
         }
-        return marked;
+        List<String> accepted = new ArrayList<>();
+        try {
+            for (Pop3Retriever.Listed m : pop3.listing()) {
+                if (isDue(m, now) && pop3.markDeleted(m)) {
+                    accepted.add(m.uidl());
+                }
+            }
+            pop3.quit();
+        } catch (IOException | RuntimeException e) {
+            // Without a +OK to QUIT the server applies no DELE; the ledger rows stay due for the next session.
+            LOG.warn("{}: QUIT failed, {} deletions left for the next session: {}", account.label(), accepted.size(),
+                    Failures.describe(e));
+            pop3.close();
+            if (!accepted.isEmpty()) {
+                failure = failure == null ? e : failure;
+            }
+            return 0;
+        }
+        if (accepted.size() < pop3.listing().stream().filter(m -> isDue(m, now)).count()) {
+            note("the server refused DELE of " + (pop3.listing().stream().filter(m -> isDue(m, now)).count()
+                    - accepted.size()) + " message(s); they stay on the server and are tried again next session");
+        }
+        try {
+            ledger.markDeleted(account.id(), accepted, clock.instant());
+        } catch (RuntimeException e) {
+            LOG.warn("{}: cannot record {} applied deletions: {}", account.label(), accepted.size(), Failures.describe(e));
+        }
+        return accepted.size();
+    }
+
+    private boolean isDue(Pop3Retriever.Listed m, Instant now) {
+        Instant first = recorded.get(m.uidl());
+        return first != null && account.deleteMode().isDue(first, now);
     }
 
     /** Removes spool files left by a failed step or by a crashed earlier session. */

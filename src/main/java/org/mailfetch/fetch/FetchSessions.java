@@ -23,7 +23,6 @@ import org.apache.camel.api.management.ManagedOperation;
 import org.apache.camel.api.management.ManagedResource;
 import org.mailfetch.account.Account;
 import org.mailfetch.account.AccountStore;
-import org.mailfetch.account.DeleteMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,8 +155,17 @@ public final class FetchSessions {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return endWithoutSession(account, gate, "interrupted while waiting to start", trigger);
-        } catch (RuntimeException e) {
-            release(account, gate);
+        } catch (RuntimeException | Error e) {
+            // the account must never stay "running" with its permit and lease held
+            try {
+                status.finished(id, new SessionSummary(id, account.label(), SessionSummary.Result.FAILED,
+                        Failures.describe(e), now, context.clock().instant(), 0, 0, 0, 0, 0, 0, 0, Map.of()),
+                        false, null, status.get(id).nextRun());
+            } catch (RuntimeException | Error ignored) {
+                e.addSuppressed(ignored);
+            } finally {
+                release(account, gate);
+            }
             throw e;
         }
     }
@@ -218,26 +226,29 @@ public final class FetchSessions {
         }
     }
 
-    /** Logs in and lists: the open session, or the summary of a session that failed to start. */
+    /**
+     * Logs in and lists: the open session, or the summary of a session that failed to start. Any
+     * Throwable (an OutOfMemoryError too) ends in a summary, with permit, lease and status released.
+     */
     private Object connect(Account account, Gate gate, Trigger trigger) {
         Instant start = context.clock().instant();
+        long startNanos = System.nanoTime();
         Pop3Retriever pop3 = null;
         try {
-            pop3 = Pop3Retriever.connect(account, accounts.password(account.id()), context.connectTimeout(),
-                    context.readTimeout(), account.deleteMode().kind() != DeleteMode.Kind.NEVER);
-            return new FetchSession(account, pop3, ledger, context, this::stopping);
-        } catch (Exception e) {
+            pop3 = Pop3Retriever.connect(account, accounts.password(account.id()), context,
+                    startNanos + context.sessionDeadline().toNanos());
+            return new FetchSession(account, pop3, ledger, context, this::stopping, startNanos);
+        } catch (Throwable e) {
             if (pop3 != null) {
-                try {
-                    pop3.close(false);
-                } catch (Exception closing) {
-                    e.addSuppressed(closing);
-                }
+                pop3.close();
             }
             SessionSummary summary = new SessionSummary(account.id(), account.label(), SessionSummary.Result.FAILED,
                     Failures.describe(e), start, context.clock().instant(), 0, 0, 0, 0, 0, 0, 0, Map.of());
-            record(account, summary, Failures.isLoginFailure(e), trigger);
-            release(account, gate);
+            try {
+                record(account, summary, Failures.isLoginFailure(e), trigger);
+            } finally {
+                release(account, gate);
+            }
             return summary;
         }
     }
@@ -263,11 +274,19 @@ public final class FetchSessions {
         FetchSession session = exchange.getProperty(SESSION, FetchSession.class);
         Account account = session.account();
         Gate gate = gates.get(account.id());
+        Trigger trigger = Trigger.valueOf(exchange.getMessage().getHeader(TRIGGER, Trigger.SCHEDULE.name(), String.class));
+        Instant start = context.clock().instant();
         SessionSummary summary;
         try {
             summary = session.finish();
-            record(account, summary, false, Trigger.valueOf(exchange.getMessage().getHeader(TRIGGER,
-                    Trigger.SCHEDULE.name(), String.class)));
+        } catch (Throwable e) {
+            // e.g. an OutOfMemoryError: the status must still say the session ended, and how
+            summary = new SessionSummary(account.id(), account.label(), SessionSummary.Result.FAILED,
+                    "the session ended abnormally: " + Failures.describe(e), start, context.clock().instant(),
+                    0, 0, 0, 0, 0, 0, 0, Map.of());
+        }
+        try {
+            record(account, summary, false, trigger);
         } finally {
             release(account, gate);
         }

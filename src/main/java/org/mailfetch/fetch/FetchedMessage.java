@@ -37,6 +37,8 @@ public final class FetchedMessage {
     private final String uidl;
     private final Path spool;
     private final long size;
+    private final long listSize;
+    private final String contentDigest;
     private final Instant downloadedAt;
     private InternetHeaders headers;
     private Instant internalDate;
@@ -51,10 +53,17 @@ public final class FetchedMessage {
     private String deferReason;
 
     FetchedMessage(Account account, String uidl, Path spool, long size, Instant downloadedAt) {
+        this(account, uidl, spool, size, -1, null, downloadedAt);
+    }
+
+    FetchedMessage(Account account, String uidl, Path spool, long size, long listSize, String contentDigest,
+                   Instant downloadedAt) {
         this.account = account;
         this.uidl = uidl;
         this.spool = spool;
         this.size = size;
+        this.listSize = listSize;
+        this.contentDigest = contentDigest;
         this.downloadedAt = downloadedAt;
     }
 
@@ -82,17 +91,29 @@ public final class FetchedMessage {
         return downloadedAt;
     }
 
-    /**
-     * The Maildir base name, the same for every delivery of this account's UIDL: finding it in new/
-     * or cur/ means the message was delivered before a crash kept the ledger from recording it.
-     */
-    public String baseName() {
-        return baseName(account.id(), uidl);
+    /** The size the server's LIST gave, or -1 when it gave none. */
+    public long listSize() {
+        return listSize;
     }
 
-    static String baseName(long accountId, String uidl) {
+    /** SHA-256 (hex) of the message as spooled, or null when unknown. */
+    public String contentDigest() {
+        return contentDigest;
+    }
+
+    /**
+     * The Maildir base name, the same for every delivery of this account's UIDL with this content:
+     * finding it in new/ or cur/ means the message was delivered before a crash kept the ledger from
+     * recording it. Different content under the same UIDL (a server reusing UIDLs, or two
+     * header-identical messages on a server without UIDL) gets a different name, never "already in".
+     */
+    public String baseName() {
+        return baseName(account.id(), contentDigest == null ? uidl : uidl + "\n" + contentDigest);
+    }
+
+    static String baseName(long accountId, String instance) {
         try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(uidl.getBytes(StandardCharsets.UTF_8));
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(instance.getBytes(StandardCharsets.UTF_8));
             return "mailfetch.a" + accountId + "." + HexFormat.of().formatHex(digest, 0, 12);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

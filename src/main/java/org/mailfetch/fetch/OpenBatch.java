@@ -3,7 +3,6 @@ package org.mailfetch.fetch;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -13,8 +12,8 @@ import org.mailfetch.delivery.DeliveryBatch;
 
 /**
  * One group-commit batch while it fills: the staged Maildir files, and what is committed with them —
- * records that belong to those files (quarantine), the messages' UIDLs and internal dates for the
- * ledger, and how many copies went which way.
+ * records that belong to those files (quarantine), the messages' UIDLs, LIST sizes, content digests and
+ * internal dates for the ledger, and how many copies went which way.
  */
 final class OpenBatch {
 
@@ -23,8 +22,8 @@ final class OpenBatch {
 
     private final DeliveryBatch files;
     private final List<String> uidls = new ArrayList<>();
+    private final List<UidlLedger.Entry> entries = new ArrayList<>();
     private final List<FetchSession.DurableAction> actions = new ArrayList<>();
-    private final Map<String, Instant> dates = new HashMap<>();
     private final Map<String, Integer> copiesByTarget = new TreeMap<>();
     private int quarantined;
 
@@ -43,9 +42,7 @@ final class OpenBatch {
     /** A message whose deliveries are staged (or done) and whose UIDL is to be recorded. */
     void add(FetchedMessage m) {
         uidls.add(m.uidl());
-        if (m.internalDate() != null) {
-            dates.put(m.uidl(), m.internalDate());
-        }
+        entries.add(new UidlLedger.Entry(m.uidl(), m.listSize(), m.contentDigest(), m.internalDate()));
         if (m.fate() == FetchedMessage.Fate.QUARANTINED) {
             quarantined++;
         }
@@ -70,7 +67,7 @@ final class OpenBatch {
             action.run();
         }
         Instant now = clock.instant();
-        ledger.record(accountId, uidls, now, dates);
+        ledger.record(accountId, entries, now);
         return new Committed(uidls, quarantined, copiesByTarget, now);
     }
 

@@ -9,134 +9,149 @@ import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Enumeration;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Properties;
-import java.util.Set;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-import jakarta.mail.FetchProfile;
-import jakarta.mail.Folder;
 import jakarta.mail.Header;
-import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
-import jakarta.mail.Session;
-import jakarta.mail.Store;
-import jakarta.mail.UIDFolder;
-import org.eclipse.angus.mail.pop3.POP3Folder;
+import jakarta.mail.internet.InternetHeaders;
 import org.mailfetch.account.Account;
-import org.mailfetch.account.Security;
+import org.mailfetch.fetch.pop3.Pop3Client;
+import org.mailfetch.fetch.pop3.Pop3Exception;
+import org.mailfetch.fetch.pop3.Pop3Reply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One POP3 connection through Jakarta Mail (Angus): log in, list every message with its UIDL in one
- * command, stream RETR of single messages, mark messages for DELE, and QUIT. POP3 applies DELE only
- * at QUIT, which {@link #close(boolean)} sends.
+ * One POP3 session of an account over {@link Pop3Client}: log in, list every message with its UIDL
+ * and size (one UIDL, one LIST), stream RETR of single messages, DELE, and QUIT. POP3 applies DELE
+ * only at QUIT, and only a +OK to QUIT says it did. {@link #reconnect()} replaces a connection that
+ * broke (a cut, a timeout, an abandoned oversized RETR) with a fresh one and a fresh listing.
  */
 public final class Pop3Retriever implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Pop3Retriever.class);
+    /** Header blocks (TOP n 0, for servers without UIDL) larger than this are a protocol error. */
+    private static final int MAX_HEADER_BYTES = 1 << 20;
 
-    /** A message on the server as listed at login: its number, UIDL and size. */
+    /** A message on the server as listed at login: its number, ledger key (see {@link UidlKeys}) and LIST size. */
     public record Listed(int number, String uidl, long size) {}
 
-    private final Store store;
-    private final POP3Folder folder;
-    private final Message[] messages;
-    private final List<Listed> listing;
+    private final Account account;
+    private final String password;
+    private final Pop3Client.Endpoint endpoint;
+    private final int maxListing;
+    private long deadlineNanos;
+    private Pop3Client client;
+    private List<Listed> listing;
+    private Map<String, Listed> byKey;
 
-    private Pop3Retriever(Store store, POP3Folder folder, Message[] messages, List<Listed> listing) {
-        this.store = store;
-        this.folder = folder;
-        this.messages = messages;
-        this.listing = listing;
+    private Pop3Retriever(Account account, String password, Pop3Client.Endpoint endpoint, int maxListing,
+                          long deadlineNanos) {
+        this.account = account;
+        this.password = password;
+        this.endpoint = endpoint;
+        this.maxListing = maxListing;
+        this.deadlineNanos = deadlineNanos;
     }
 
     /**
-     * Connects, logs in and lists. {@code readWrite} opens the mailbox so that DELE is possible;
-     * accounts that never delete open it read-only.
+     * Connects, logs in and lists. No read waits past {@code deadlineNanos} (System.nanoTime());
+     * a server listing more than {@code maxListing} messages is refused with a clear error.
      */
-    public static Pop3Retriever connect(Account account, String password, Duration connectTimeout, Duration readTimeout,
-                                        boolean readWrite) throws MessagingException {
-        Session session = Session.getInstance(properties(account, connectTimeout, readTimeout));
-        Store store = session.getStore(account.security() == Security.SSL ? "pop3s" : "pop3");
+    public static Pop3Retriever connect(Account account, String password, FetchContext context, long deadlineNanos)
+            throws IOException {
+        SSLContext ssl = account.trustCertPem() != null && !account.trustCertPem().isBlank()
+                ? trusting(account.trustCertPem()) : null;
+        Pop3Client.Endpoint endpoint = new Pop3Client.Endpoint(account.host(), account.port(), account.security(), ssl,
+                context.connectTimeout(), context.readTimeout());
+        Pop3Retriever r = new Pop3Retriever(account, password, endpoint, context.maxListing(), deadlineNanos);
+        r.open();
+        return r;
+    }
+
+    private void open() throws IOException {
+        Pop3Client c = Pop3Client.open(endpoint, deadlineNanos);
         try {
-            store.connect(account.host(), account.port(), account.userName(), password);
-            POP3Folder folder = (POP3Folder) store.getFolder("INBOX");
-            folder.open(readWrite ? Folder.READ_WRITE : Folder.READ_ONLY);
-            Message[] messages = folder.getMessages();
-            // One UIDL and one LIST. Not Message.getSize(): Angus loads each message's headers for it
-            // (TOP, or a whole RETR held in memory on servers without TOP) and returns the body size.
-            FetchProfile profile = new FetchProfile();
-            profile.add(UIDFolder.FetchProfileItem.UID);
-            folder.fetch(messages, profile);
-            int[] sizes = folder.getSizes();
-            return new Pop3Retriever(store, folder, messages, list(account, folder, messages, sizes));
-        } catch (MessagingException | RuntimeException e) {
-            closeQuietly(store);
+            c.login(account.userName(), password);
+            listing = list(c);
+        } catch (IOException | RuntimeException e) {
+            c.close();
             throw e;
+        }
+        client = c;
+        byKey = new HashMap<>(listing.size() * 2);
+        for (Listed m : listing) {
+            byKey.put(m.uidl(), m);
         }
     }
 
-    private static List<Listed> list(Account account, POP3Folder folder, Message[] messages, int[] sizes)
-            throws MessagingException {
-        List<Listed> out = new ArrayList<>(messages.length);
-        Set<String> seen = new HashSet<>();
-        boolean warned = false;
-        for (Message m : messages) {
-            String uidl = folder.getUID(m);
-            if (uidl == null) {
-                if (!warned) {
-                    LOG.warn("{}: the server gives no UIDL; identifying messages by a digest of their headers",
-                            account.label());
-                    warned = true;
+    private List<Listed> list(Pop3Client c) throws IOException {
+        int count = c.stat();
+        if (count > maxListing) {
+            throw new Pop3Exception(Pop3Exception.Kind.PROTOCOL, "the server lists " + count
+                    + " messages, more than mailfetch.fetch.max-listing (" + maxListing + ")");
+        }
+        long[] sizes = new long[count + 1];
+        java.util.Arrays.fill(sizes, -1);
+        List<Pop3Client.Entry> list = c.listing("LIST", count);
+        if (list != null) {
+            for (Pop3Client.Entry e : list) {
+                String v = e.value();
+                int sp = v.indexOf(' ');
+                sizes[e.number()] = org.mailfetch.fetch.pop3.Listings.size(sp < 0 ? v : v.substring(0, sp), "LIST size");
+            }
+        }
+        String[] uidls = new String[count + 1];
+        List<Pop3Client.Entry> uidl = c.listing("UIDL", count);
+        if (uidl != null) {
+            for (Pop3Client.Entry e : uidl) {
+                uidls[e.number()] = e.value();
+            }
+        } else if (count > 0) {
+            LOG.warn("{}: the server gives no UIDL; identifying messages by a digest of their headers", account.label());
+        }
+        UidlKeys keys = new UidlKeys();
+        List<Listed> out = new ArrayList<>(count);
+        for (int n = 1; n <= count; n++) {
+            String u = uidls[n];
+            if (u == null) {
+                if (uidl != null) {
+                    throw new Pop3Exception(Pop3Exception.Kind.PROTOCOL, "the UIDL reply leaves out message " + n);
                 }
-                uidl = headerDigest(m);
+                u = headerDigest(c, n);
             }
-            // A broken server may repeat a UIDL; a suffix keeps both messages apart rather than skip one.
-            String unique = uidl;
-            for (int n = 2; !seen.add(unique); n++) {
-                unique = uidl + "#" + n;
-            }
-            int n = m.getMessageNumber();
-            out.add(new Listed(n, unique, n <= sizes.length ? sizes[n - 1] : -1));
+            out.add(new Listed(n, keys.key(u), sizes[n]));
         }
         return out;
     }
 
-    private static String headerDigest(Message m) throws MessagingException {
+    /** "hdr-" and 40 hex digits of SHA-256 over the message's headers as name:value lines (as before). */
+    private static String headerDigest(Pop3Client c, int n) throws IOException {
+        byte[] top = c.headers(n, MAX_HEADER_BYTES);
+        if (top == null) {
+            throw new Pop3Exception(Pop3Exception.Kind.REFUSED, "the server has neither UIDL nor TOP (message " + n + ")");
+        }
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (Enumeration<Header> e = m.getAllHeaders(); e.hasMoreElements(); ) {
+            InternetHeaders headers = new InternetHeaders(new ByteArrayInputStream(top));
+            for (Enumeration<Header> e = headers.getAllHeaders(); e.hasMoreElements(); ) {
                 Header h = e.nextElement();
                 sha.update((h.getName() + ":" + h.getValue() + "\n").getBytes(StandardCharsets.UTF_8));
             }
             return "hdr-" + HexFormat.of().formatHex(sha.digest()).substring(0, 40);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
+        } catch (MessagingException e) {
+            throw new Pop3Exception(Pop3Exception.Kind.PROTOCOL, "the headers of message " + n + " cannot be read: "
+                    + e.getMessage());
         }
-    }
-
-    private static Properties properties(Account account, Duration connectTimeout, Duration readTimeout) {
-        String p = account.security() == Security.SSL ? "mail.pop3s." : "mail.pop3.";
-        Properties props = new Properties();
-        props.put(p + "connectiontimeout", String.valueOf(connectTimeout.toMillis()));
-        props.put(p + "timeout", String.valueOf(readTimeout.toMillis()));
-        props.put(p + "ssl.checkserveridentity", "true");
-        if (account.security() == Security.STARTTLS || account.security() == Security.STARTTLS_OPTIONAL) {
-            props.put(p + "starttls.enable", "true");
-            props.put(p + "starttls.required", String.valueOf(account.security() == Security.STARTTLS));
-        }
-        if (account.trustCertPem() != null && !account.trustCertPem().isBlank()) {
-            props.put(p + "ssl.socketFactory", trusting(account.trustCertPem()).getSocketFactory());
-        }
-        return props;
     }
 
     /** An SSL context that trusts exactly the account's configured certificate(s); verification stays on. */
@@ -162,47 +177,80 @@ public final class Pop3Retriever implements AutoCloseable {
         }
     }
 
+    /** The listing of the current connection. */
     public List<Listed> listing() {
         return listing;
     }
 
-    /** Streams RETR of one message into {@code out}: nothing of the message is held in memory. */
-    public void retrieve(Listed message, OutputStream out) throws MessagingException, IOException {
-        messages[message.number() - 1].writeTo(out);
+    /** The message with this ledger key in the current listing, or null when it is gone. */
+    public Listed find(String key) {
+        return byKey.get(key);
     }
 
-    /** Marks a message for DELE; the server applies it at QUIT. */
-    public void markDeleted(Listed message) throws MessagingException {
-        messages[message.number() - 1].setFlag(jakarta.mail.Flags.Flag.DELETED, true);
+    /** Whether the current connection can still carry commands. */
+    public boolean usable() {
+        return client != null && client.usable();
     }
 
-    /**
-     * Sends the pending DELEs (when {@code expunge}) and QUIT. Throws when deletions were asked for but
-     * the connection is already gone (Angus closes the folder itself on a lost connection): then no
-     * DELE took effect and the caller must not count any.
-     */
-    public void close(boolean expunge) throws MessagingException {
-        try {
-            if (folder.isOpen()) {
-                folder.close(expunge);
-            } else if (expunge) {
-                throw new MessagingException("the connection was lost before QUIT: no DELE was applied");
-            }
-        } finally {
-            closeQuietly(store);
+    /** Moves the deadline of this and every later connection of the session. */
+    public void deadline(long nanoTime) {
+        this.deadlineNanos = nanoTime;
+        if (client != null) {
+            client.deadline(nanoTime);
         }
     }
 
-    @Override
-    public void close() throws MessagingException {
-        close(false);
+    /**
+     * Drops the current connection without QUIT (so no DELE of it applies) and opens a new one,
+     * logged in and listed afresh. Message numbers may change: look messages up with {@link #find}.
+     */
+    public void reconnect() throws IOException {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+        open();
     }
 
-    private static void closeQuietly(Store store) {
-        try {
-            store.close();
-        } catch (MessagingException e) {
-            LOG.debug("closing the POP3 store: {}", e.getMessage());
+    /**
+     * Streams RETR of one message into {@code out} (CRLF line endings, dot-unstuffed): nothing of the
+     * message is held in memory. More than {@code max} bytes is a TooLargeException and leaves the
+     * connection unusable. Returns the bytes written.
+     */
+    public long retrieve(Listed message, OutputStream out, long max) throws IOException {
+        return client.retrieve(message.number(), out, max);
+    }
+
+    /** Sends DELE; the server applies it at QUIT. Returns whether the server accepted it. */
+    public boolean markDeleted(Listed message) throws IOException {
+        Pop3Reply r = client.delete(message.number());
+        if (!r.ok()) {
+            LOG.warn("{}: the server refused DELE of UIDL {}: {}", account.label(), message.uidl(), r);
+        }
+        return r.ok();
+    }
+
+    /**
+     * Sends QUIT and closes. Throws when the server does not answer +OK (or the connection is gone):
+     * then no DELE of this connection took effect and the caller must not count any.
+     */
+    public void quit() throws IOException {
+        if (!usable()) {
+            close();
+            throw new IOException("the connection was lost before QUIT: no DELE was applied");
+        }
+        Pop3Reply r = client.quit();
+        if (!r.ok()) {
+            throw new Pop3Exception(r.temporary() ? Pop3Exception.Kind.TEMPORARY : Pop3Exception.Kind.REFUSED,
+                    "QUIT refused, the server applied no DELE: " + r);
+        }
+    }
+
+    /** Closes without QUIT. */
+    @Override
+    public void close() {
+        if (client != null) {
+            client.close();
         }
     }
 }

@@ -4,20 +4,44 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import org.mailfetch.store.Database;
 import org.mailfetch.store.StoreException;
 
 /**
- * Which UIDLs of an account have been delivered, and when each was first downloaded. A row is
- * committed only after its message is durable, and before the server may delete it.
+ * Which UIDLs (ledger keys, see {@link UidlKeys}) of an account have been delivered, when each was
+ * first downloaded, its LIST size and content digest, and whether the server applied its DELE — so
+ * that a UIDL the server reuses for another message is fetched, not deleted unseen. A row is
+ * committed only after its message is durable, and before the server may delete it. The table
+ * message_failure counts, per UIDL, the sessions in a row in which its download failed.
  */
 public final class UidlLedger {
+
+    /** A recorded message. {@code listSize}/{@code contentDigest} are null for rows older than V5. */
+    public record Row(Instant firstDownloaded, Long listSize, String contentDigest, Instant deletedAt) {
+
+        /**
+         * Whether the listed message is the one this row recorded: its DELE was not applied and
+         * its LIST size (when both are known) is the same. Otherwise the UIDL was reused.
+         */
+        public boolean sameMessage(long listedSize) {
+            return deletedAt == null && (listSize == null || listedSize < 0 || listSize == listedSize);
+        }
+    }
+
+    /** What a delivered message adds to the ledger. */
+    public record Entry(String uidl, long listSize, String contentDigest, Instant internalDate) {}
+
+    /** A message whose download failed in {@code failures} sessions in a row. */
+    public record Failure(int failures, Long listSize, String lastError) {}
 
     private final Database db;
 
@@ -28,75 +52,153 @@ public final class UidlLedger {
     /** Every recorded UIDL of the account with its first-download time. */
     public Map<String, Instant> load(long accountId) {
         Map<String, Instant> out = new HashMap<>();
-        db.query("SELECT uidl, first_downloaded_at FROM uidl_ledger WHERE account_id = ?",
-                rs -> out.put(rs.getString(1), rs.getTimestamp(2).toInstant()), accountId);
+        rows(accountId).forEach((k, r) -> out.put(k, r.firstDownloaded()));
         return out;
     }
 
-    /** Records a batch of delivered UIDLs in one transaction (group commit). */
+    /** Every recorded UIDL of the account with what was recorded about it. */
+    public Map<String, Row> rows(long accountId) {
+        Map<String, Row> out = new HashMap<>();
+        db.query("SELECT uidl, first_downloaded_at, list_size, content_digest, deleted_at FROM uidl_ledger"
+                        + " WHERE account_id = ?",
+                rs -> out.put(rs.getString(1), new Row(rs.getTimestamp(2).toInstant(),
+                        rs.getObject(3) == null ? null : rs.getLong(3), rs.getString(4),
+                        rs.getTimestamp(5) == null ? null : rs.getTimestamp(5).toInstant())), accountId);
+        return out;
+    }
+
+    /** Records a batch of delivered UIDLs in one transaction (group commit); no size or digest known. */
     public void record(long accountId, Collection<String> uidls, Instant downloadedAt) {
-        record(accountId, uidls, downloadedAt, Map.of());
+        record(accountId, uidls.stream().map(u -> new Entry(u, -1, null, null)).toList(), downloadedAt);
     }
 
     /**
-     * Records a batch of delivered UIDLs in one transaction (group commit), each with the internal
-     * date its delivery used (from the Received header), where {@code internalDates} has one.
+     * Records a batch of delivered messages in one transaction (group commit). A row left by an
+     * earlier message under the same UIDL (reused by the server) is replaced.
      */
-    public void record(long accountId, Collection<String> uidls, Instant downloadedAt, Map<String, Instant> internalDates) {
+    public void record(long accountId, List<Entry> entries, Instant downloadedAt) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM uidl_ledger WHERE account_id = ? AND uidl = ?");
+                 PreparedStatement ins = c.prepareStatement("INSERT INTO uidl_ledger (account_id, uidl,"
+                         + " first_downloaded_at, internal_date, list_size, content_digest) VALUES (?, ?, ?, ?, ?, ?)")) {
+                for (Entry e : entries) {
+                    del.setLong(1, accountId);
+                    del.setString(2, e.uidl());
+                    del.addBatch();
+                    ins.setLong(1, accountId);
+                    ins.setString(2, e.uidl());
+                    ins.setTimestamp(3, Timestamp.from(downloadedAt));
+                    ins.setTimestamp(4, e.internalDate() == null ? null : Timestamp.from(e.internalDate()));
+                    if (e.listSize() < 0) {
+                        ins.setNull(5, Types.BIGINT);
+                    } else {
+                        ins.setLong(5, e.listSize());
+                    }
+                    ins.setString(6, e.contentDigest());
+                    ins.addBatch();
+                }
+                del.executeBatch();
+                ins.executeBatch();
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw new StoreException("cannot record " + entries.size() + " UIDLs of account " + accountId + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** After a +OK to QUIT: the server applied the DELE of these UIDLs. */
+    public void markDeleted(long accountId, Collection<String> uidls, Instant at) {
+        batch("UPDATE uidl_ledger SET deleted_at = ? WHERE account_id = ? AND uidl = ?", accountId, uidls,
+                Timestamp.from(at));
+    }
+
+    /** The internal date recorded with a delivered UIDL ("Retrieve date from Received headers"), if any. */
+    public Optional<Instant> internalDate(long accountId, String uidl) {
+        return db.query("SELECT internal_date FROM uidl_ledger WHERE account_id = ? AND uidl = ?",
+                rs -> Optional.ofNullable(rs.getTimestamp(1)).map(Timestamp::toInstant), accountId, uidl)
+                .stream().findFirst().flatMap(o -> o);
+    }
+
+    /** Forgets UIDLs (and their failure counts) no longer on the server; call only with a complete listing. */
+    public int purgeAbsent(long accountId, Set<String> onServer, Set<String> recorded) {
+        List<String> gone = recorded.stream().filter(u -> !onServer.contains(u)).toList();
+        batch("DELETE FROM uidl_ledger WHERE account_id = ? AND uidl = ?", accountId, gone, null);
+        List<String> goneFailures = failures(accountId).keySet().stream().filter(u -> !onServer.contains(u)).toList();
+        batch("DELETE FROM message_failure WHERE account_id = ? AND uidl = ?", accountId, goneFailures, null);
+        return gone.size();
+    }
+
+    /** The failure counts of the account's messages. */
+    public Map<String, Failure> failures(long accountId) {
+        Map<String, Failure> out = new HashMap<>();
+        db.query("SELECT uidl, failures, list_size, last_error FROM message_failure WHERE account_id = ?",
+                rs -> out.put(rs.getString(1), new Failure(rs.getInt(2), rs.getObject(3) == null ? null : rs.getLong(3),
+                        rs.getString(4))), accountId);
+        return out;
+    }
+
+    /**
+     * One more failed session for each of {@code failed} (UIDL to its LIST size and error), and a
+     * clean slate for each of {@code succeeded}.
+     */
+    public void countFailures(long accountId, Map<String, Failure> failed, Collection<String> succeeded) {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM message_failure WHERE account_id = ? AND uidl = ?");
+                 PreparedStatement ins = c.prepareStatement("INSERT INTO message_failure (account_id, uidl, list_size,"
+                         + " failures, last_error) VALUES (?, ?, ?, ?, ?)")) {
+                for (String u : succeeded) {
+                    del.setLong(1, accountId);
+                    del.setString(2, u);
+                    del.addBatch();
+                }
+                for (Map.Entry<String, Failure> e : failed.entrySet()) {
+                    del.setLong(1, accountId);
+                    del.setString(2, e.getKey());
+                    del.addBatch();
+                    ins.setLong(1, accountId);
+                    ins.setString(2, e.getKey());
+                    ins.setObject(3, e.getValue().listSize());
+                    ins.setInt(4, e.getValue().failures());
+                    String err = e.getValue().lastError();
+                    ins.setString(5, err != null && err.length() > 2000 ? err.substring(0, 2000) : err);
+                    ins.addBatch();
+                }
+                del.executeBatch();
+                ins.executeBatch();
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw new StoreException("cannot count message failures of account " + accountId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void batch(String sql, long accountId, Collection<String> uidls, Timestamp first) {
         if (uidls.isEmpty()) {
             return;
         }
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO uidl_ledger (account_id, uidl, first_downloaded_at, internal_date) SELECT ?, ?, ?, ?"
-                            + " WHERE NOT EXISTS (SELECT 1 FROM uidl_ledger WHERE account_id = ? AND uidl = ?)")) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (String uidl : uidls) {
-                    Instant internal = internalDates.get(uidl);
-                    ps.setLong(1, accountId);
-                    ps.setString(2, uidl);
-                    ps.setTimestamp(3, Timestamp.from(downloadedAt));
-                    ps.setTimestamp(4, internal == null ? null : Timestamp.from(internal));
-                    ps.setLong(5, accountId);
-                    ps.setString(6, uidl);
+                    int i = 1;
+                    if (first != null) {
+                        ps.setTimestamp(i++, first);
+                    }
+                    ps.setLong(i++, accountId);
+                    ps.setString(i, uidl);
                     ps.addBatch();
                 }
                 ps.executeBatch();
             }
             c.commit();
         } catch (SQLException e) {
-            throw new StoreException("cannot record " + uidls.size() + " UIDLs of account " + accountId + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    /** The internal date recorded with a delivered UIDL ("Retrieve date from Received headers"), if any. */
-    public java.util.Optional<Instant> internalDate(long accountId, String uidl) {
-        return db.query("SELECT internal_date FROM uidl_ledger WHERE account_id = ? AND uidl = ?",
-                rs -> java.util.Optional.ofNullable(rs.getTimestamp(1)).map(Timestamp::toInstant), accountId, uidl)
-                .stream().findFirst().flatMap(o -> o);
-    }
-
-    /** Forgets UIDLs no longer on the server; call only with a complete listing. Returns how many. */
-    public int purgeAbsent(long accountId, Set<String> onServer, Set<String> recorded) {
-        int purged = 0;
-        try (Connection c = db.connection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM uidl_ledger WHERE account_id = ? AND uidl = ?")) {
-                for (String uidl : recorded) {
-                    if (!onServer.contains(uidl)) {
-                        ps.setLong(1, accountId);
-                        ps.setString(2, uidl);
-                        ps.addBatch();
-                        purged++;
-                    }
-                }
-                ps.executeBatch();
-            }
-            c.commit();
-            return purged;
-        } catch (SQLException e) {
-            throw new StoreException("cannot purge the UIDL ledger of account " + accountId + ": " + e.getMessage(), e);
+            throw new StoreException("cannot update the UIDL ledger of account " + accountId + ": " + e.getMessage(), e);
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.mailfetch.fetch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mailfetch.testsupport.SafetyAsserts.assertDeliveredOnce;
@@ -30,8 +31,9 @@ import org.mailfetch.testsupport.Pop3Server;
 
 /**
  * A connection cut after (or in the middle of) RETR of message k of n, and a server that stops
- * answering, through {@link FaultProxy}: the session fails with a clear error, nothing undelivered is
- * deleted, and the next session delivers the rest, every message exactly once.
+ * answering, through {@link FaultProxy}: the session replaces the connection and goes on with the
+ * other messages; a message cut in the middle fails alone with a clear error naming it; nothing
+ * undelivered is deleted, and every message is delivered exactly once.
  */
 class ConnectionCutTest {
 
@@ -67,16 +69,36 @@ class ConnectionCutTest {
         pop3.close();
     }
 
-    @ParameterizedTest(name = "delete={0}, cut {1} RETR " + K)
-    @CsvSource({"immediately, after", "immediately, during", "never, after", "never, during"})
-    void aCutConnectionShouldFailTheSessionDeleteNothingUndeliveredAndTheNextSessionShouldDeliverTheRestOnce(
-            String delete, String where) throws Exception {
+    @ParameterizedTest(name = "delete={0}")
+    @CsvSource({"immediately", "never"})
+    void aConnectionCutBetweenMessagesShouldBeReplacedAndTheSessionShouldDeliverEveryMessageOnce(String delete)
+            throws Exception {
         Account a = fixture.addAccount("bob", proxy.port(), "bob", "secret", DeleteMode.parse(delete));
-        if (where.equals("after")) {
-            proxy.cutAfterResponse("RETR", K);
+        proxy.cutAfterResponse("RETR", K);
+
+        SessionSummary s = fixture.fetch(a.id());
+
+        assertTrue(proxy.faultHappened(), "the proxy cut the connection");
+        assertEquals(SessionSummary.Result.OK, s.result(), "RETR " + (K + 1) + " is retried on a new connection: " + s.line());
+        assertEquals(N, s.delivered(), s.line());
+        assertDeliveredOnce(fixture, subjects);
+        assertEquals(N, fixture.ledgerSize(a.id()));
+        if (delete.equals("immediately")) {
+            assertEquals(N, s.deleted(), "deleted on the new connection: " + s.line());
+            assertEquals(List.of(), subjectsOnServer(pop3, remote));
         } else {
-            proxy.cutDuringResponse("RETR", K);
+            assertEquals(0, s.deleted());
+            assertEquals(N, subjectsOnServer(pop3, remote).size());
         }
+        assertNoLeftovers();
+    }
+
+    @ParameterizedTest(name = "delete={0}")
+    @CsvSource({"immediately", "never"})
+    void aConnectionCutInsideAMessageShouldFailOnlyThatMessageAndTheNextSessionShouldDeliverItOnce(String delete)
+            throws Exception {
+        Account a = fixture.addAccount("bob", proxy.port(), "bob", "secret", DeleteMode.parse(delete));
+        proxy.cutDuringResponse("RETR", K);
 
         SessionSummary cut = fixture.fetch(a.id());
 
@@ -84,59 +106,50 @@ class ConnectionCutTest {
         assertEquals(SessionSummary.Result.FAILED, cut.result(), cut.line());
         assertNotNull(cut.error());
         assertTrue(cut.error().startsWith("connection lost"), "a clear error: " + cut.line());
-        int complete = where.equals("after") ? K : K - 1;
-        assertEquals(complete, cut.delivered(), "messages received whole before the cut are delivered: " + cut.line());
-        assertEquals(complete, fixture.delivered().size(), "a half-received message never reaches the Maildir");
-        assertEquals(0, cut.deleted(), "without QUIT no DELE takes effect: " + cut.line());
-        assertEquals(N, subjectsOnServer(pop3, remote).size(), "the server still holds every message");
+        assertTrue(cut.error().contains("UIDL"), "names the message: " + cut.line());
+        assertEquals(N - 1, cut.delivered(), "the messages after the cut are fetched on a new connection: " + cut.line());
+        assertEquals(N - 1, fixture.delivered().size(), "a half-received message never reaches the Maildir");
+        assertEquals(N - 1, fixture.ledgerSize(a.id()));
         assertNothingLostNothingTwice(fixture, pop3, remote, subjects);
-        assertEquals(complete, fixture.ledgerSize(a.id()), "the delivered messages are in the ledger");
-        assertNoLeftovers();
-
-        SessionSummary next = fixture.fetch(a.id());
-
-        assertEquals(SessionSummary.Result.OK, next.result(), next.line());
-        assertEquals(N - complete, next.downloaded(), "only the undelivered messages are downloaded again");
-        assertDeliveredOnce(fixture, subjects);
         if (delete.equals("immediately")) {
-            assertEquals(N, next.deleted(), "the rows of the cut session are due too: " + next.line());
-            assertEquals(List.of(), subjectsOnServer(pop3, remote));
+            assertEquals(N - 1, cut.deleted(), "what is durable is deleted: " + cut.line());
+            assertEquals(List.of(subjects.get(K - 1)), subjectsOnServer(pop3, remote), "only the cut message stays");
         } else {
             assertEquals(N, subjectsOnServer(pop3, remote).size());
         }
         assertNoLeftovers();
-    }
-
-    @Test
-    void aServerThatStopsAnsweringShouldTimeOutAndBeRecordedAsFailedThenTheNextSessionDeliversTheRestOnce()
-            throws Exception {
-        Account a = fixture.addAccount("bob", proxy.port(), "bob", "secret", DeleteMode.IMMEDIATELY);
-        proxy.stallAt("RETR", K);
-
-        long t0 = System.nanoTime();
-        SessionSummary stalled = fixture.fetch(a.id());
-        Duration took = Duration.ofNanos(System.nanoTime() - t0);
-
-        assertTrue(proxy.faultHappened(), "the proxy held RETR " + K);
-        assertEquals(SessionSummary.Result.FAILED, stalled.result(), stalled.line());
-        assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "the read timeout (1 s) ends the session, took " + took);
-        List<String[]> row = fixture.services().db().query(
-                "SELECT last_result, last_error FROM account_status WHERE account_id = ?",
-                rs -> new String[] {rs.getString(1), rs.getString(2)}, a.id());
-        assertEquals(1, row.size());
-        assertEquals("failed", row.get(0)[0]);
-        assertNotNull(row.get(0)[1]);
-        assertTrue(row.get(0)[1].startsWith("timed out"), "last_error says it timed out: " + row.get(0)[1]);
-        assertEquals(K - 1, fixture.delivered().size());
-        assertNothingLostNothingTwice(fixture, pop3, remote, subjects);
-        proxy.dropConnections();
 
         SessionSummary next = fixture.fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, next.result(), next.line());
+        assertEquals(1, next.downloaded(), "only the cut message is downloaded again");
+        assertDeliveredOnce(fixture, subjects);
+        if (delete.equals("immediately")) {
+            assertEquals(List.of(), subjectsOnServer(pop3, remote));
+        } else {
+            assertEquals(N, subjectsOnServer(pop3, remote).size());
+        }
+        assertEquals(List.of(), fixture.services().ledger().failures(a.id()).keySet().stream().toList(),
+                "a delivered message's failure count is cleared");
+        assertNoLeftovers();
+    }
+
+    @Test
+    void aServerThatStopsAnsweringShouldTimeOutAndTheSessionShouldGoOnOnANewConnection() throws Exception {
+        Account a = fixture.addAccount("bob", proxy.port(), "bob", "secret", DeleteMode.IMMEDIATELY);
+        proxy.stallAt("RETR", K);
+
+        long t0 = System.nanoTime();
+        SessionSummary s = fixture.fetch(a.id());
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+
+        assertTrue(proxy.faultHappened(), "the proxy held RETR " + K);
+        assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "the read timeout (1 s) ends the wait, took " + took);
+        assertEquals(SessionSummary.Result.OK, s.result(), s.line());
         assertDeliveredOnce(fixture, subjects);
         assertEquals(List.of(), subjectsOnServer(pop3, remote));
         assertEquals("ok", fixture.services().status().get(a.id()).lastResult());
+        assertFalse(fixture.services().status().get(a.id()).running());
     }
 
     /** No half-written file in tmp/ and no spool file outlives a session. */

@@ -1,0 +1,325 @@
+package org.mailfetch.fetch.pop3;
+
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+import org.mailfetch.account.Security;
+
+/**
+ * A small POP3 client (RFC 1939, STLS from RFC 2595, response codes from RFC 2449/3206) that bounds
+ * everything a server sends: every status line, every listing line and the number of listing lines,
+ * every message body, and the time the whole session may take. Commands never carry CR, LF or any
+ * other control byte. Not thread-safe: one session uses one client.
+ */
+public final class Pop3Client implements Closeable {
+
+    /** Longest status or listing line accepted (RFC 2449 allows 512; UIDLs may be weird and long). */
+    public static final int MAX_LINE = 8192;
+    /** Longest CAPA reply, in lines. */
+    private static final int MAX_CAPA_LINES = 200;
+
+    /** Where and how to connect; {@code ssl} is the trust to use for TLS (null: the JVM's default). */
+    public record Endpoint(String host, int port, Security security, SSLContext ssl, Duration connectTimeout,
+                           Duration readTimeout) {}
+
+    /** One line of a LIST or UIDL listing: message number and size, or number and UIDL. */
+    public record Entry(int number, String value) {}
+
+    private final Endpoint endpoint;
+    private Socket socket;
+    private LineInput in;
+    private OutputStream out;
+    private boolean broken;
+    private long deadlineNanos = Long.MAX_VALUE;
+
+    private Pop3Client(Endpoint endpoint) {
+        this.endpoint = endpoint;
+    }
+
+    /** Connects, reads the greeting and, for STARTTLS, upgrades the connection; does not log in. */
+    public static Pop3Client open(Endpoint endpoint, long deadlineNanos) throws IOException {
+        Pop3Client c = new Pop3Client(endpoint);
+        c.deadlineNanos = deadlineNanos;
+        try {
+            c.connect();
+            return c;
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private void connect() throws IOException {
+        Socket plain = new Socket();
+        socket = plain;
+        plain.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), (int) endpoint.connectTimeout().toMillis());
+        plain.setSoTimeout((int) endpoint.readTimeout().toMillis());
+        if (endpoint.security() == Security.SSL) {
+            socket = tls(plain);
+        }
+        attach();
+        expectOk(readReply("greeting"), "greeting");
+        if (endpoint.security() == Security.STARTTLS || endpoint.security() == Security.STARTTLS_OPTIONAL) {
+            boolean offered = capabilities().contains("STLS");
+            if (!offered && endpoint.security() == Security.STARTTLS) {
+                throw new Pop3Exception(Pop3Exception.Kind.REFUSED,
+                        "the server does not offer STLS, and the account requires STARTTLS");
+            }
+            if (offered) {
+                expectOk(command("STLS"), "STLS");
+                if (in.buffered() > 0) {
+                    throw Pop3Exception.protocol("the server sent data after its STLS reply (possible injection)");
+                }
+                // from here on a failure ends the session: never fall back to plaintext
+                socket = tls(plain);
+                attach();
+            }
+        }
+    }
+
+    private SSLSocket tls(Socket plain) throws IOException {
+        SSLContext ctx = endpoint.ssl();
+        if (ctx == null) {
+            try {
+                ctx = SSLContext.getDefault();
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IOException("no TLS available: " + e.getMessage(), e);
+            }
+        }
+        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(plain, endpoint.host(), endpoint.port(), true);
+        SSLParameters params = s.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host
+        s.setSSLParameters(params);
+        s.setSoTimeout((int) endpoint.readTimeout().toMillis());
+        s.startHandshake();
+        return s;
+    }
+
+    private void attach() throws IOException {
+        in = new LineInput(socket.getInputStream(), socket, (int) endpoint.readTimeout().toMillis());
+        in.deadline(deadlineNanos);
+        out = new BufferedOutputStream(socket.getOutputStream(), 1024);
+    }
+
+    /** From now on no read waits past {@code nanoTime} (System.nanoTime()). */
+    public void deadline(long nanoTime) {
+        this.deadlineNanos = nanoTime;
+        if (in != null) {
+            in.deadline(nanoTime);
+        }
+    }
+
+    /** Whether the connection can still carry commands (no cut, timeout or abandoned reply). */
+    public boolean usable() {
+        return !broken && socket != null && !socket.isClosed();
+    }
+
+    /** The CAPA list, upper-cased first words; empty when the server has no CAPA. */
+    public List<String> capabilities() throws IOException {
+        Pop3Reply r = command("CAPA");
+        List<String> caps = new ArrayList<>();
+        if (!r.ok()) {
+            return caps;
+        }
+        readMultiLine("CAPA", MAX_CAPA_LINES, line -> {
+            String s = new String(line, StandardCharsets.ISO_8859_1).strip();
+            int sp = s.indexOf(' ');
+            caps.add((sp < 0 ? s : s.substring(0, sp)).toUpperCase(Locale.ROOT));
+        });
+        return caps;
+    }
+
+    /** USER and PASS. A refusal is a login failure unless its response code says "temporary". */
+    public void login(String user, String password) throws IOException {
+        requireSafe(user, "user name");
+        requireSafe(password, "password");
+        Pop3Reply u = command("USER " + user);
+        if (!u.ok()) {
+            throw loginRefused(u);
+        }
+        Pop3Reply p = commandHidden("PASS " + password, "PASS *");
+        if (!p.ok()) {
+            throw loginRefused(p);
+        }
+    }
+
+    private static Pop3Exception loginRefused(Pop3Reply r) {
+        if (r.temporary()) {
+            return new Pop3Exception(Pop3Exception.Kind.TEMPORARY, "the server is busy, try later: " + r);
+        }
+        if (r.code() != null && !r.code().equals("AUTH")) {
+            // e.g. [SYS/PERM]: the server's problem, not the password's
+            return new Pop3Exception(Pop3Exception.Kind.REFUSED, "login not possible: " + r);
+        }
+        return new Pop3Exception(Pop3Exception.Kind.LOGIN_REFUSED, r.toString());
+    }
+
+    /** STAT: the number of messages. */
+    public int stat() throws IOException {
+        Pop3Reply r = command("STAT");
+        expectOk(r, "STAT");
+        String[] words = r.text().split(" ", 3);
+        return Listings.count(words[0], "STAT");
+    }
+
+    /**
+     * UIDL or LIST as (number, value) lines; at most {@code count} lines (the STAT count), each
+     * number 1..count. Returns null when the server refuses the command (-ERR).
+     */
+    public List<Entry> listing(String command, int count) throws IOException {
+        Pop3Reply r = command(command);
+        if (!r.ok()) {
+            return null;
+        }
+        List<Entry> entries = new ArrayList<>(Math.min(count, 4096));
+        readMultiLine(command, count, line -> entries.add(Listings.entry(line, count, command)));
+        return entries;
+    }
+
+    /**
+     * RETR: streams the message, dot-unstuffed and with its line endings as sent, into {@code sink};
+     * at most {@code max} bytes (then {@link TooLargeException}, and this connection is unusable).
+     * Returns the number of bytes written.
+     */
+    public long retrieve(int number, OutputStream sink, long max) throws IOException {
+        Pop3Reply r;
+        try {
+            r = command("RETR " + number);
+        } catch (Pop3Exception | SessionDeadlineException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new NoReplyException("RETR " + number, e);
+        }
+        expectOk(r, "RETR " + number);
+        return body(sink, max);
+    }
+
+    /** TOP n 0: the header block of a message, at most {@code max} bytes. */
+    public byte[] headers(int number, int max) throws IOException {
+        Pop3Reply r = command("TOP " + number + " 0");
+        if (!r.ok()) {
+            return null;
+        }
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        body(b, max);
+        return b.toByteArray();
+    }
+
+    private long body(OutputStream sink, long max) throws IOException {
+        try {
+            return in.streamBody(sink, max);
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    /** DELE: whether the server accepted it (it applies at QUIT). */
+    public Pop3Reply delete(int number) throws IOException {
+        return command("DELE " + number);
+    }
+
+    /** QUIT: only +OK means the server applied the DELEs (RFC 1939, UPDATE state). */
+    public Pop3Reply quit() throws IOException {
+        try {
+            return command("QUIT");
+        } finally {
+            close();
+        }
+    }
+
+    /** Sends one command and reads its status line. */
+    public Pop3Reply command(String line) throws IOException {
+        return commandHidden(line, line);
+    }
+
+    private Pop3Reply commandHidden(String line, String shown) throws IOException {
+        requireSafe(line, "command");
+        if (!usable()) {
+            throw new IOException("the connection is no longer usable for " + shown);
+        }
+        try {
+            out.write(line.getBytes(StandardCharsets.UTF_8));
+            out.write('\r');
+            out.write('\n');
+            out.flush();
+            return readReply(shown.split(" ", 2)[0]);
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    private Pop3Reply readReply(String what) throws IOException {
+        return Pop3Reply.parse(in.readLine(MAX_LINE, "the reply to " + what));
+    }
+
+    private interface LineSink {
+        void accept(byte[] line) throws IOException;
+    }
+
+    /** The lines of a multi-line reply up to "."; more than {@code maxLines} lines is a protocol error. */
+    private void readMultiLine(String what, int maxLines, LineSink sink) throws IOException {
+        try {
+            int n = 0;
+            while (true) {
+                byte[] line = in.readLine(MAX_LINE, "a line of the " + what + " reply");
+                if (line.length == 1 && line[0] == '.') {
+                    return;
+                }
+                if (++n > maxLines) {
+                    throw Pop3Exception.protocol("the " + what + " reply has more than " + maxLines + " lines");
+                }
+                int skip = line.length > 0 && line[0] == '.' ? 1 : 0;
+                sink.accept(skip == 0 ? line : java.util.Arrays.copyOfRange(line, 1, line.length));
+            }
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    private static void expectOk(Pop3Reply r, String what) throws Pop3Exception {
+        if (!r.ok()) {
+            throw new Pop3Exception(r.temporary() ? Pop3Exception.Kind.TEMPORARY : Pop3Exception.Kind.REFUSED,
+                    what + " refused: " + r);
+        }
+    }
+
+    /** No CR, LF, NUL or other control byte may reach the server inside a command. */
+    static void requireSafe(String s, String what) {
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch < 0x20 || ch == 0x7f) {
+                throw new IllegalArgumentException("the " + what + " contains a control character (0x"
+                        + Integer.toHexString(ch) + "); it is never sent to the server");
+            }
+        }
+    }
+
+    /** Closes the socket without QUIT: the server applies no DELE of this connection. */
+    @Override
+    public void close() {
+        broken = true;
+        if (socket != null) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // nothing left to do with a socket that does not close; the server times it out
+            }
+        }
+    }
+}
