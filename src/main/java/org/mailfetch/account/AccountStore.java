@@ -74,11 +74,32 @@ public final class AccountStore {
                     ps.setLong(1, a.id());
                     ps.executeUpdate();
                 }
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM message_failure WHERE account_id = ?")) {
+                    ps.setLong(1, a.id());
+                    ps.executeUpdate();
+                }
             }
             c.commit();
             return get(a.id()).orElseThrow();
         } catch (SQLException e) {
             throw new StoreException("cannot update account " + a.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The account's override of mailfetch.fetch.max-message-size, if it has one. */
+    public java.util.OptionalLong maxMessageSize(long id) {
+        return db.query("SELECT max_message_size FROM external_account WHERE id = ?",
+                        rs -> rs.getObject(1) == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(rs.getLong(1)), id)
+                .stream().findFirst().orElse(java.util.OptionalLong.empty());
+    }
+
+    /** Sets (or, with null, removes) the account's override of mailfetch.fetch.max-message-size. */
+    public void maxMessageSize(long id, Long bytes) {
+        if (bytes != null && bytes < 1) {
+            throw new IllegalArgumentException("the maximum message size must be at least 1 byte, got " + bytes);
+        }
+        if (execute("UPDATE external_account SET max_message_size = ? WHERE id = ?", bytes, id) == 0) {
+            throw new IllegalArgumentException("no account " + id);
         }
     }
 

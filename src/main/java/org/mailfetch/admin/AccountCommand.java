@@ -35,10 +35,15 @@ final class AccountCommand {
         @Override
         public Integer call() throws Exception {
             Account account = options.toNewAccount();
+            Long maxSize = options.hasMaxMessageSize() ? options.maxMessageSizeBytes() : null;
             String password = options.password();
             try (Services s = parent.cli.services()) {
                 requireMailbox(s, account.ownerAddress());
-                System.out.println(s.accounts().add(account, password).id());
+                long id = s.accounts().add(account, password).id();
+                if (maxSize != null) {
+                    s.accounts().maxMessageSize(id, maxSize);
+                }
+                System.out.println(id);
             }
             return 0;
         }
@@ -55,8 +60,12 @@ final class AccountCommand {
             try (Services s = parent.cli.services()) {
                 Account current = find(s, id);
                 Account changed = options.applyTo(current, false);
+                Long maxSize = options.hasMaxMessageSize() ? options.maxMessageSizeBytes() : null;
                 requireMailbox(s, changed.ownerAddress());
                 s.accounts().update(changed, options.password());
+                if (options.hasMaxMessageSize()) {
+                    s.accounts().maxMessageSize(id, maxSize);
+                }
             }
             return 0;
         }

@@ -41,6 +41,29 @@ final class AccountOptions {
     @Option(names = "--antispam", negatable = true) Boolean antispam;
     @Option(names = "--antivirus", negatable = true) Boolean antivirus;
     @Option(names = "--delete", paramLabel = "MODE", description = "never (default), immediately, after-days:N") String delete;
+    @Option(names = "--max-message-size", paramLabel = "SIZE", description = "Larger messages stay on the server,"
+            + " e.g. 50MiB; 'default' = mailfetch.fetch.max-message-size") String maxMessageSize;
+
+    /** Whether --max-message-size was given; then {@link #maxMessageSizeBytes} is the override (null: the default). */
+    boolean hasMaxMessageSize() {
+        return maxMessageSize != null;
+    }
+
+    Long maxMessageSizeBytes() {
+        if (maxMessageSize.equalsIgnoreCase("default")) {
+            return null;
+        }
+        try {
+            long v = org.mailfetch.config.Settings.parseBytes(maxMessageSize);
+            if (v >= 1) {
+                return v;
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--max-message-size must be a size like 50MiB or 'default', got '"
+                + maxMessageSize + "'");
+    }
 
     /** A new account from the options and the defaults; checks what add requires. */
     Account toNewAccount() {

@@ -22,7 +22,7 @@ final class AccountRequest {
 
     private static final Set<String> FIELDS = Set.of("name", "enabled", "protocol", "host", "port", "security", "user",
             "password", "trustCertPem", "intervalMinutes", "mimeRecipients", "recipientHeaders", "envelopeHeaders",
-            "routeRecipients", "receivedDate", "antispam", "antivirus", "delete", "owner");
+            "routeRecipients", "receivedDate", "antispam", "antivirus", "delete", "owner", "maxMessageSize");
     /** Read-only fields of a GET response: accepted and ignored, so a client may send an edited copy back. */
     private static final Set<String> READ_ONLY = Set.of("id", "trustedCertificate", "running", "lastStart", "lastEnd",
             "lastResult", "lastError", "downloaded", "delivered", "deleted", "failed", "bytes", "totalDownloaded",
@@ -36,6 +36,27 @@ final class AccountRequest {
         Set<String> known = new HashSet<>(FIELDS);
         known.addAll(READ_ONLY);
         this.body = new RequestBody(json).only(known);
+    }
+
+    /** Whether the request sets maxMessageSize (bytes, a size like "50MiB", or null for the global default). */
+    boolean hasMaxMessageSize() {
+        return json.has("maxMessageSize");
+    }
+
+    Long maxMessageSize() {
+        JsonNode v = json.get("maxMessageSize");
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        try {
+            long bytes = v.isIntegralNumber() ? v.asLong() : org.mailfetch.config.Settings.parseBytes(v.asText());
+            if (bytes >= 1) {
+                return bytes;
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            // reported below
+        }
+        throw ApiError.badField("maxMessageSize", "maxMessageSize must be a number of bytes, a size like \"50MiB\" or null");
     }
 
     /** A new account: owner, name, host, user and password are required; the rest has the CLI's defaults. */

@@ -43,8 +43,12 @@ public final class AccountResource {
     public void create(Exchange exchange) {
         AccountRequest request = new AccountRequest(ApiJson.object(exchange));
         Account account = request.toNewAccount();
+        Long maxSize = request.hasMaxMessageSize() ? request.maxMessageSize() : null;
         requireMailbox(account.ownerAddress());
         Account added = accounts.add(account, request.password());
+        if (maxSize != null) {
+            accounts.maxMessageSize(added.id(), maxSize);
+        }
         String location = "/api/accounts/" + added.id();
         ApiJson.respond(exchange, 201, describe(added));
         exchange.getMessage().setHeader("Location", location);
@@ -54,8 +58,13 @@ public final class AccountResource {
         Account current = find(exchange);
         AccountRequest request = new AccountRequest(ApiJson.object(exchange));
         Account changed = request.applyTo(current, false);
+        Long maxSize = request.hasMaxMessageSize() ? request.maxMessageSize() : null;
         requireMailbox(changed.ownerAddress());
-        ApiJson.respond(exchange, 200, describe(accounts.update(changed, request.password())));
+        Account updated = accounts.update(changed, request.password());
+        if (request.hasMaxMessageSize()) {
+            accounts.maxMessageSize(updated.id(), maxSize);
+        }
+        ApiJson.respond(exchange, 200, describe(updated));
     }
 
     public void delete(Exchange exchange) {

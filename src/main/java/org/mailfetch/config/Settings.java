@@ -123,17 +123,24 @@ public final class Settings {
     /** Sizes are written like 1GiB, 512MiB, 64KiB or plain bytes. */
     public long bytes(String key) {
         String v = string(key);
-        String[][] units = {{"GiB", "1073741824"}, {"MiB", "1048576"}, {"KiB", "1024"}};
         try {
-            for (String[] unit : units) {
-                if (v.endsWith(unit[0])) {
-                    return Long.parseLong(v.substring(0, v.length() - unit[0].length()).trim()) * Long.parseLong(unit[1]);
-                }
-            }
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
+            return parseBytes(v);
+        } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("configuration key " + key + " must be a size like 1GiB or 512MiB, got '"
                     + v + "'");
         }
+    }
+
+    /** A size like 1GiB, 512MiB, 64KiB or plain bytes; NumberFormatException otherwise (also on overflow). */
+    public static long parseBytes(String text) {
+        String v = text.trim();
+        String[][] units = {{"GiB", "1073741824"}, {"MiB", "1048576"}, {"KiB", "1024"}};
+        for (String[] unit : units) {
+            if (v.endsWith(unit[0])) {
+                return Math.multiplyExact(Long.parseLong(v.substring(0, v.length() - unit[0].length()).trim()),
+                        Long.parseLong(unit[1]));
+            }
+        }
+        return Long.parseLong(v);
     }
 }

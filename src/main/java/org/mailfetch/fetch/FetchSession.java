@@ -56,6 +56,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     private static final Logger LOG = LoggerFactory.getLogger(FetchSession.class);
     /** After this many failed messages in a row the server itself is broken: the session stops. */
     private static final int MAX_FAILURES_IN_A_ROW = 3;
+    /** Remarks about single messages in the status; the log has all of them. */
+    private static final int MAX_NOTES = 5;
 
     private final Account account;
     private final Pop3Retriever pop3;
@@ -68,6 +70,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     private final Map<String, UidlLedger.Failure> failedNow = new LinkedHashMap<>();
     /** What the status should say besides the counts: skipped, too large, shorter than listed … */
     private final List<String> notes = new ArrayList<>();
+    private int notesLeftOut;
     private final long maxMessageSize;
     private final long startNanos;
     private long deadlineNanos;
@@ -90,6 +93,9 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     private final Map<MailAddress, MaildirMailbox> mailboxes = new HashMap<>();
 
     private int next;
+    /** Messages handed to the splitter, and messages that reached {@link #accept}: see {@link #lastOneFailed()}. */
+    private int handedOut;
+    private int accepted;
     private int downloaded;
     private int delivered;
     private int deferred;
@@ -102,12 +108,15 @@ public final class FetchSession implements Iterable<FetchedMessage> {
 
     FetchSession(Account account, Pop3Retriever pop3, UidlLedger ledger, FetchContext context, BooleanSupplier stopping)
             throws IOException {
-        this(account, pop3, ledger, context, stopping, System.nanoTime());
+        this(account, pop3, ledger, context, stopping, System.nanoTime(), context.maxMessageSize());
     }
 
-    /** {@code startNanos}: when the session began (System.nanoTime()), for its deadline. */
+    /**
+     * {@code startNanos}: when the session began (System.nanoTime()), for its deadline;
+     * {@code maxMessageSize}: the account's limit (its override, or mailfetch.fetch.max-message-size).
+     */
     FetchSession(Account account, Pop3Retriever pop3, UidlLedger ledger, FetchContext context, BooleanSupplier stopping,
-                 long startNanos) throws IOException {
+                 long startNanos, long maxMessageSize) throws IOException {
         this.account = account;
         this.pop3 = pop3;
         this.ledger = ledger;
@@ -117,7 +126,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         this.start = clock.instant();
         this.rows = ledger.rows(account.id());
         this.priorFailures = ledger.failures(account.id());
-        this.maxMessageSize = context.maxMessageSize();
+        this.maxMessageSize = maxMessageSize;
         this.startNanos = startNanos;
         this.spoolDir = context.dataDir().resolve("spool").resolve(String.valueOf(account.id()));
         this.mailboxesDir = context.dataDir().resolve("mailboxes");
@@ -130,8 +139,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             }
         }
         // the deadline grows with the mail to fetch, so a big mailbox over a slow link still finishes
-        this.deadlineNanos = startNanos + context.sessionDeadline().toNanos()
-                + context.sessionDeadlinePerMib().toNanos() * ((newBytes + (1 << 20) - 1) >> 20);
+        double allowance = context.sessionDeadlinePerMib().toNanos() * (newBytes / (double) (1 << 20));
+        this.deadlineNanos = startNanos + context.sessionDeadline().toNanos() + (long) Math.min(allowance, 1e17);
         pop3.deadline(deadlineNanos);
         Files.createDirectories(spoolDir);
         clearSpool();
@@ -155,8 +164,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
                             : ", deleted on the server " + row.deletedAt());
         }
         if (m.size() > maxMessageSize) {
-            note("UIDL " + m.uidl() + " (" + m.size() + " bytes) left on the server: larger than "
-                    + FetchContext.MAX_MESSAGE_SIZE + " (" + maxMessageSize + " bytes)");
+            note("UIDL " + m.uidl() + " (" + m.size() + " bytes) left on the server: larger than the account's"
+                    + " maximum message size (" + maxMessageSize + " bytes, " + FetchContext.MAX_MESSAGE_SIZE + ")");
             return false;
         }
         UidlLedger.Failure prior = priorFailures.get(m.uidl());
@@ -168,9 +177,14 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         return true;
     }
 
+    /** Logs a remark about one message and keeps the first few for the status (which must stay short). */
     private void note(String text) {
         LOG.warn("{}: {}", account.label(), text);
-        notes.add(text);
+        if (notes.size() < MAX_NOTES) {
+            notes.add(text);
+        } else {
+            notesLeftOut++;
+        }
     }
 
     public Account account() {
@@ -199,7 +213,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             @Override
             public boolean hasNext() {
                 while (ready == null && failure == null && next < toFetch.size() && !stopping.getAsBoolean()
-                        && mayGoOn()) {
+                        && !lastOneFailed() && mayGoOn()) {
                     ready = retrieve(toFetch.get(next++));
                 }
                 return ready != null;
@@ -212,9 +226,20 @@ public final class FetchSession implements Iterable<FetchedMessage> {
                 }
                 FetchedMessage m = ready;
                 ready = null;
+                handedOut++;
                 return m;
             }
         };
+    }
+
+    /**
+     * Whether a message handed out before the one in hand never reached the end of the chain: a
+     * delivery step failed on it. The splitter looks one message ahead (to know the last one), so
+     * when it asks for message n+2, message n is done — accepted, or failed. Then nothing more is
+     * downloaded: a full disk must not cost a RETR of every remaining message.
+     */
+    private boolean lastOneFailed() {
+        return handedOut - accepted >= 2;
     }
 
     /** Before each message: the deadline has not passed and the disk has room; else the session stops here. */
@@ -297,8 +322,8 @@ public final class FetchSession implements Iterable<FetchedMessage> {
                 messageFailed(listed, Failures.describe(e) + " at RETR", e);
                 return null;
             } catch (TooLargeException e) {
-                messageFailed(listed, "larger than " + FetchContext.MAX_MESSAGE_SIZE + " (" + maxMessageSize
-                        + " bytes) although LIST said " + listed.size() + " bytes: cut off, left on the server", e);
+                messageFailed(listed, "larger than the account's maximum message size (" + maxMessageSize + " bytes, "
+                        + FetchContext.MAX_MESSAGE_SIZE + ") although LIST said " + listed.size() + " bytes: cut off, left on the server", e);
                 return null;
             } catch (SessionDeadlineException e) {
                 failure = new SessionDeadlineException(deadlineText());
@@ -312,7 +337,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         // Servers count CRLF line ends; one byte per line (a server counting LF only) is the slack.
         if (listed.size() > 0 && wire + lines + 2 < listed.size()) {
             messageFailed(listed, "shorter than its LIST size (" + wire + " of " + listed.size()
-                    + " bytes arrived): not delivered, left on the server", null);
+                    + " bytes arrived), not delivered, left on the server", null);
             pop3.close(); // the rest of the message may still come: never read it as replies
             return null;
         }
@@ -338,7 +363,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         UidlLedger.Failure prior = priorFailures.get(m.uidl());
         int n = (prior == null ? 0 : prior.failures()) + 1;
         failedNow.put(m.uidl(), new UidlLedger.Failure(n, m.size() < 0 ? null : m.size(), reason));
-        String text = reason + " of UIDL " + m.uidl() + " (" + m.size() + " bytes)";
+        String text = reason + ": UIDL " + m.uidl() + " (" + m.size() + " bytes)";
         if (messageFailure == null) {
             messageFailure = text + "; failed in " + n + " session(s) in a row, skipped after "
                     + context.messageFailuresBeforeSkip();
@@ -360,6 +385,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
 
     /** The last step of the chain: a delivered message joins the batch; a full batch is committed. */
     public void accept(FetchedMessage m) {
+        accepted++;
         switch (m.fate()) {
             case DELIVERED -> {
                 batch.add(m);
@@ -509,6 +535,9 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             parts.add(deferred + " deferred: " + deferReason);
         }
         parts.addAll(notes);
+        if (notesLeftOut > 0) {
+            parts.add("and " + notesLeftOut + " more (see the log)");
+        }
         return parts.isEmpty() ? null : String.join("; ", parts);
     }
 
@@ -569,6 +598,12 @@ public final class FetchSession implements Iterable<FetchedMessage> {
     private boolean isDue(Pop3Retriever.Listed m, Instant now) {
         Instant first = recorded.get(m.uidl());
         return first != null && account.deleteMode().isDue(first, now);
+    }
+
+    /** After finish() itself failed (e.g. an Error): drop the connection without QUIT; nothing is deleted. */
+    void abandon() {
+        pop3.close();
+        batch.abandon();
     }
 
     /** Removes spool files left by a failed step or by a crashed earlier session. */

@@ -237,7 +237,8 @@ public final class FetchSessions {
         try {
             pop3 = Pop3Retriever.connect(account, accounts.password(account.id()), context,
                     startNanos + context.sessionDeadline().toNanos());
-            return new FetchSession(account, pop3, ledger, context, this::stopping, startNanos);
+            long maxSize = accounts.maxMessageSize(account.id()).orElse(context.maxMessageSize());
+            return new FetchSession(account, pop3, ledger, context, this::stopping, startNanos, maxSize);
         } catch (Throwable e) {
             if (pop3 != null) {
                 pop3.close();
@@ -281,6 +282,11 @@ public final class FetchSessions {
             summary = session.finish();
         } catch (Throwable e) {
             // e.g. an OutOfMemoryError: the status must still say the session ended, and how
+            try {
+                session.abandon();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
             summary = new SessionSummary(account.id(), account.label(), SessionSummary.Result.FAILED,
                     "the session ended abnormally: " + Failures.describe(e), start, context.clock().instant(),
                     0, 0, 0, 0, 0, 0, 0, Map.of());

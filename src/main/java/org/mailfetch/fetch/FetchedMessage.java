@@ -102,13 +102,15 @@ public final class FetchedMessage {
     }
 
     /**
-     * The Maildir base name, the same for every delivery of this account's UIDL with this content:
-     * finding it in new/ or cur/ means the message was delivered before a crash kept the ledger from
-     * recording it. Different content under the same UIDL (a server reusing UIDLs, or two
-     * header-identical messages on a server without UIDL) gets a different name, never "already in".
+     * The Maildir base name, derived from the account and the message's content (its UIDL when the
+     * content digest is unknown): the same for every download of the same message, so finding it in
+     * new/ or cur/ means it was delivered before a crash kept the ledger from recording it. Different
+     * content under one UIDL (a server reusing UIDLs, header-identical messages on a server without
+     * UIDL, a "#2" key that shifted) always gets a different name, never "already in"; byte-identical
+     * content is one message, whatever key the server gives it.
      */
     public String baseName() {
-        return baseName(account.id(), contentDigest == null ? uidl : uidl + "\n" + contentDigest);
+        return baseName(account.id(), contentDigest == null ? uidl : "sha256:" + contentDigest);
     }
 
     static String baseName(long accountId, String instance) {

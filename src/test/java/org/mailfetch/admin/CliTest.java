@@ -168,6 +168,28 @@ class CliTest {
         return run(args.toArray(String[]::new));
     }
 
+    @Test
+    void maxMessageSizeOfAnAccountShouldKeepBiggerMailOnTheServerUntilItIsRaised() throws Exception {
+        GreenMailUser bob = pop3.user("bob", PASSWORD);
+        pop3.deliver(bob);
+        run("domain", "add", "example.com");
+        run("mailbox", "add", "alice@example.com");
+        addAccount("--name", "bob", "--host", "127.0.0.1", "--port", String.valueOf(pop3.port()), "--user", "bob",
+                "--delete", "immediately", "--max-message-size", "100");
+        String id = out.toString().trim();
+
+        // GreenMail's LIST gives the body size only: the message is cut off as it streams past the limit
+        assertEquals(1, run("account", "fetch", id), "a message left on the server fails the session");
+        String said = out.toString() + err.toString();
+        assertTrue(said.contains("larger than the account's maximum message size (100 bytes") && said.contains("UIDL"), said);
+        assertEquals(1, pop3.remaining(bob));
+
+        assertEquals(0, run("account", "update", id, "--max-message-size", "default"), err.toString());
+        assertEquals(0, run("account", "fetch", id), err.toString());
+        assertTrue(out.toString().contains("delivered 1"), out.toString());
+        assertEquals(0, pop3.remaining(bob));
+    }
+
     private int run(String... args) {
         out = new ByteArrayOutputStream();
         err = new ByteArrayOutputStream();

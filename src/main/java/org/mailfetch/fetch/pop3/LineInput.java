@@ -23,6 +23,8 @@ final class LineInput {
     private int end;
     /** System.nanoTime() after which no read may start; Long.MAX_VALUE: none. */
     private volatile long deadlineNanos = Long.MAX_VALUE;
+    /** Whether the current read's timeout is the time left to the deadline, not the read timeout. */
+    private boolean cutByDeadline;
 
     LineInput(InputStream in, Socket socket, int readTimeoutMillis) {
         this.in = in;
@@ -46,7 +48,9 @@ final class LineInput {
                 throw new SessionDeadlineException("the session deadline passed while the server was still sending");
             }
             // each read waits no longer than the read timeout, nor past the deadline
-            socket.setSoTimeout((int) Math.max(1, Math.min(readTimeoutMillis, left / 1_000_000)));
+            long leftMillis = Math.max(1, left / 1_000_000);
+            cutByDeadline = leftMillis < readTimeoutMillis;
+            socket.setSoTimeout((int) Math.min(readTimeoutMillis, leftMillis));
         }
         int n = read();
         if (n < 0) {
@@ -61,7 +65,7 @@ final class LineInput {
         try {
             return in.read(buf, 0, buf.length);
         } catch (SocketTimeoutException e) {
-            if (deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0) {
+            if (deadlineNanos != Long.MAX_VALUE && (cutByDeadline || System.nanoTime() - deadlineNanos >= 0)) {
                 throw new SessionDeadlineException("the session deadline passed while the server was still sending");
             }
             throw e;

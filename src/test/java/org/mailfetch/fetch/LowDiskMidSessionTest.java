@@ -1,0 +1,78 @@
+package org.mailfetch.fetch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailfetch.account.Account;
+import org.mailfetch.account.DeleteMode;
+import org.mailfetch.testsupport.MailfetchFixture;
+
+/**
+ * Free disk is checked before every message, not only when the session starts (issue 8, item 6):
+ * on a small file system of its own (a 24 MiB tmpfs, so root only) the disk runs short in the
+ * middle of a session; the session stops, and only the delivered messages are deleted.
+ */
+class LowDiskMidSessionTest {
+
+    @TempDir
+    Path tmp;
+
+    private Path dataDir;
+    private boolean mounted;
+
+    @BeforeEach
+    void mount() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
+        dataDir = tmp.resolve("data");
+        Files.createDirectories(dataDir);
+        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=24m,mode=0700", "tmpfs", dataDir.toString())
+                .inheritIO().start();
+        assumeTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "cannot mount a tmpfs here");
+        mounted = true;
+    }
+
+    @AfterEach
+    void unmount() throws Exception {
+        if (mounted) {
+            new ProcessBuilder("umount", dataDir.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aDiskThatFillsUpDuringTheSessionShouldStopItAndDeleteOnlyWhatWasDelivered() throws Exception {
+        Properties p = new Properties();
+        p.setProperty("mailfetch.fetch.min-free-disk", "12MiB");
+        p.setProperty("mailfetch.fetch.batch-size", "1");
+        try (ScriptedPop3 server = new ScriptedPop3(); MailfetchFixture fixture = new MailfetchFixture(dataDir, p)) {
+            for (int i = 1; i <= 8; i++) {
+                server.add("u" + i, "m" + i, ("line " + i + " ").repeat(30).concat("\r\n").repeat(8000)); // ~2 MiB
+            }
+            Account a = fixture.addAccount("disk", server.port(), "u", "p", DeleteMode.IMMEDIATELY);
+
+            SessionSummary s = fixture.fetch(a.id());
+
+            assertEquals(SessionSummary.Result.FAILED, s.result(), s.line());
+            assertTrue(s.error().startsWith("low disk"), s.error());
+            assertTrue(s.delivered() > 0 && s.delivered() < 8, s.line());
+            assertEquals(s.delivered(), s.deleted(), "exactly the delivered messages are deleted: " + s.line());
+            assertEquals(8 - s.delivered(), server.messages.size());
+            List<String> files = fixture.delivered();
+            assertEquals(s.delivered(), files.size());
+            for (ScriptedPop3.Msg left : server.messages) {
+                String subject = left.text().split("Subject: ")[1].split("\r\n")[0];
+                assertTrue(files.stream().noneMatch(f -> f.contains("Subject: " + subject + "\n")), subject);
+            }
+        }
+    }
+}
