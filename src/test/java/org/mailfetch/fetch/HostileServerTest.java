@@ -229,8 +229,9 @@ class HostileServerTest {
         assertPrintable("lastError", s.lastError());
         assertEquals(0, s.loginFailures(), "nothing here is a refused password: " + what);
         assertNull(s.backoffUntil(), "no login back-off: " + what);
-        assertEquals(server.removed().size() - removedBefore, s.deleted(),
-                "the status counts what the server really deleted (" + server.removed() + "): " + what);
+        int removedNow = server.removed().size() - removedBefore;
+        assertEquals(removedNow, s.deleted(), () -> "the status counts what the server really deleted (" + removedNow
+                + " in this session): " + what);
         assertMailSafe(server.scenario());
         return s;
     }
