@@ -80,7 +80,10 @@ final class LoginThrottle {
             return Optional.of(FIRST_BLOCK);
         }
         if (c == null) {
-            makeRoom(now);
+            if (!makeRoom(now)) {
+                // every tracked client is held back or busy: a new one waits rather than evict them
+                return Optional.of(FIRST_BLOCK);
+            }
             c = new Client();
             clients.put(client, c);
         }
@@ -142,16 +145,22 @@ final class LoginThrottle {
         return !now.isBefore(c.lastFailure.plus(FORGET_AFTER)) && !now.isBefore(c.blockedUntil);
     }
 
-    /** Linear in the clients tracked, but runs only when the map is full. */
-    private void makeRoom(Instant now) {
+    /**
+     * Whether a new client fits. Linear in the clients tracked, but runs only when the map is full.
+     * A client that is held back is never dropped: else cycling through many addresses (a /48 of
+     * IPv6, or 127/8 locally) would wipe every block and give each address fresh tries.
+     */
+    private boolean makeRoom(Instant now) {
         if (clients.size() < MAX_CLIENTS) {
-            return;
+            return true;
         }
         clients.values().removeIf(c -> c.inFlight == 0 && isStale(c, now));
         for (Iterator<Client> it = clients.values().iterator(); clients.size() >= MAX_CLIENTS && it.hasNext(); ) {
-            if (it.next().inFlight == 0) {
+            Client c = it.next();
+            if (c.inFlight == 0 && !now.isBefore(c.blockedUntil)) {
                 it.remove();
             }
         }
+        return clients.size() < MAX_CLIENTS;
     }
 }

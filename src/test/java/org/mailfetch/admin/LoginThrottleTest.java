@@ -53,6 +53,28 @@ class LoginThrottleTest {
     }
 
     @Test
+    void cyclingThroughManyAddressesShouldNotWipeTheBlockOfAHeldBackClient() {
+        for (int i = 0; i < LoginThrottle.FREE_FAILURES; i++) {
+            fail("10.0.0.1");
+        }
+        assertTrue(throttle.blocked("10.0.0.1").isPresent());
+        // the attacker fills the table with fresh addresses, each held back in turn
+        for (int i = 0; i < LoginThrottle.MAX_CLIENTS + 100; i++) {
+            String client = "attacker-" + i; // what the /64 or address key of each source would be
+            if (throttle.admit(client).isEmpty()) {
+                for (int f = 0; f < LoginThrottle.FREE_FAILURES; f++) {
+                    throttle.done(client, false);
+                    if (f + 1 < LoginThrottle.FREE_FAILURES && throttle.admit(client).isPresent()) {
+                        break;
+                    }
+                }
+            }
+        }
+        assertTrue(throttle.blocked("10.0.0.1").isPresent(), "still held back");
+        assertTrue(throttle.admit("10.0.0.1").isPresent(), "no fresh tries for the first guesser");
+    }
+
+    @Test
     void aClientShouldHaveAtMostTwoChecksRunningAtOnce() {
         assertEquals(Optional.empty(), throttle.admit("10.0.0.1"));
         assertEquals(Optional.empty(), throttle.admit("10.0.0.1"));
