@@ -347,6 +347,9 @@ public final class FetchSession implements Iterable<FetchedMessage> {
                         + FetchContext.MAX_MESSAGE_SIZE + ") although LIST said " + listed.size() + " bytes: cut off, left on the server", e);
                 return null;
             } catch (SessionDeadlineException e) {
+                // Counted against the message: one that trickles so slowly that every session ends
+                // inside it would otherwise keep every message after it from ever being fetched.
+                messageFailed(listed, "the session deadline passed during its RETR", e);
                 failure = new SessionDeadlineException(deadlineText());
                 LOG.warn("{}: UIDL {}: {}", account.label(), listed.uidl(), failure.getMessage());
                 return null;

@@ -48,7 +48,8 @@ final class LineInput {
                 throw new SessionDeadlineException("the session deadline passed while the server was still sending");
             }
             // each read waits no longer than the read timeout, nor past the deadline
-            long leftMillis = Math.max(1, left / 1_000_000);
+            // rounded up: a read timing out a hair before the deadline must still count as the deadline
+            long leftMillis = Math.max(1, (left + 999_999) / 1_000_000);
             cutByDeadline = leftMillis < readTimeoutMillis;
             socket.setSoTimeout((int) Math.min(readTimeoutMillis, leftMillis));
         }

@@ -29,6 +29,11 @@ public final class Pop3Client implements Closeable {
 
     /** Longest status or listing line accepted (RFC 2449 allows 512; UIDLs may be weird and long). */
     public static final int MAX_LINE = 8192;
+    /**
+     * Longest line of a multi-line reply: UIDLs of 10 kB exist in the wild (they are kept by digest),
+     * and memory is bounded by {@link #MAX_LISTING_BYTES} anyway.
+     */
+    static final int MAX_LISTING_LINE = 65536;
     /** Longest CAPA reply, in lines. */
     private static final int MAX_CAPA_LINES = 200;
 
@@ -316,7 +321,7 @@ public final class Pop3Client implements Closeable {
         try {
             int n = 0;
             while (true) {
-                byte[] line = in.readLine(MAX_LINE, "a line of the " + what + " reply");
+                byte[] line = in.readLine(MAX_LISTING_LINE, "a line of the " + what + " reply");
                 if (line.length == 1 && line[0] == '.') {
                     return;
                 }
