@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailfetch.testsupport.CliCapture;
 import org.mailfetch.testsupport.Pop3Server;
 
 /** The command line as DESIGN.md fixes it: outputs, exit codes, and no password anywhere. */
@@ -276,17 +277,9 @@ class CliTest {
     }
 
     private int run(String... args) {
-        out = new ByteArrayOutputStream();
-        err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        List<String> all = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
-        all.addAll(List.of(args));
-        try {
-            return Cli.execute(all.toArray(String[]::new));
-        } finally {
-            System.setOut(realOut);
-            System.setErr(realErr);
-        }
+        CliCapture.Result r = CliCapture.run(dataDir, args);
+        out = r.out();
+        err = r.err();
+        return r.exit();
     }
 }

@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import com.icegreen.greenmail.user.GreenMailUser;
@@ -18,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailfetch.account.Account;
+import org.mailfetch.testsupport.CliCapture;
 import org.mailfetch.testsupport.MailfetchFixture;
 import org.mailfetch.testsupport.Pop3Server;
 import org.mailfetch.testsupport.RoutedMail;
@@ -32,7 +30,6 @@ class OutboxCliTest {
     private Pop3Server pop3;
     private GreenMailUser box;
     private ScriptedSmtpServer relay;
-    private final PrintStream realOut = System.out;
     private ByteArrayOutputStream out;
 
     @BeforeEach
@@ -45,7 +42,6 @@ class OutboxCliTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        System.setOut(realOut);
         System.clearProperty("mailfetch.fetch.min-free-disk");
         relay.close();
         pop3.close();
@@ -61,15 +57,9 @@ class OutboxCliTest {
     }
 
     private int cli(String... args) {
-        out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        List<String> all = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
-        all.addAll(List.of(args));
-        try {
-            return Cli.execute(all.toArray(String[]::new));
-        } finally {
-            System.setOut(realOut);
-        }
+        CliCapture.Result r = CliCapture.run(dataDir, args);
+        out = r.out();
+        return r.exit();
     }
 
     @Test

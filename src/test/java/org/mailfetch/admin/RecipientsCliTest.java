@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
+import org.mailfetch.testsupport.CliCapture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,8 +16,6 @@ class RecipientsCliTest {
     @TempDir
     Path dataDir;
 
-    private final PrintStream realOut = System.out;
-    private final PrintStream realErr = System.err;
     private ByteArrayOutputStream out;
     private ByteArrayOutputStream err;
 
@@ -76,17 +71,9 @@ class RecipientsCliTest {
     }
 
     private int run(String... args) {
-        out = new ByteArrayOutputStream();
-        err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        List<String> all = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
-        all.addAll(List.of(args));
-        try {
-            return Cli.execute(all.toArray(String[]::new));
-        } finally {
-            System.setOut(realOut);
-            System.setErr(realErr);
-        }
+        CliCapture.Result r = CliCapture.run(dataDir, args);
+        out = r.out();
+        err = r.err();
+        return r.exit();
     }
 }
