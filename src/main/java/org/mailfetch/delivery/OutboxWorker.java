@@ -61,8 +61,7 @@ public final class OutboxWorker {
         this.fsyncPool = fsyncPool;
         this.clock = clock;
         this.sender = new SmtpSender(settings.duration(SMTP_TIMEOUT));
-        // connect, greeting, commands, DATA and the final reply each get the SMTP timeout: well past an attempt
-        this.claimHold = settings.duration(SMTP_TIMEOUT).multipliedBy(10);
+        this.claimHold = settings.duration(SMTP_TIMEOUT);
         this.maxAttempts = settings.integer(MAX_ATTEMPTS);
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("configuration key " + MAX_ATTEMPTS + " must be at least 1, got " + maxAttempts);
@@ -84,7 +83,8 @@ public final class OutboxWorker {
     public int deliverDue(java.util.function.Predicate<OutboxEntry> which) {
         int tried = 0;
         for (OutboxEntry e : outbox.due(clock.instant())) {
-            if (!which.test(e) || !outbox.claim(e.id(), clock.instant(), claimHold)) {
+            // held for longer than the attempt may take, so no other process takes it meanwhile
+            if (!which.test(e) || !outbox.claim(e.id(), clock.instant(), sender.attemptDeadline(e.size()).plus(claimHold))) {
                 continue;
             }
             tried++;

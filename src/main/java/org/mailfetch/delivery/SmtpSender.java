@@ -38,8 +38,31 @@ final class SmtpSender {
         this.timeout = timeout;
     }
 
+    /**
+     * How long one attempt may take in all: the timeout four times over (connect, greeting and
+     * commands, DATA's reply) plus a second per 64 KiB of message for the relay to take it in.
+     */
+    Duration attemptDeadline(long size) {
+        return timeout.multipliedBy(4).plusSeconds(1 + (size >> 16));
+    }
+
     Map<String, Result> send(SmtpRoute route, String passwordOrNull, Path file, String envelopeFrom,
                              List<String> recipients) {
+        long size;
+        try {
+            size = java.nio.file.Files.size(file);
+        } catch (IOException e) {
+            Map<String, Result> out = new LinkedHashMap<>();
+            recipients.forEach(r -> out.put(r, new Result(Outcome.TEMPORARY, "cannot read the queued file: " + e.getMessage())));
+            return out;
+        }
+        try (RelaySockets sockets = new RelaySockets(attemptDeadline(size))) {
+            return send(route, passwordOrNull, file, envelopeFrom, recipients, sockets);
+        }
+    }
+
+    private Map<String, Result> send(SmtpRoute route, String passwordOrNull, Path file, String envelopeFrom,
+                                     List<String> recipients, RelaySockets sockets) {
         String protocol = route.tls() ? "smtps" : "smtp";
         Properties p = new Properties();
         String t = String.valueOf(timeout.toMillis());
@@ -50,6 +73,10 @@ final class SmtpSender {
         p.setProperty("mail." + protocol + ".auth", String.valueOf(route.user() != null));
         p.setProperty("mail." + protocol + ".ssl.checkserveridentity", "true");
         if (!route.tls()) {
+            // bounded replies and a deadline; STARTTLS layers TLS over these sockets. (Implicit TLS
+            // keeps Angus' own SSL sockets, with their per-read timeouts only.)
+            p.put("mail.smtp.socketFactory", sockets);
+            p.setProperty("mail.smtp.socketFactory.fallback", "false");
             // STARTTLS whenever the relay offers it; with credentials it is required, so that the
             // route's password never crosses the network in the clear
             p.setProperty("mail.smtp.starttls.enable", "true");
