@@ -19,6 +19,13 @@ public final class AdminHttp {
 
     public static final String HOST = "mailfetch.http.host";
     public static final String PORT = "mailfetch.http.port";
+    /**
+     * When set, /observe/metrics and /observe/health are served on this port of
+     * {@link #OBSERVE_HOST} instead, without authentication: what Prometheus scrapes without the
+     * admin password. Empty (the default): on the admin server, behind Basic auth.
+     */
+    public static final String OBSERVE_PORT = "mailfetch.observe.port";
+    public static final String OBSERVE_HOST = "mailfetch.observe.host";
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminHttp.class);
 
@@ -34,10 +41,13 @@ public final class AdminHttp {
         camel.setProperty("camel.server.staticEnabled", "false");
         camel.setProperty("camel.server.fileUploadEnabled", "false");
         camel.setProperty("camel.server.maxBodySize", "1048576");
-        // health and metrics on the same server and port (ManagementHttpServer reuses it)
+        // health and metrics on the same server and port (ManagementHttpServer reuses it), or on a
+        // port of their own that carries nothing else, for a Prometheus without the admin password
+        String observePort = settings.optional(OBSERVE_PORT).orElse("");
         camel.setProperty("camel.management.enabled", "true");
-        camel.setProperty("camel.management.host", host);
-        camel.setProperty("camel.management.port", port);
+        camel.setProperty("camel.management.host", observePort.isBlank() ? host : settings.string(OBSERVE_HOST));
+        camel.setProperty("camel.management.port", observePort.isBlank() ? port
+                : String.valueOf(settings.integer(OBSERVE_PORT)));
         camel.setProperty("camel.management.healthCheckEnabled", "true");
         camel.setProperty("camel.management.metricsEnabled", "true");
         for (String off : new String[] {"devConsoleEnabled", "uploadEnabled", "downloadEnabled", "sendEnabled",
