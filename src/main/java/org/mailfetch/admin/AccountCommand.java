@@ -57,7 +57,7 @@ final class AccountCommand {
     @Command(name = "update", description = "Change options of an account; the UIDL ledger is kept unless host or user changes.")
     static final class Update implements Callable<Integer> {
         @ParentCommand AccountCommand parent;
-        @Parameters(paramLabel = "ID") long id;
+        @Parameters(paramLabel = "ID", description = "The account id (account list shows it)") long id;
         @Mixin AccountOptions options;
 
         @Override
@@ -79,7 +79,7 @@ final class AccountCommand {
     @Command(name = "list", description = "List accounts: id, name, enabled, user@host:port, security, interval, delete, owner, last result.")
     static final class ListAccounts implements Runnable {
         @ParentCommand AccountCommand parent;
-        @Option(names = "--json") boolean json;
+        @Option(names = "--json", description = "Print JSON instead of one line per item") boolean json;
 
         @Override
         public void run() {
@@ -97,8 +97,8 @@ final class AccountCommand {
     @Command(name = "show", description = "Show every option and the status of an account (never the password).")
     static final class Show implements Runnable {
         @ParentCommand AccountCommand parent;
-        @Parameters(paramLabel = "ID") long id;
-        @Option(names = "--json") boolean json;
+        @Parameters(paramLabel = "ID", description = "The account id (account list shows it)") long id;
+        @Option(names = "--json", description = "Print JSON instead of one line per item") boolean json;
 
         @Override
         public void run() {
@@ -116,7 +116,7 @@ final class AccountCommand {
     @Command(name = "enable", description = "Fetch the account on its schedule.")
     static final class Enable implements Runnable {
         @ParentCommand AccountCommand parent;
-        @Parameters(paramLabel = "ID") long id;
+        @Parameters(paramLabel = "ID", description = "The account id (account list shows it)") long id;
 
         @Override
         public void run() {
@@ -129,7 +129,7 @@ final class AccountCommand {
     @Command(name = "disable", description = "Stop fetching the account on schedule (account fetch still works).")
     static final class Disable implements Runnable {
         @ParentCommand AccountCommand parent;
-        @Parameters(paramLabel = "ID") long id;
+        @Parameters(paramLabel = "ID", description = "The account id (account list shows it)") long id;
 
         @Override
         public void run() {
@@ -142,7 +142,7 @@ final class AccountCommand {
     @Command(name = "remove", description = "Remove the account, its UIDL ledger and status.")
     static final class Remove implements Runnable {
         @ParentCommand AccountCommand parent;
-        @Parameters(paramLabel = "ID") long id;
+        @Parameters(paramLabel = "ID", description = "The account id (account list shows it)") long id;
 
         @Override
         public void run() {
@@ -155,7 +155,7 @@ final class AccountCommand {
     @Command(name = "fetch", description = "Download now: one session in this process, sharing the account's lease with the service.")
     static final class Fetch implements Callable<Integer> {
         @ParentCommand AccountCommand parent;
-        @Parameters(paramLabel = "ID") long id;
+        @Parameters(paramLabel = "ID", description = "The account id (account list shows it)") long id;
 
         @Override
         public Integer call() throws Exception {

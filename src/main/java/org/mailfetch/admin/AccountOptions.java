@@ -23,23 +23,23 @@ final class AccountOptions {
 
     @Option(names = "--owner", paramLabel = "ADDRESS", description = "Local mailbox the account delivers to") String owner;
     @Option(names = "--name", paramLabel = "NAME", description = "Any name; need not be unique") String name;
-    @Option(names = "--host", paramLabel = "H") String host;
+    @Option(names = "--host", paramLabel = "H", description = "The POP3 server: a host name or an IP address") String host;
     @Option(names = "--port", paramLabel = "P", description = "Default 995 for ssl, 110 otherwise") Integer port;
     @Option(names = "--protocol", paramLabel = "pop3", description = "pop3 (imap: not supported yet)") String protocol;
     @Option(names = "--security", paramLabel = "MODE", description = "ssl (default), starttls, starttls-optional, none") String security;
-    @Option(names = "--user", paramLabel = "U") String user;
+    @Option(names = "--user", paramLabel = "U", description = "The user name to log in with") String user;
     @Option(names = "--password-stdin", description = "Read the password from standard input") boolean passwordStdin;
     @Option(names = "--password-env", paramLabel = "VAR", description = "Read the password from this environment variable") String passwordEnv;
     @Option(names = "--trust-cert", paramLabel = "PEM_FILE", description = "Trust this certificate (e.g. self-signed) for TLS") Path trustCert;
     @Option(names = "--interval", paramLabel = "MINUTES", description = "Minutes between download (default 30)") Integer interval;
     @Option(names = "--disabled", negatable = true, description = "Do not fetch on schedule") Boolean disabled;
     @Option(names = "--mime-recipients", negatable = true, description = "Deliver to recipients in MIME headers") Boolean mimeRecipients;
-    @Option(names = "--recipient-headers", paramLabel = "LIST", split = ",") List<String> recipientHeaders;
-    @Option(names = "--envelope-headers", paramLabel = "LIST", split = ",") List<String> envelopeHeaders;
+    @Option(names = "--recipient-headers", paramLabel = "LIST", split = ",", description = "Headers read for recipients with --mime-recipients (default To,CC,X-RCPT-TO,X-Envelope-To)") List<String> recipientHeaders;
+    @Option(names = "--envelope-headers", paramLabel = "LIST", split = ",", description = "Envelope headers the server writes, read first (default Delivered-To,X-Original-To,Envelope-To,X-Envelope-To,X-RCPT-TO)") List<String> envelopeHeaders;
     @Option(names = "--route-recipients", negatable = true, description = "Allow route recipients") Boolean routeRecipients;
     @Option(names = "--received-date", negatable = true, description = "Retrieve date from Received headers") Boolean receivedDate;
-    @Option(names = "--antispam", negatable = true) Boolean antispam;
-    @Option(names = "--antivirus", negatable = true) Boolean antivirus;
+    @Option(names = "--antispam", negatable = true, description = "Score each message with spamd: .Junk at the mark score, quarantine at the delete score") Boolean antispam;
+    @Option(names = "--antivirus", negatable = true, description = "Scan each message with clamd: infected mail goes to the quarantine") Boolean antivirus;
     @Option(names = "--delete", paramLabel = "MODE", description = "never (default), immediately, after-days:N") String delete;
     @Option(names = "--max-message-size", paramLabel = "SIZE", description = "Larger messages stay on the server,"
             + " e.g. 50MiB; 'default' = mailfetch.fetch.max-message-size") String maxMessageSize;

@@ -20,8 +20,8 @@ final class AliasCommand {
     @Command(name = "add", description = "Add an alias; prints its address.")
     static final class Add implements Runnable {
         @ParentCommand AliasCommand parent;
-        @Parameters(index = "0", paramLabel = "ALIAS") String alias;
-        @Parameters(index = "1..*", arity = "1..*", paramLabel = "TARGET") List<String> targets;
+        @Parameters(index = "0", paramLabel = "ALIAS", description = "The alias address, in a local domain") String alias;
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "TARGET", description = "Addresses it stands for (mailboxes, aliases, lists)") List<String> targets;
 
         @Override
         public void run() {
@@ -36,7 +36,7 @@ final class AliasCommand {
     @Command(name = "list", description = "List aliases: address, then targets.")
     static final class ListAliases implements Runnable {
         @ParentCommand AliasCommand parent;
-        @Option(names = "--json") boolean json;
+        @Option(names = "--json", description = "Print JSON instead of one line per item") boolean json;
 
         @Override
         public void run() {
@@ -49,7 +49,7 @@ final class AliasCommand {
     @Command(name = "remove", description = "Remove an alias.")
     static final class Remove implements Runnable {
         @ParentCommand AliasCommand parent;
-        @Parameters(paramLabel = "ALIAS") String alias;
+        @Parameters(paramLabel = "ALIAS", description = "The alias address") String alias;
 
         @Override
         public void run() {

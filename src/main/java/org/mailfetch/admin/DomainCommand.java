@@ -23,7 +23,7 @@ final class DomainCommand {
     @Command(name = "add", description = "Add a local domain; prints its name.")
     static final class Add implements Runnable {
         @ParentCommand DomainCommand parent;
-        @Parameters(paramLabel = "NAME") String name;
+        @Parameters(paramLabel = "NAME", description = "The domain name (IDN allowed; stored lower-case, in punycode)") String name;
         @Option(names = "--catch-all", paramLabel = "ADDRESS", description = "Gets mail for unknown addresses of the domain")
         String catchAll;
         @Option(names = "--lmtp", paramLabel = "HOST:PORT|unix:PATH", description = "Deliver by LMTP instead of Maildir")
@@ -45,10 +45,10 @@ final class DomainCommand {
     @Command(name = "update", description = "Change a domain's catch-all address or LMTP target.")
     static final class Update implements Runnable {
         @ParentCommand DomainCommand parent;
-        @Parameters(paramLabel = "NAME") String name;
-        @Option(names = "--catch-all", paramLabel = "ADDRESS") String catchAll;
-        @Option(names = "--no-catch-all") boolean noCatchAll;
-        @Option(names = "--lmtp", paramLabel = "HOST:PORT|unix:PATH") String lmtp;
+        @Parameters(paramLabel = "NAME", description = "The domain name (IDN allowed; stored lower-case, in punycode)") String name;
+        @Option(names = "--catch-all", paramLabel = "ADDRESS", description = "Mailbox that gets mail for unknown addresses of the domain") String catchAll;
+        @Option(names = "--no-catch-all", description = "Remove the catch-all address") boolean noCatchAll;
+        @Option(names = "--lmtp", paramLabel = "HOST:PORT|unix:PATH", description = "Deliver the domain's mailboxes by LMTP to this mail store instead of Maildir") String lmtp;
         @Option(names = "--no-lmtp", description = "Back to Maildir under the data dir") boolean noLmtp;
 
         @Override
@@ -69,7 +69,7 @@ final class DomainCommand {
     @Command(name = "list", description = "List local domains.")
     static final class ListDomains implements Runnable {
         @ParentCommand DomainCommand parent;
-        @Option(names = "--json") boolean json;
+        @Option(names = "--json", description = "Print JSON instead of one line per item") boolean json;
 
         @Override
         public void run() {
@@ -82,7 +82,7 @@ final class DomainCommand {
     @Command(name = "remove", description = "Remove a local domain without mailboxes.")
     static final class Remove implements Runnable {
         @ParentCommand DomainCommand parent;
-        @Parameters(paramLabel = "NAME") String name;
+        @Parameters(paramLabel = "NAME", description = "The domain name (IDN allowed; stored lower-case, in punycode)") String name;
 
         @Override
         public void run() {

@@ -20,8 +20,8 @@ final class ListCommand {
     @Command(name = "add", description = "Add a distribution list; prints its address.")
     static final class Add implements Runnable {
         @ParentCommand ListCommand parent;
-        @Parameters(index = "0", paramLabel = "LIST") String list;
-        @Parameters(index = "1..*", arity = "1..*", paramLabel = "MEMBER") List<String> members;
+        @Parameters(index = "0", paramLabel = "LIST", description = "The list address, in a local domain") String list;
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "MEMBER", description = "Member addresses (mailboxes, aliases, lists)") List<String> members;
 
         @Override
         public void run() {
@@ -36,7 +36,7 @@ final class ListCommand {
     @Command(name = "list", description = "List distribution lists: address, then members.")
     static final class ListLists implements Runnable {
         @ParentCommand ListCommand parent;
-        @Option(names = "--json") boolean json;
+        @Option(names = "--json", description = "Print JSON instead of one line per item") boolean json;
 
         @Override
         public void run() {
@@ -49,7 +49,7 @@ final class ListCommand {
     @Command(name = "remove", description = "Remove a distribution list.")
     static final class Remove implements Runnable {
         @ParentCommand ListCommand parent;
-        @Parameters(paramLabel = "LIST") String list;
+        @Parameters(paramLabel = "LIST", description = "The list address") String list;
 
         @Override
         public void run() {

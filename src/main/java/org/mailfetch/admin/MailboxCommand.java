@@ -18,7 +18,7 @@ final class MailboxCommand {
     @Command(name = "add", description = "Add a mailbox in a local domain; prints its address.")
     static final class Add implements Runnable {
         @ParentCommand MailboxCommand parent;
-        @Parameters(paramLabel = "ADDRESS") String address;
+        @Parameters(paramLabel = "ADDRESS", description = "The mailbox address, in a local domain") String address;
 
         @Override
         public void run() {
@@ -32,7 +32,7 @@ final class MailboxCommand {
     @Command(name = "list", description = "List mailboxes.")
     static final class ListMailboxes implements Runnable {
         @ParentCommand MailboxCommand parent;
-        @Option(names = "--json") boolean json;
+        @Option(names = "--json", description = "Print JSON instead of one line per item") boolean json;
 
         @Override
         public void run() {
@@ -45,7 +45,7 @@ final class MailboxCommand {
     @Command(name = "remove", description = "Remove a mailbox (its Maildir stays on disk).")
     static final class Remove implements Runnable {
         @ParentCommand MailboxCommand parent;
-        @Parameters(paramLabel = "ADDRESS") String address;
+        @Parameters(paramLabel = "ADDRESS", description = "The mailbox address, in a local domain") String address;
 
         @Override
         public void run() {

@@ -25,7 +25,7 @@ final class OutboxCommand {
     @Command(name = "list", description = "List outbox entries: id, state, route, recipients, attempts, next try, last error.")
     static final class ListOutbox implements Runnable {
         @ParentCommand OutboxCommand parent;
-        @Option(names = "--json") boolean json;
+        @Option(names = "--json", description = "Print JSON instead of one line per item") boolean json;
 
         @Override
         public void run() {
@@ -66,7 +66,7 @@ final class OutboxCommand {
             + " or outbox send, tries it.")
     static final class Retry implements Runnable {
         @ParentCommand OutboxCommand parent;
-        @Parameters(paramLabel = "ID") long id;
+        @Parameters(paramLabel = "ID", description = "The outbox entry id (outbox list shows it)") long id;
 
         @Override
         public void run() {

@@ -27,7 +27,7 @@ final class QuarantineCommand {
     @Command(name = "list", description = "One item per line: id, time, account, kind, reason, size, sender, subject.")
     static final class ListItems implements Runnable {
         @ParentCommand QuarantineCommand parent;
-        @Option(names = "--json") boolean json;
+        @Option(names = "--json", description = "Print JSON instead of one line per item") boolean json;
 
         @Override
         public void run() {
@@ -65,7 +65,7 @@ final class QuarantineCommand {
     @Command(name = "release", description = "Deliver the message to its owner's inbox (durably), then remove it from quarantine.")
     static final class Release implements java.util.concurrent.Callable<Integer> {
         @ParentCommand QuarantineCommand parent;
-        @Parameters(paramLabel = "ID") long id;
+        @Parameters(paramLabel = "ID", description = "The quarantine item id (quarantine list shows it)") long id;
 
         @Override
         public Integer call() throws Exception {
@@ -79,7 +79,7 @@ final class QuarantineCommand {
     @Command(name = "delete", description = "Remove the message from quarantine for good.")
     static final class Delete implements java.util.concurrent.Callable<Integer> {
         @ParentCommand QuarantineCommand parent;
-        @Parameters(paramLabel = "ID") long id;
+        @Parameters(paramLabel = "ID", description = "The quarantine item id (quarantine list shows it)") long id;
 
         @Override
         public Integer call() throws Exception {

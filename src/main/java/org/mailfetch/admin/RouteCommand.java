@@ -20,11 +20,11 @@ final class RouteCommand {
     @Command(name = "add", description = "Add a route; prints its domain.")
     static final class Add implements Runnable {
         @ParentCommand RouteCommand parent;
-        @Parameters(paramLabel = "DOMAIN") String domain;
-        @Option(names = "--host", required = true, paramLabel = "H") String host;
-        @Option(names = "--port", required = true, paramLabel = "P") int port;
+        @Parameters(paramLabel = "DOMAIN", description = "The routed domain") String domain;
+        @Option(names = "--host", required = true, paramLabel = "H", description = "The SMTP server mail for the domain goes to") String host;
+        @Option(names = "--port", required = true, paramLabel = "P", description = "Its port (25, 587, or 465 with --tls)") int port;
         @Option(names = "--tls", description = "TLS from the start (SMTPS), certificate verified") boolean tls;
-        @Option(names = "--user", paramLabel = "U") String user;
+        @Option(names = "--user", paramLabel = "U", description = "User name for SMTP AUTH (with --password-env; STARTTLS is then required)") String user;
         @Option(names = "--password-env", paramLabel = "VAR", description = "SMTP AUTH password from this environment variable")
         String passwordEnv;
 
@@ -54,7 +54,7 @@ final class RouteCommand {
     @Command(name = "list", description = "List routes: domain, then target and user (never the password).")
     static final class ListRoutes implements Runnable {
         @ParentCommand RouteCommand parent;
-        @Option(names = "--json") boolean json;
+        @Option(names = "--json", description = "Print JSON instead of one line per item") boolean json;
 
         @Override
         public void run() {
@@ -69,7 +69,7 @@ final class RouteCommand {
     @Command(name = "remove", description = "Remove a route.")
     static final class Remove implements Runnable {
         @ParentCommand RouteCommand parent;
-        @Parameters(paramLabel = "DOMAIN") String domain;
+        @Parameters(paramLabel = "DOMAIN", description = "The routed domain") String domain;
 
         @Override
         public void run() {

@@ -66,6 +66,27 @@ class CliTest {
         }
     }
 
+    @Test
+    void everyOptionAndParameterShouldHaveADescription() {
+        java.util.List<String> blank = new java.util.ArrayList<>();
+        blanks(new picocli.CommandLine(new Cli()), "mailfetch", blank);
+        assertEquals(java.util.List.of(), blank, "options and parameters without a description");
+    }
+
+    private static void blanks(picocli.CommandLine command, String path, java.util.List<String> into) {
+        for (var o : command.getCommandSpec().options()) {
+            if (String.join("", o.description()).isBlank()) {
+                into.add(path + " " + o.longestName());
+            }
+        }
+        for (var p : command.getCommandSpec().positionalParameters()) {
+            if (String.join("", p.description()).isBlank()) {
+                into.add(path + " " + p.paramLabel());
+            }
+        }
+        command.getSubcommands().forEach((name, sub) -> blanks(sub, path + " " + name, into));
+    }
+
     private static void collect(picocli.CommandLine command, java.util.List<String> path,
                                 java.util.List<java.util.List<String>> into) {
         for (var sub : command.getSubcommands().entrySet()) {
