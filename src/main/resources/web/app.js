@@ -254,6 +254,39 @@ async function loadDirectory() {
     + (r.user ? ` as ${r.user}` : ''), at('/api/routes', 'domain'));
 }
 
+// ---- held mail: the outbox and the quarantine ---------------------------------------------------
+
+async function loadHeld() {
+  const [outbox, quarantine] = await Promise.all([api('GET', '/api/outbox'), api('GET', '/api/quarantine')]);
+  const entries = (ul, items, label, buttons) => $(ul).replaceChildren(...items.map(item => {
+    const li = document.createElement('li');
+    li.dataset.id = item.id;
+    li.textContent = label(item);
+    li.append(...buttons(item));
+    return li;
+  }));
+  entries('#outbox', outbox, e => `${e.id} · ${e.state} · ${e.route} → ${e.recipients.join(', ')} · attempts ${e.attempts}`
+    + (e.state === 'waiting' ? ` · next ${when(e.nextAttemptAt)}` : '') + (e.lastError ? ` · ${e.lastError}` : ''),
+    e => e.state === 'sent' ? [] : [button('Retry', 'retry', () => heldCall('POST', `/api/outbox/${e.id}/retry`))]);
+  entries('#quarantine', quarantine, q => `${q.id} · ${when(q.quarantinedAt)} · ${q.kind} · ${q.reason}`
+    + ` · from ${q.sender || '?'} · ${q.subject || '(no subject)'}`,
+    q => [button('Release', 'release', () => heldCall('POST', `/api/quarantine/${q.id}/release`)),
+          button('Delete', 'remove', () => heldCall('DELETE', `/api/quarantine/${q.id}`))]);
+}
+
+async function heldCall(method, path) {
+  const p = $('#held-error');
+  p.hidden = true;
+  try {
+    await api(method, path);
+  } catch (e) {
+    p.textContent = e.message;
+    p.hidden = false;
+  } finally {
+    loadHeld();
+  }
+}
+
 async function directoryCall(method, path, body) {
   const p = $('#directory-error');
   p.hidden = true;
@@ -304,4 +337,5 @@ document.addEventListener('DOMContentLoaded', () => {
     port: Number(f.port.value), tls: f.tls.checked }]);
   loadAccounts();
   loadDirectory();
+  loadHeld();
 });

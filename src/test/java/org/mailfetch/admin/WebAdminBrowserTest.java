@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Properties;
 
 import com.icegreen.greenmail.user.GreenMailUser;
 import org.junit.jupiter.api.AfterEach;
@@ -22,6 +23,7 @@ import org.mailfetch.FetchEngine;
 import org.mailfetch.account.Account;
 import org.mailfetch.testsupport.MailfetchFixture;
 import org.mailfetch.testsupport.Pop3Server;
+import org.mailfetch.testsupport.Scanning;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
@@ -60,7 +62,11 @@ class WebAdminBrowserTest {
                 "the browser test needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver):"
                         + " apt-get install chromium chromium-driver");
         pop3 = new Pop3Server();
-        fixture = new MailfetchFixture(dataDir);
+        // accounts with anti-spam find spamd down and quarantine their mail (the held-mail test)
+        Properties scanning = new Properties();
+        scanning.setProperty("mailfetch.antispam.port", String.valueOf(Scanning.closedPort()));
+        scanning.setProperty("mailfetch.scanner-unavailable", "quarantine");
+        fixture = new MailfetchFixture(dataDir, scanning);
         new AdminPassword(fixture.services().db()).set(ADMIN_PASSWORD);
         service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC());
         service.start();
@@ -152,6 +158,28 @@ class WebAdminBrowserTest {
         wait.until(d -> d.findElement(By.id("aliases")).getText().contains("info@example.com → " + MailfetchFixture.OWNER));
         assertEquals(java.util.List.of(MailfetchFixture.OWNER, "bob@partner.example"),
                 fixture.services().directory().aliasTargets(org.mailfetch.recipient.MailAddress.parse("info@example.com")));
+    }
+
+    @Test
+    void quarantinedMailShouldBeReleasedFromThePageIntoTheOwnersInbox() throws Exception {
+        GreenMailUser bob = pop3.user("bob", "secret");
+        String subject = pop3.deliver(bob, "held " + System.nanoTime(), "body\n");
+        Account a = Scanning.addAccount(fixture, pop3.port(), "bob", true, false);
+        assertEquals(1, fixture.fetch(a.id()).quarantined());
+        assertTrue(fixture.delivered().isEmpty());
+
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+        browser.get("http://127.0.0.1:" + AdminHttp.port(service.camel()) + "/admin/");
+        wait.until(d -> d.findElement(By.id("quarantine")).getText().contains(subject));
+        assertTrue(browser.findElement(By.id("quarantine")).getText().contains("unscanned"));
+        browser.executeScript("document.getElementById('held').scrollIntoView()");
+        screenshot("web-admin-held.png");
+
+        browser.executeScript("document.querySelector('#quarantine li .release').click()");
+
+        wait.until(d -> d.findElements(By.cssSelector("#quarantine li")).isEmpty());
+        assertTrue(fixture.delivered().stream().anyMatch(m -> m.contains("Subject: " + subject)), "in the owner's inbox");
+        assertTrue(fixture.services().db().query("SELECT id FROM quarantine_item", rs -> rs.getLong(1)).isEmpty());
     }
 
     /** The text of an element of the account table, read in one step (null if absent). */
