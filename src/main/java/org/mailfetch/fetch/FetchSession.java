@@ -72,7 +72,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
      * there is the same (keys of repeated UIDLs shift with listing order; a reused UIDL names new mail).
      */
     private final Map<String, Long> expectedSize = new HashMap<>();
-    /** Keys of UIDLs the first listing repeated ("x", "x#2", …): their order, not their UIDL, tells them apart. */
+    /** Keys of UIDLs a listing of this session repeated ("x", "x#2", …): their order, not their UIDL, tells them apart. */
     private final Set<String> repeatedKeys = new HashSet<>();
     private final Map<String, UidlLedger.Row> rows;
     private final Map<String, UidlLedger.Failure> priorFailures;
@@ -141,24 +141,16 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         this.spoolDir = context.dataDir().resolve("spool").resolve(String.valueOf(account.id()));
         this.mailboxesDir = context.dataDir().resolve("mailboxes");
         this.batch = new OpenBatch(context.fsyncPool());
-        long newBytes = 0;
         for (Pop3Retriever.Listed m : pop3.listing()) {
             expectedSize.put(m.uidl(), m.size());
-            int suffix = m.uidl().lastIndexOf('#');
-            if (suffix > 0 && m.uidl().substring(suffix + 1).chars().allMatch(Character::isDigit)) {
-                repeatedKeys.add(m.uidl());
-                repeatedKeys.add(m.uidl().substring(0, suffix));
-            }
         }
+        noteRepeated(pop3.listing());
         for (Pop3Retriever.Listed m : pop3.listing()) {
             if (choose(m)) {
                 toFetch.add(m);
-                newBytes += Math.max(0, m.size());
             }
         }
-        // the deadline grows with the mail to fetch, so a big mailbox over a slow link still finishes
-        double allowance = context.sessionDeadlinePerMib().toNanos() * (newBytes / (double) (1 << 20));
-        this.deadlineNanos = startNanos + context.sessionDeadline().toNanos() + (long) Math.min(allowance, 1e17);
+        this.deadlineNanos = startNanos + context.sessionDeadline().toNanos();
         pop3.deadline(deadlineNanos);
         PrivateFiles.createDirectories(spoolDir);
         clearSpool();
@@ -297,8 +289,22 @@ public final class FetchSession implements Iterable<FetchedMessage> {
      * shorter than listed, gone), which is reported and counted, and the session goes on with the
      * next message on a fresh connection when this one broke.
      */
+    /**
+     * The deadline grows with the mail that actually arrived, plus the message about to be fetched
+     * (its LIST size, at most the size limit): a big mailbox over a slow link still finishes, but a
+     * server cannot buy time by claiming huge sizes in LIST and then sending a byte a second.
+     */
+    private void extendDeadlineFor(long listSize) {
+        long next = Math.max(0, Math.min(listSize, maxMessageSize));
+        double mib = (bytes + next) / (double) (1 << 20);
+        deadlineNanos = startNanos + context.sessionDeadline().toNanos()
+                + (long) (context.sessionDeadlinePerMib().toNanos() * mib);
+        pop3.deadline(deadlineNanos);
+    }
+
     private FetchedMessage retrieve(Pop3Retriever.Listed wanted) {
         Pop3Retriever.Listed listed = null;
+        extendDeadlineFor(wanted.size());
         // Two spool files, overwritten in turn and never truncated: the splitter looks one message
         // ahead; reusing files spares a create and a delete per message, and not truncating keeps
         // ext4 from flushing the file on close (auto_da_alloc). Only the first `size` bytes count.
@@ -589,6 +595,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
                 return 0;
             }
         }
+        noteRepeated(pop3.listing()); // a new connection's listing may repeat UIDLs the first did not
         List<String> accepted = new ArrayList<>();
         try {
             for (Pop3Retriever.Listed m : pop3.listing()) {
@@ -617,6 +624,17 @@ public final class FetchSession implements Iterable<FetchedMessage> {
             LOG.warn("{}: cannot record {} applied deletions: {}", account.label(), accepted.size(), Failures.describe(e));
         }
         return accepted.size();
+    }
+
+    /** Remembers the keys of UIDLs a listing repeats ("x", "x#2", …): listing order, not the UIDL, tells them apart. */
+    private void noteRepeated(List<Pop3Retriever.Listed> listing) {
+        for (Pop3Retriever.Listed m : listing) {
+            int suffix = m.uidl().lastIndexOf('#');
+            if (suffix > 0 && m.uidl().substring(suffix + 1).chars().allMatch(Character::isDigit)) {
+                repeatedKeys.add(m.uidl());
+                repeatedKeys.add(m.uidl().substring(0, suffix));
+            }
+        }
     }
 
     private boolean isDue(Pop3Retriever.Listed m, Instant now) {

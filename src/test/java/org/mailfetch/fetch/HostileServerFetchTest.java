@@ -420,6 +420,39 @@ class HostileServerFetchTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void sizesClaimedInListShouldNotStretchTheSessionDeadline() throws Exception {
+        fixture.close();
+        Properties p = new Properties();
+        p.setProperty("mailfetch.fetch.session-deadline", "3s");
+        p.setProperty("mailfetch.fetch.session-deadline-per-mib", "2s");
+        p.setProperty("mailfetch.fetch.max-message-size", "1MiB");
+        fixture = fixture(p);
+        for (int i = 0; i < 100; i++) { // LIST says 1 MiB each: 200 s of allowance if claims counted
+            server.messages.add(new ScriptedPop3.Msg("big" + i, ScriptedPop3.message("big " + i, "x"), 1 << 20));
+        }
+        server.overrides.put("RETR", (s, args, out) -> {
+            ScriptedPop3.write(out, "+OK\r\n");
+            for (int i = 0; i < 600; i++) {
+                out.write('z');
+                out.flush();
+                sleep(100);
+            }
+            return false;
+        });
+        Account a = account(DeleteMode.IMMEDIATELY);
+
+        long t0 = System.nanoTime();
+        SessionSummary s = fixture.fetch(a.id());
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+
+        // 3 s plus the allowance of the one message in flight (1 MiB, 2 s), not of all hundred
+        assertTrue(took.compareTo(Duration.ofSeconds(20)) < 0, "took " + took + ": " + s.line());
+        assertTrue(s.error().contains("the session deadline passed"), s.error());
+        assertEquals(100, server.messages.size());
+    }
+
+    @Test
     void aServerSendingOneByteAtATimeShouldBeStoppedByTheSessionDeadlineAndWhatIsDoneDeleted() throws Exception {
         reconfigure("mailfetch.fetch.session-deadline", "3s");
         server.add("u1", "one", "1");
