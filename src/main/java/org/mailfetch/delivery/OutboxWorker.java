@@ -87,9 +87,15 @@ public final class OutboxWorker {
             if (!which.test(e) || !outbox.claim(e.id(), clock.instant(), sender.attemptDeadline(e.size()).plus(claimHold))) {
                 continue;
             }
+            // Another process may have attempted it since the list was read: send to what is left now,
+            // not to the recipients (and attempt count) of that older copy.
+            var fresh = outbox.get(e.id()).filter(f -> f.state() == OutboxEntry.State.WAITING);
+            if (fresh.isEmpty()) {
+                continue;
+            }
             tried++;
             try {
-                attempt(e);
+                attempt(fresh.get());
             } catch (IOException | RuntimeException ex) {
                 LOG.warn("outbox {}: attempt could not be recorded, it stays due: {}", e.id(), ex.getMessage());
             }

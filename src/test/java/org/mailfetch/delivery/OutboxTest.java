@@ -120,6 +120,42 @@ class OutboxTest {
     }
 
     @Test
+    void aWorkerShouldSendOnlyToWhatAnotherProcessLeftNotToItsOwnOlderCopyOfTheEntry() throws Exception {
+        try (ScriptedSmtpServer relay = new ScriptedSmtpServer(
+                line -> line.contains("r2@") ? "450 4.2.0 greylisted, try later" : "250 2.1.5 ok")) {
+            fixture.services().smtpRoutes().add("partner.example", "127.0.0.1", relay.port(), false, null, null);
+            Account a = RoutedMail.catchAllAccount(fixture, pop3.port(), true);
+            RoutedMail.put(box, "for two", "To: r1@partner.example, r2@partner.example");
+            fixture.fetch(a.id(), clock);
+
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                OutboxWorker worker = new OutboxWorker(fixture.services().outbox(), fixture.services().smtpRoutes(),
+                        fixture.services().accounts(), fixture.services().settings(), pool, clock);
+                OutboxWorker otherProcess = new OutboxWorker(fixture.services().outbox(), fixture.services().smtpRoutes(),
+                        fixture.services().accounts(), fixture.services().settings(), pool, clock);
+                // this worker has read the due list; before it claims the entry, another process sends
+                // it (r1 accepted, r2 greylisted) and its short back-off passes
+                worker.deliverDue(e -> {
+                    otherProcess.deliverDue();
+                    clock.advance(Duration.ofHours(1));
+                    return true;
+                });
+            } finally {
+                pool.shutdown();
+            }
+
+            long toR1 = relay.commands().stream().filter(l -> l.contains("r1@partner.example")).count();
+            assertEquals(1, toR1, "r1 got it once: " + relay.commands());
+            assertEquals(2, relay.commands().stream().filter(l -> l.contains("r2@partner.example")).count(),
+                    "r2 was tried again: " + relay.commands());
+            OutboxEntry left = single();
+            assertEquals(List.of("r2@partner.example"), left.recipients());
+            assertEquals(2, left.attempts(), "both attempts count");
+        }
+    }
+
+    @Test
     void permanentRefusalShouldGiveUpAtOnceAndPutANoticeWithTheOriginalInTheOwnersMailbox() throws Exception {
         try (ScriptedSmtpServer refusing = new ScriptedSmtpServer("550 5.1.1 <yann@partner.example>: no such user")) {
             fixture.services().smtpRoutes().add("partner.example", "127.0.0.1", refusing.port(), false, null, null);

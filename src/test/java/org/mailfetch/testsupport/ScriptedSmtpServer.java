@@ -20,13 +20,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ScriptedSmtpServer implements AutoCloseable {
 
     private final ServerSocket server;
-    private final String rcptReply;
+    private final java.util.function.Function<String, String> rcptReply;
     private final AtomicInteger messages = new AtomicInteger();
     private final java.util.List<String> verbs = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.List<String> commands = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread acceptor;
 
     public ScriptedSmtpServer(String rcptReply) throws IOException {
+        this(line -> rcptReply);
+    }
+
+    /** Answers each RCPT line with what {@code rcptReply} gives for it (e.g. greylisting one recipient). */
+    public ScriptedSmtpServer(java.util.function.Function<String, String> rcptReply) throws IOException {
         this.rcptReply = rcptReply;
         this.server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
         this.acceptor = new Thread(this::serve, "scripted-smtp");
@@ -84,8 +89,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                     reply(out, "250 2.0.0 ok");
                 }
                 case "RCPT" -> {
-                    rcptOk |= rcptReply.startsWith("2");
-                    reply(out, rcptReply);
+                    String answer = rcptReply.apply(line);
+                    rcptOk |= answer.startsWith("2");
+                    reply(out, answer);
                 }
                 case "DATA" -> {
                     if (!rcptOk) {
