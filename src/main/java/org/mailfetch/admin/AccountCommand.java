@@ -85,7 +85,7 @@ final class AccountCommand {
         public void run() {
             try (Services s = parent.cli.services()) {
                 Output.list(s.accounts().list(), json,
-                        a -> String.join("\t", String.valueOf(a.id()), a.name(), a.enabled() ? "enabled" : "disabled",
+                        a -> Output.fields(a.id(), a.name(), a.enabled() ? "enabled" : "disabled",
                                 a.userName() + "@" + a.host() + ":" + a.port(), a.security().cliName(),
                                 a.intervalMinutes() + "min", "delete=" + a.deleteMode(), a.ownerAddress(),
                                 String.valueOf(s.status().get(a.id()).lastResult())),

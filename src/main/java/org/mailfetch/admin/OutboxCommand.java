@@ -30,10 +30,10 @@ final class OutboxCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                Output.list(s.outbox().list(), json, e -> e.id() + "\t" + e.state().name().toLowerCase() + "\t"
-                        + e.routeDomain() + "\t" + String.join(",", e.recipients()) + "\tattempts=" + e.attempts()
+                Output.list(s.outbox().list(), json, e -> Output.fields(e.id(), e.state().name().toLowerCase(),
+                        e.routeDomain(), String.join(",", e.recipients()), "attempts=" + e.attempts())
                         + (e.state() == OutboxEntry.State.WAITING ? "\tnext=" + e.nextAttemptAt() : "")
-                        + (e.lastError() == null ? "" : "\t" + e.lastError()), OutboxCommand::json);
+                        + (e.lastError() == null ? "" : "\t" + Output.fields(e.lastError())), OutboxCommand::json);
             }
         }
     }

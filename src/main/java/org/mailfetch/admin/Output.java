@@ -33,6 +33,18 @@ final class Output {
         }
     }
 
+    /**
+     * The fields of one text line, tab-separated. A tab inside a value (a subject, a server's reply)
+     * becomes a space, so that it cannot shift the columns a script reads with {@code cut -f}.
+     */
+    static String fields(Object... values) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < values.length; i++) {
+            out.append(i == 0 ? "" : "\t").append(String.valueOf(values[i]).replace('\t', ' '));
+        }
+        return out.toString();
+    }
+
     /** One text line; tabs separate fields and stay, every other control character is escaped. */
     static void line(String text) {
         String[] fields = text.split("\t", -1);

@@ -37,7 +37,7 @@ final class QuarantineCommand {
         }
 
         private static String line(QuarantineItem i) {
-            return String.join("\t", String.valueOf(i.id()), i.quarantinedAt().toString(), "account " + i.accountId(),
+            return Output.fields(i.id(), i.quarantinedAt(), "account " + i.accountId(),
                     i.ownerAddress(), i.kind(), i.reason(), i.size() + " B", orNone(i.sender()), orNone(i.subject()));
         }
 

@@ -49,10 +49,11 @@ public final class LocalDelivery {
 
     /**
      * How long one LMTP transaction may take in all: the read timeout twice over, plus a second per
-     * MiB for the store to take the message in (far slower than any local store).
+     * MiB and recipient for the store to file the message into each mailbox (far slower than any
+     * local store). Cut short, replies after DATA would be lost and those recipients served twice.
      */
-    private Duration exchangeDeadline(long size) {
-        return lmtpTimeout.multipliedBy(2).plusSeconds(1 + (size >> 20));
+    private Duration exchangeDeadline(long size, int recipients) {
+        return lmtpTimeout.multipliedBy(2).plusSeconds(1 + (1 + (size >> 20)) * (long) Math.max(1, recipients));
     }
 
     public LocalDelivery(LocalDirectory directory, RecipientDeliveries deliveries, Duration lmtpTimeout, Clock clock) {
@@ -98,7 +99,7 @@ public final class LocalDelivery {
 
     private LmtpOutcome lmtp(FetchedMessage message, LmtpTarget target, List<String> recipients, byte[] trace) {
         Map<String, SmtpReply> replies;
-        try (LmtpClient client = LmtpClient.connect(target, lmtpTimeout, exchangeDeadline(message.size())); InputStream content = message.content()) {
+        try (LmtpClient client = LmtpClient.connect(target, lmtpTimeout, exchangeDeadline(message.size(), recipients.size())); InputStream content = message.content()) {
             replies = client.deliver(Outbox.envelopeFrom(message), recipients, trace, content);
         } catch (IOException e) {
             LOG.warn("{}: UIDL {}: LMTP {} failed for {}: {}; deferred", message.account().label(), message.uidl(),

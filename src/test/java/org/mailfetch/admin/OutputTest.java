@@ -41,4 +41,11 @@ class OutputTest {
         assertTrue(out.chars().allMatch(c -> c == '\n' || (c >= 0x20 && c < 0x7f)), out);
         assertTrue(out.contains("\\u001B]52") && out.contains("\\u009B2J"), out);
     }
+
+    @Test
+    void aTabInsideAFieldCannotShiftTheColumnsScriptsRead() {
+        String out = captured(() -> Output.list(List.of("x\tvirus\tforged"), false, s -> Output.fields(7, s, "last"),
+                s -> Map.of()));
+        assertEquals("7\tx virus forged\tlast" + System.lineSeparator(), out);
+    }
 }
