@@ -4,7 +4,7 @@ import org.mailfetch.account.AccountStore;
 import org.mailfetch.account.PasswordCipher;
 import org.mailfetch.config.Settings;
 import org.mailfetch.delivery.Outbox;
-import org.mailfetch.delivery.SmtpRoutes;
+import org.mailfetch.recipient.SmtpRoutes;
 import org.mailfetch.fetch.StatusBoard;
 import org.mailfetch.fetch.UidlLedger;
 import org.mailfetch.recipient.LocalDirectory;

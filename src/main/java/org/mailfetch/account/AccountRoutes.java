@@ -15,6 +15,7 @@ import org.apache.camel.ServiceStatus;
 import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.mailfetch.mail.Account;
 
 /**
  * Keeps one route per enabled account, {@code account-<id>}, stamped from the route template

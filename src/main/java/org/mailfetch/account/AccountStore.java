@@ -12,6 +12,9 @@ import java.util.Optional;
 import org.mailfetch.store.InvalidValue;
 import org.mailfetch.store.Database;
 import org.mailfetch.store.StoreException;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.DeleteMode;
+import org.mailfetch.mail.Security;
 
 /** The external_account table. Passwords go in encrypted and come out only through {@link #password}. */
 public final class AccountStore {

@@ -11,7 +11,7 @@ import javax.management.ObjectName;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.ManagementAgent;
-import org.mailfetch.account.Account;
+import org.mailfetch.mail.Account;
 import org.mailfetch.account.AccountStore;
 import org.mailfetch.fetch.FetchSessions;
 import org.mailfetch.fetch.StatusBoard;

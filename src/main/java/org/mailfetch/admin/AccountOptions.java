@@ -9,10 +9,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 
-import org.mailfetch.account.Account;
-import org.mailfetch.account.DeleteMode;
-import org.mailfetch.account.Security;
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.DeleteMode;
+import org.mailfetch.mail.Security;
+import org.mailfetch.mail.MailAddress;
 import picocli.CommandLine.Option;
 
 /**

@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.mailfetch.account.Account;
-import org.mailfetch.account.DeleteMode;
-import org.mailfetch.account.Security;
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.DeleteMode;
+import org.mailfetch.mail.Security;
+import org.mailfetch.mail.MailAddress;
 
 /**
  * An account as the REST API receives it: the JSON fields of {@link AccountCommand#describe} (the

@@ -5,13 +5,13 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.camel.Exchange;
-import org.mailfetch.account.Account;
+import org.mailfetch.mail.Account;
 import org.mailfetch.account.AccountStore;
 import org.mailfetch.fetch.AccountStatus;
 import org.mailfetch.fetch.FetchSessions;
 import org.mailfetch.fetch.StatusBoard;
 import org.mailfetch.recipient.LocalDirectory;
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.MailAddress;
 
 /**
  * /api/accounts: the external accounts and their status, as `account show --json` describes them.

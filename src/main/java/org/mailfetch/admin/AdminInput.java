@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 import org.mailfetch.mail.Printable;
 import org.mailfetch.recipient.LmtpTarget;
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.MailAddress;
 import org.mailfetch.store.InvalidValue;
 
 /**

@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 import org.apache.camel.Exchange;
 import org.mailfetch.recipient.LmtpTarget;
 import org.mailfetch.recipient.LocalDirectory;
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.MailAddress;
 import org.mailfetch.store.StoreException;
 
 /**

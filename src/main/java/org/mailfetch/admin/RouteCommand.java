@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.mailfetch.Services;
-import org.mailfetch.delivery.SmtpRoute;
+import org.mailfetch.recipient.SmtpRoute;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

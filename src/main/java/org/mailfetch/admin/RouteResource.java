@@ -3,7 +3,7 @@ package org.mailfetch.admin;
 import java.util.Set;
 
 import org.apache.camel.Exchange;
-import org.mailfetch.delivery.SmtpRoutes;
+import org.mailfetch.recipient.SmtpRoutes;
 
 /**
  * /api/routes: domains relayed by SMTP, as `route add|list|remove` manage them. The password goes

@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.mailfetch.net.Watchdog;
-import org.mailfetch.recipient.EnvelopeAddress;
+import org.mailfetch.mail.EnvelopeAddress;
 import org.mailfetch.recipient.LmtpTarget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

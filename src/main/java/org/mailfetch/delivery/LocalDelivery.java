@@ -16,11 +16,11 @@ import jakarta.mail.internet.MimeUtility;
 import org.apache.camel.ExchangeProperty;
 import org.mailfetch.fetch.FetchSession;
 import org.mailfetch.fetch.FetchSessions;
-import org.mailfetch.fetch.FetchedMessage;
+import org.mailfetch.mail.FetchedMessage;
 import org.mailfetch.recipient.LmtpTarget;
 import org.mailfetch.recipient.LocalDirectory;
 import org.mailfetch.recipient.LocalDomain;
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.MailAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

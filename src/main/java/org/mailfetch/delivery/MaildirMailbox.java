@@ -14,7 +14,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.MailAddress;
 import org.mailfetch.store.PrivateFiles;
 
 /**

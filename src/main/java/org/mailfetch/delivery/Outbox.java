@@ -23,9 +23,9 @@ import java.util.Optional;
 
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
-import org.mailfetch.fetch.FetchedMessage;
-import org.mailfetch.recipient.EnvelopeAddress;
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.FetchedMessage;
+import org.mailfetch.mail.EnvelopeAddress;
+import org.mailfetch.mail.MailAddress;
 import org.mailfetch.recipient.RecipientResolver;
 import org.mailfetch.store.Database;
 import org.mailfetch.store.PrivateFiles;

@@ -13,12 +13,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 
-import org.mailfetch.account.Account;
+import org.mailfetch.mail.Account;
 import org.mailfetch.account.AccountStore;
 import org.mailfetch.config.Settings;
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.MailAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.mailfetch.recipient.SmtpRoutes;
 
 /**
  * Delivers due outbox entries (the route {@code outbox} runs {@link #deliverDue} every

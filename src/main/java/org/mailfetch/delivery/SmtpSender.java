@@ -19,7 +19,8 @@ import jakarta.mail.util.SharedFileInputStream;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPMessage;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
-import org.mailfetch.recipient.EnvelopeAddress;
+import org.mailfetch.mail.EnvelopeAddress;
+import org.mailfetch.recipient.SmtpRoute;
 
 /**
  * Sends one outbox file to a route's SMTP server with Angus Mail: {@code RCPT TO} only the given

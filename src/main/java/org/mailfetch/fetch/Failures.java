@@ -10,7 +10,6 @@ import javax.net.ssl.SSLException;
 
 import org.apache.camel.CamelExchangeException;
 import org.mailfetch.fetch.pop3.Pop3Exception;
-import org.mailfetch.fetch.pop3.SessionDeadlineException;
 import org.mailfetch.mail.Printable;
 
 /** Turns what went wrong in a session into one line an administrator can act on. */

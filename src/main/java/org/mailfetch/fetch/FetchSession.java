@@ -28,16 +28,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 
-import org.mailfetch.account.Account;
+import org.mailfetch.mail.Account;
 import org.mailfetch.delivery.DeliveryBatch;
 import org.mailfetch.delivery.MaildirMailbox;
-import org.mailfetch.fetch.pop3.NoReplyException;
-import org.mailfetch.fetch.pop3.SessionDeadlineException;
-import org.mailfetch.fetch.pop3.TooLargeException;
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.MailAddress;
 import org.mailfetch.store.PrivateFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.mailfetch.mail.FetchedMessage;
+import org.mailfetch.fetch.pop3.Pop3Retriever;
 
 /**
  * One account's run over an open POP3 connection. Iterating yields each message whose UIDL is not

@@ -22,10 +22,12 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.api.management.ManagedOperation;
 import org.apache.camel.api.management.ManagedResource;
-import org.mailfetch.account.Account;
+import org.mailfetch.mail.Account;
 import org.mailfetch.account.AccountStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.mailfetch.mail.FetchedMessage;
+import org.mailfetch.fetch.pop3.Pop3Retriever;
 
 /**
  * Opens and closes fetch sessions for the route {@code fetch-session}: one session per account at a

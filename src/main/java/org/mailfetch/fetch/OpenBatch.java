@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 
 import org.mailfetch.delivery.DeliveryBatch;
+import org.mailfetch.mail.FetchedMessage;
 
 /**
  * One group-commit batch while it fills: the staged Maildir files, and what is committed with them —

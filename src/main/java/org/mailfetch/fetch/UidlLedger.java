@@ -17,7 +17,7 @@ import org.mailfetch.store.Database;
 import org.mailfetch.store.StoreException;
 
 /**
- * Which UIDLs (ledger keys, see {@link UidlKeys}) of an account have been delivered, when each was
+ * Which UIDLs (ledger keys, a POP3 listing repeating a UIDL gives "x", "x#2", …) of an account have been delivered, when each was
  * first downloaded, its LIST size and content digest, and whether the server applied its DELE — so
  * that a UIDL the server reuses for another message is fetched, not deleted unseen. A row is
  * committed only after its message is durable, and before the server may delete it. The table

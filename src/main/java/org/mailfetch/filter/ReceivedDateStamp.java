@@ -3,7 +3,7 @@ package org.mailfetch.filter;
 import java.time.Clock;
 import java.util.List;
 
-import org.mailfetch.fetch.FetchedMessage;
+import org.mailfetch.mail.FetchedMessage;
 
 /**
  * "Retrieve date from Received headers": the internal date (the Maildir file's mtime) becomes the

@@ -5,7 +5,7 @@ import java.util.Locale;
 
 import org.mailfetch.config.Settings;
 import org.mailfetch.delivery.MaildirMailbox;
-import org.mailfetch.fetch.FetchedMessage;
+import org.mailfetch.mail.FetchedMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

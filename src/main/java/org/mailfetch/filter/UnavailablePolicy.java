@@ -28,7 +28,7 @@ public enum UnavailablePolicy {
      * Applies the policy to a message a scanner could not look at. {@code scanner} names it for the
      * header and the account status, e.g. "spamd at 127.0.0.1:783".
      */
-    public void apply(org.mailfetch.fetch.FetchedMessage message, String scanner, String why) {
+    public void apply(org.mailfetch.mail.FetchedMessage message, String scanner, String why) {
         switch (this) {
             case DEFER -> message.defer(scanner + " unavailable (" + why + ")");
             case ACCEPT -> message.addTopHeader(ScanHeaders.SCAN, "skipped (" + scanner + " unavailable)");

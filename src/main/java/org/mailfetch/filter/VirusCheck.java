@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 import org.mailfetch.config.Settings;
-import org.mailfetch.fetch.FetchedMessage;
+import org.mailfetch.mail.FetchedMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -13,8 +13,8 @@ import org.mailfetch.delivery.LocalDelivery;
 import org.mailfetch.delivery.MaildirMailbox;
 import org.mailfetch.fetch.FetchSession;
 import org.mailfetch.fetch.FetchSessions;
-import org.mailfetch.fetch.FetchedMessage;
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.FetchedMessage;
+import org.mailfetch.mail.MailAddress;
 
 /**
  * The chain step after the content filters: a message they marked for quarantine is written to

@@ -18,7 +18,7 @@ import java.util.concurrent.Executors;
 import org.mailfetch.delivery.DeliveryBatch;
 import org.mailfetch.delivery.FilePermissions;
 import org.mailfetch.delivery.MaildirMailbox;
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.MailAddress;
 import org.mailfetch.store.Database;
 import org.mailfetch.store.PrivateFiles;
 import org.mailfetch.store.StoreException;

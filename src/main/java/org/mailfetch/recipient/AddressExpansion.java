@@ -7,6 +7,7 @@ import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.mailfetch.mail.MailAddress;
 
 /**
  * Follows one address through the local directory to the mailboxes and routed addresses it stands

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.mailfetch.mail.MailAddress;
 
 /**
  * The local directory and the routed domains as one message's recipients see them: read with a

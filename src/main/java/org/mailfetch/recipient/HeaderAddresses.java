@@ -11,6 +11,7 @@ import java.util.Set;
 
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
+import org.mailfetch.mail.MailAddress;
 
 /**
  * Mail addresses read leniently from header values: address lists with RFC 2047 display names,

@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import org.mailfetch.store.Database;
 import org.mailfetch.store.StoreException;
+import org.mailfetch.mail.MailAddress;
 
 /**
  * The local domains and their mailboxes, aliases and distribution lists: where downloaded mail may

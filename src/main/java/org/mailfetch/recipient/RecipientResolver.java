@@ -5,13 +5,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-import org.mailfetch.account.Account;
-import org.mailfetch.delivery.SmtpRoute;
-import org.mailfetch.delivery.SmtpRoutes;
-import org.mailfetch.fetch.FetchedMessage;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.FetchedMessage;
 import org.mailfetch.mail.Printable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.mailfetch.mail.MailAddress;
+import org.mailfetch.mail.EnvelopeAddress;
 
 /**
  * The recipient splitter: decides which local mailboxes, and which routed addresses, get a message.

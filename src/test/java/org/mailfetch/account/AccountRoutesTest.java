@@ -21,6 +21,8 @@ import org.mailfetch.fetch.AccountStatus;
 import org.mailfetch.testsupport.Eventually;
 import org.mailfetch.testsupport.MailfetchFixture;
 import org.mailfetch.testsupport.Pop3Server;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.DeleteMode;
 
 /** The running service: one route per enabled account, kept in step with the database without a restart. */
 class AccountRoutesTest {

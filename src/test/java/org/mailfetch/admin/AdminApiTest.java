@@ -383,7 +383,7 @@ class AdminApiTest {
         assertEquals(201, call("POST", "/api/routes", "{\"domain\":\"partner.example\",\"host\":\"127.0.0.1\",\"port\":"
                 + org.mailfetch.testsupport.Scanning.closedPort() + "}").statusCode());
         GreenMailUser box = pop3.user("box", "secret");
-        org.mailfetch.account.Account account = org.mailfetch.testsupport.RoutedMail.catchAllAccount(fixture, pop3.port(), true);
+        org.mailfetch.mail.Account account = org.mailfetch.testsupport.RoutedMail.catchAllAccount(fixture, pop3.port(), true);
         org.mailfetch.testsupport.RoutedMail.put(box, "routed", "To: zoe@partner.example");
         fixture.fetch(account.id());
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailfetch.FetchEngine;
-import org.mailfetch.account.Account;
+import org.mailfetch.mail.Account;
 import org.mailfetch.testsupport.MailfetchFixture;
 import org.mailfetch.testsupport.Pop3Server;
 import org.mailfetch.testsupport.Scanning;
@@ -157,7 +157,7 @@ class WebAdminBrowserTest {
         aliasForm.findElement(By.cssSelector("button[type=submit]")).click();
         wait.until(d -> d.findElement(By.id("aliases")).getText().contains("info@example.com → " + MailfetchFixture.OWNER));
         assertEquals(java.util.List.of(MailfetchFixture.OWNER, "bob@partner.example"),
-                fixture.services().directory().aliasTargets(org.mailfetch.recipient.MailAddress.parse("info@example.com")));
+                fixture.services().directory().aliasTargets(org.mailfetch.mail.MailAddress.parse("info@example.com")));
     }
 
     @Test

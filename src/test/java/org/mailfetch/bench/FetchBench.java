@@ -12,9 +12,9 @@ import java.util.Properties;
 import java.util.stream.Stream;
 import javax.net.SocketFactory;
 
-import org.mailfetch.account.Account;
-import org.mailfetch.account.DeleteMode;
-import org.mailfetch.account.Security;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.DeleteMode;
+import org.mailfetch.mail.Security;
 import org.mailfetch.fetch.SessionSummary;
 import org.mailfetch.testsupport.Dovecot;
 import org.mailfetch.testsupport.MailfetchFixture;

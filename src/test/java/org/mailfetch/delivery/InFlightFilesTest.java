@@ -19,8 +19,8 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailfetch.account.Account;
-import org.mailfetch.account.DeleteMode;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.fetch.SessionSummary;
 import org.mailfetch.quarantine.QuarantineStore;
 import org.mailfetch.testsupport.FaultProxy;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailfetch.account.Account;
+import org.mailfetch.mail.Account;
 import org.mailfetch.fetch.SessionSummary;
 import org.mailfetch.recipient.LmtpTarget;
 import org.mailfetch.recipient.LocalDirectory;

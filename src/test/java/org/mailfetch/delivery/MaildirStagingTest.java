@@ -17,7 +17,7 @@ import java.util.concurrent.Executors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.MailAddress;
 
 /** The private staging dir under mailboxes/: what is in flight there survives until its commit. */
 class MaildirStagingTest {

@@ -23,10 +23,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailfetch.account.Account;
-import org.mailfetch.account.DeleteMode;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.fetch.SessionSummary;
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.MailAddress;
 import org.mailfetch.testsupport.MailfetchFixture;
 import org.mailfetch.testsupport.Pop3Server;
 

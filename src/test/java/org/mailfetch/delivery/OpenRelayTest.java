@@ -21,12 +21,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailfetch.account.Account;
+import org.mailfetch.mail.Account;
 import org.mailfetch.testsupport.MailfetchFixture;
 import org.mailfetch.testsupport.MutableClock;
 import org.mailfetch.testsupport.Pop3Server;
 import org.mailfetch.testsupport.RoutedMail;
 import org.mailfetch.testsupport.ScriptedSmtpServer;
+import org.mailfetch.recipient.SmtpRoute;
 
 /**
  * Issue 8, item 1: a sender must not make a route relay to a foreign domain. The SMTP sink records

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.mailfetch.recipient.SmtpRoute;
 
 /**
  * A route's relay that greets without end, or a byte at a time, costs one bounded attempt: the entry

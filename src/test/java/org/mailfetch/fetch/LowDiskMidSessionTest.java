@@ -14,8 +14,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailfetch.account.Account;
-import org.mailfetch.account.DeleteMode;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.testsupport.MailfetchFixture;
 
 /**

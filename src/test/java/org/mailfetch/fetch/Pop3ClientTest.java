@@ -11,10 +11,9 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.mailfetch.account.Security;
+import org.mailfetch.mail.Security;
 import org.mailfetch.fetch.pop3.Pop3Client;
 import org.mailfetch.fetch.pop3.Pop3Exception;
-import org.mailfetch.fetch.pop3.TooLargeException;
 
 class Pop3ClientTest {
 

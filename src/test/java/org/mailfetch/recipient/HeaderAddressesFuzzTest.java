@@ -9,6 +9,7 @@ import java.util.List;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.mailfetch.testsupport.Fuzzing;
+import org.mailfetch.mail.MailAddress;
 
 /**
  * Jazzer target: {@link HeaderAddresses} reads any header value (bytes as ISO-8859-1, as header

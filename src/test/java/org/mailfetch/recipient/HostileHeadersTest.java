@@ -16,12 +16,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailfetch.account.Account;
+import org.mailfetch.mail.Account;
 import org.mailfetch.fetch.SessionSummary;
 import org.mailfetch.testsupport.MailfetchFixture;
 import org.mailfetch.testsupport.MutableClock;
 import org.mailfetch.testsupport.Pop3Server;
 import org.mailfetch.testsupport.RoutedMail;
+import org.mailfetch.mail.MailAddress;
 
 /**
  * Issue 8, items 3 and 4: headers written to cost CPU (a Received {@code for} clause that made a

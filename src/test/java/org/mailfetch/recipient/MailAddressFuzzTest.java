@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.mailfetch.testsupport.Fuzzing;
+import org.mailfetch.mail.MailAddress;
+import org.mailfetch.mail.EnvelopeAddress;
 
 /**
  * Jazzer target: {@link MailAddress#parse} either refuses with {@link IllegalArgumentException} (its

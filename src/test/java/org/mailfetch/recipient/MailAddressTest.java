@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.mailfetch.mail.MailAddress;
+import org.mailfetch.mail.EnvelopeAddress;
 
 /** Issue 8, item 1: a local part never holds what separates or quotes addresses in an envelope. */
 class MailAddressTest {

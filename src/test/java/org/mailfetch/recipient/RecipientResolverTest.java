@@ -17,9 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.mailfetch.account.Account;
-import org.mailfetch.account.DeleteMode;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.testsupport.MailfetchFixture;
+import org.mailfetch.mail.MailAddress;
 
 /**
  * The recipient splitter against a real directory (H2): one row per case, headers in, mailboxes

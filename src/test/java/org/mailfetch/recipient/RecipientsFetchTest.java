@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailfetch.account.Account;
+import org.mailfetch.mail.Account;
 import org.mailfetch.fetch.SessionSummary;
 import org.mailfetch.testsupport.MailfetchFixture;
 import org.mailfetch.testsupport.Pop3Server;

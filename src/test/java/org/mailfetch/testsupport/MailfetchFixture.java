@@ -12,9 +12,9 @@ import java.util.stream.Stream;
 
 import org.mailfetch.FetchEngine;
 import org.mailfetch.Services;
-import org.mailfetch.account.Account;
-import org.mailfetch.account.DeleteMode;
-import org.mailfetch.account.Security;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.DeleteMode;
+import org.mailfetch.mail.Security;
 import org.mailfetch.config.Settings;
 import org.mailfetch.fetch.SessionSummary;
 

@@ -11,8 +11,8 @@ import java.util.concurrent.Executors;
 import com.icegreen.greenmail.user.GreenMailUser;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
-import org.mailfetch.account.Account;
-import org.mailfetch.account.DeleteMode;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.delivery.OutboxWorker;
 
 /**

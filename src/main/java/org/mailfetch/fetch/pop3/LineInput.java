@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.Arrays;
+import org.mailfetch.fetch.SessionDeadlineException;
+import org.mailfetch.fetch.TooLargeException;
 
 /**
  * The server's side of the connection, read through one buffer with a bound on everything: a status

@@ -16,8 +16,10 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
-import org.mailfetch.account.Security;
+import org.mailfetch.mail.Security;
 import org.mailfetch.net.Watchdog;
+import org.mailfetch.fetch.NoReplyException;
+import org.mailfetch.fetch.SessionDeadlineException;
 
 /**
  * A small POP3 client (RFC 1939, STLS from RFC 2595, response codes from RFC 2449/3206) that bounds

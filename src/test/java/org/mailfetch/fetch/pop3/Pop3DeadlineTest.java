@@ -13,7 +13,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.mailfetch.account.Security;
+import org.mailfetch.mail.Security;
 
 /**
  * The session deadline holds however the server stalls: a TLS record (or handshake message) read

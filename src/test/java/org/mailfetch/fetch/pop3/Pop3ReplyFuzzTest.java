@@ -8,6 +8,7 @@ import java.io.EOFException;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.mailfetch.testsupport.Fuzzing;
+import org.mailfetch.fetch.TooLargeException;
 
 /**
  * Coverage-guided fuzzing of what reads a hostile POP3 server's bytes: the bounded line reader, the

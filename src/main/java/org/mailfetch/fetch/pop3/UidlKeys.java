@@ -1,11 +1,10 @@
-package org.mailfetch.fetch;
+package org.mailfetch.fetch.pop3;
 
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
-import org.mailfetch.fetch.pop3.Listings;
 
 /**
  * Turns the UIDLs of one listing into ledger keys: unique within the listing and short enough for

@@ -1,4 +1,4 @@
-package org.mailfetch.fetch;
+package org.mailfetch.fetch.pop3;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -21,12 +21,10 @@ import javax.net.ssl.TrustManagerFactory;
 import jakarta.mail.Header;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.InternetHeaders;
-import org.mailfetch.account.Account;
-import org.mailfetch.fetch.pop3.Pop3Client;
-import org.mailfetch.fetch.pop3.Pop3Exception;
-import org.mailfetch.fetch.pop3.Pop3Reply;
+import org.mailfetch.mail.Account;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.mailfetch.fetch.FetchContext;
 
 /**
  * One POP3 session of an account over {@link Pop3Client}: log in, list every message with its UIDL

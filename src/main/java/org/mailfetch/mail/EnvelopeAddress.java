@@ -1,4 +1,4 @@
-package org.mailfetch.recipient;
+package org.mailfetch.mail;
 
 import java.util.Locale;
 

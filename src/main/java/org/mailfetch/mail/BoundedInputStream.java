@@ -1,15 +1,15 @@
-package org.mailfetch.fetch;
+package org.mailfetch.mail;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
 /** Reads at most {@code limit} bytes of the underlying stream: the valid part of a reused spool file. */
-final class BoundedInputStream extends FilterInputStream {
+public final class BoundedInputStream extends FilterInputStream {
 
     private long remaining;
 
-    BoundedInputStream(InputStream in, long limit) {
+    public BoundedInputStream(InputStream in, long limit) {
         super(in);
         this.remaining = limit;
     }

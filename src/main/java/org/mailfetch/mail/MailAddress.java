@@ -1,9 +1,8 @@
-package org.mailfetch.recipient;
+package org.mailfetch.mail;
 
 import java.net.IDN;
 import java.util.Locale;
 
-import org.mailfetch.mail.Printable;
 
 /**
  * A normalised mailbox address: local part lower-cased, domain lower-cased ASCII (IDN in punycode),

@@ -1,10 +1,10 @@
-package org.mailfetch.delivery;
+package org.mailfetch.recipient;
 
 import java.util.List;
 import java.util.Optional;
 
 import org.mailfetch.account.PasswordCipher;
-import org.mailfetch.recipient.MailAddress;
+import org.mailfetch.mail.MailAddress;
 import org.mailfetch.store.Database;
 import org.mailfetch.store.InvalidValue;
 import org.mailfetch.store.StoreException;

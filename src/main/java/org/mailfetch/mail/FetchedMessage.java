@@ -1,4 +1,4 @@
-package org.mailfetch.fetch;
+package org.mailfetch.mail;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -15,8 +15,6 @@ import java.util.Map;
 
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.InternetHeaders;
-import org.mailfetch.account.Account;
-import org.mailfetch.recipient.MailAddress;
 
 /**
  * One downloaded message on its way through the chain: the original bytes (LF line endings, read
@@ -52,11 +50,11 @@ public final class FetchedMessage {
     private String quarantineReason;
     private String deferReason;
 
-    FetchedMessage(Account account, String uidl, Path spool, long size, Instant downloadedAt) {
+    public FetchedMessage(Account account, String uidl, Path spool, long size, Instant downloadedAt) {
         this(account, uidl, spool, size, -1, null, downloadedAt);
     }
 
-    FetchedMessage(Account account, String uidl, Path spool, long size, long listSize, String contentDigest,
+    public FetchedMessage(Account account, String uidl, Path spool, long size, long listSize, String contentDigest,
                    Instant downloadedAt) {
         this.account = account;
         this.uidl = uidl;
@@ -124,7 +122,7 @@ public final class FetchedMessage {
         return baseName(account.id(), contentDigest == null ? uidl : "sha256:" + contentDigest);
     }
 
-    static String baseName(long accountId, String instance) {
+    public static String baseName(long accountId, String instance) {
         try {
             byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(instance.getBytes(StandardCharsets.UTF_8));
             return "mailfetch.a" + accountId + "." + HexFormat.of().formatHex(digest, 0, 12);
@@ -183,7 +181,7 @@ public final class FetchedMessage {
         copiesByTarget.merge(target, 1, Integer::sum);
     }
 
-    Map<String, Integer> copiesByTarget() {
+    public Map<String, Integer> copiesByTarget() {
         return copiesByTarget;
     }
 

@@ -1,4 +1,4 @@
-package org.mailfetch.fetch.pop3;
+package org.mailfetch.fetch;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package org.mailfetch.account;
+package org.mailfetch.mail;
 
 import java.time.Instant;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.mailfetch.delivery;
+package org.mailfetch.recipient;
 
 /**
  * A routed domain: its mail goes by SMTP to {@code host:port} (TLS from the start when {@code tls};

@@ -1,4 +1,4 @@
-package org.mailfetch.account;
+package org.mailfetch.mail;
 
 /** How the POP3 connection is protected; the CLI spells them ssl, starttls, starttls-optional, none. */
 public enum Security {

@@ -1,4 +1,4 @@
-package org.mailfetch.fetch;
+package org.mailfetch.fetch.pop3;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +8,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.mailfetch.fetch.pop3.UidlKeys;
 
 class UidlKeysTest {
 
