@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import jakarta.mail.internet.MimeUtility;
 import org.apache.camel.ExchangeProperty;
+import org.mailfetch.mail.TraceHeaders;
 import org.mailfetch.fetch.FetchSession;
 import org.mailfetch.fetch.FetchSessions;
 import org.mailfetch.mail.FetchedMessage;
@@ -65,7 +65,7 @@ public final class LocalDelivery {
 
     public void deliver(FetchedMessage message, @ExchangeProperty(FetchSessions.SESSION) FetchSession session)
             throws IOException {
-        byte[] trace = (traceHeader(message) + message.topHeaderBlock()).getBytes(StandardCharsets.UTF_8);
+        byte[] trace = (TraceHeaders.account(message) + message.topHeaderBlock()).getBytes(StandardCharsets.UTF_8);
         List<MailAddress> maildir = new ArrayList<>();
         Map<LmtpTarget, List<String>> lmtp = new LinkedHashMap<>();
         for (MailAddress recipient : message.recipients()) {
@@ -149,14 +149,4 @@ public final class LocalDelivery {
         }
     }
 
-    /** Like hMailServer's X-hMailServer-ExternalAccount; the name is the administrator's, so it is made header-safe. */
-    public static String traceHeader(FetchedMessage message) {
-        String name = message.account().name().replaceAll("[\\r\\n\\t]+", " ").strip();
-        try {
-            name = MimeUtility.fold("X-Mailfetch-Account: ".length(), MimeUtility.encodeText(name, "UTF-8", "Q"));
-        } catch (java.io.UnsupportedEncodingException e) {
-            throw new IllegalStateException(e);
-        }
-        return "X-Mailfetch-Account: " + name.replace("\r\n", "\n") + "\n";
-    }
 }

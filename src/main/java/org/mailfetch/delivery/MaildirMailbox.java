@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 
+import org.mailfetch.mail.Folders;
 import org.mailfetch.mail.MailAddress;
 import org.mailfetch.store.PrivateFiles;
 
@@ -26,7 +27,7 @@ import org.mailfetch.store.PrivateFiles;
 public final class MaildirMailbox {
 
     /** The Maildir++ spam folder below the root. */
-    public static final String JUNK = ".Junk";
+    public static final String JUNK = Folders.JUNK;
 
     private final Path root;
     private final FilePermissions permissions;

@@ -26,7 +26,7 @@ import jakarta.mail.internet.InternetAddress;
 import org.mailfetch.mail.FetchedMessage;
 import org.mailfetch.mail.EnvelopeAddress;
 import org.mailfetch.mail.MailAddress;
-import org.mailfetch.recipient.RecipientResolver;
+import org.mailfetch.mail.TraceHeaders;
 import org.mailfetch.store.Database;
 import org.mailfetch.store.PrivateFiles;
 import org.mailfetch.store.StoreException;
@@ -92,8 +92,8 @@ public final class Outbox {
         String name = id + ".eml";
         Path tmp = dir.resolve(name + ".tmp");
         // the routed copy carries what the local copies carry on top (scan results) plus the loop guard
-        byte[] trace = (RecipientResolver.routedTrace(message.account().id(), domain)
-                + LocalDelivery.traceHeader(message) + message.topHeaderBlock()).getBytes(StandardCharsets.UTF_8);
+        byte[] trace = (TraceHeaders.routed(message.account().id(), domain)
+                + TraceHeaders.account(message) + message.topHeaderBlock()).getBytes(StandardCharsets.UTF_8);
         try (FileChannel out = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
              OutputStream os = Channels.newOutputStream(out);
              InputStream in = message.content()) {

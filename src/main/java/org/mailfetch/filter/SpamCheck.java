@@ -3,8 +3,9 @@ package org.mailfetch.filter;
 import java.time.Duration;
 import java.util.Locale;
 
+import org.mailfetch.mail.TraceHeaders;
 import org.mailfetch.config.Settings;
-import org.mailfetch.delivery.MaildirMailbox;
+import org.mailfetch.mail.Folders;
 import org.mailfetch.mail.FetchedMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +68,7 @@ public final class SpamCheck {
             return;
         }
         if (message.size() > maxScanSize) {
-            message.addTopHeader(ScanHeaders.SCAN, ScanHeaders.SKIPPED_SIZE);
+            message.addTopHeader(TraceHeaders.SCAN, TraceHeaders.SKIPPED_SIZE);
             LOG.info("{}: UIDL {} ({} bytes) not scanned for spam: larger than {} ({} bytes)",
                     message.account().label(), message.uidl(), message.size(), MAX_SCAN_SIZE, maxScanSize);
             return;
@@ -85,13 +86,13 @@ public final class SpamCheck {
         }
         boolean spam = v.score() >= markScore;
         String score = String.format(Locale.ROOT, "%.1f", v.score());
-        message.addTopHeader(ScanHeaders.SPAM_FLAG, spam ? "YES" : "NO");
-        message.addTopHeader(ScanHeaders.SPAM_SCORE, score);
-        message.addTopHeader(ScanHeaders.SPAM_STATUS, status(spam, score, v));
+        message.addTopHeader(TraceHeaders.SPAM_FLAG, spam ? "YES" : "NO");
+        message.addTopHeader(TraceHeaders.SPAM_SCORE, score);
+        message.addTopHeader(TraceHeaders.SPAM_STATUS, status(spam, score, v));
         if (v.score() >= deleteScore) {
             message.quarantine("spam", String.format(Locale.ROOT, "spam score %s (delete score %.1f)", score, deleteScore));
         } else if (spam) {
-            message.folder(MaildirMailbox.JUNK);
+            message.folder(Folders.JUNK);
         }
         LOG.debug("{}: UIDL {} spam score {}", message.account().label(), message.uidl(), score);
     }

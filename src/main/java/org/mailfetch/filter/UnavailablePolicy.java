@@ -2,6 +2,7 @@ package org.mailfetch.filter;
 
 import java.util.Locale;
 
+import org.mailfetch.mail.TraceHeaders;
 import org.mailfetch.config.Settings;
 
 /**
@@ -31,7 +32,7 @@ public enum UnavailablePolicy {
     public void apply(org.mailfetch.mail.FetchedMessage message, String scanner, String why) {
         switch (this) {
             case DEFER -> message.defer(scanner + " unavailable (" + why + ")");
-            case ACCEPT -> message.addTopHeader(ScanHeaders.SCAN, "skipped (" + scanner + " unavailable)");
+            case ACCEPT -> message.addTopHeader(TraceHeaders.SCAN, "skipped (" + scanner + " unavailable)");
             case QUARANTINE -> message.quarantine("unscanned", scanner + " unavailable (" + why + ")");
         }
     }

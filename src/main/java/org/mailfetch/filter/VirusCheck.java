@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 
+import org.mailfetch.mail.TraceHeaders;
 import org.mailfetch.config.Settings;
 import org.mailfetch.mail.FetchedMessage;
 import org.slf4j.Logger;
@@ -50,7 +51,7 @@ public final class VirusCheck {
             return;
         }
         if (message.size() > maxScanSize) {
-            message.addTopHeader(ScanHeaders.SCAN, ScanHeaders.SKIPPED_SIZE);
+            message.addTopHeader(TraceHeaders.SCAN, TraceHeaders.SKIPPED_SIZE);
             LOG.info("{}: UIDL {} ({} bytes) not scanned for viruses: larger than {} ({} bytes)",
                     message.account().label(), message.uidl(), message.size(), MAX_SCAN_SIZE, maxScanSize);
             return;
@@ -61,7 +62,7 @@ public final class VirusCheck {
                 message.quarantine("virus", v.signature());
             } else if (v.tooLarge()) {
                 // never deferred forever: mailfetch.antivirus.max-scan-size is above clamd's StreamMaxLength
-                message.addTopHeader(ScanHeaders.SCAN, ScanHeaders.SKIPPED_SIZE);
+                message.addTopHeader(TraceHeaders.SCAN, TraceHeaders.SKIPPED_SIZE);
                 LOG.warn("{}: UIDL {} ({} bytes) not scanned for viruses: {} refuses streams this long (StreamMaxLength);"
                         + " set {} at or below it", message.account().label(), message.uidl(), message.size(),
                         clamd.describe(), MAX_SCAN_SIZE);

@@ -9,7 +9,7 @@ import java.time.format.DateTimeFormatter;
 
 import jakarta.mail.internet.MimeUtility;
 import org.apache.camel.ExchangeProperty;
-import org.mailfetch.delivery.LocalDelivery;
+import org.mailfetch.mail.TraceHeaders;
 import org.mailfetch.delivery.MaildirMailbox;
 import org.mailfetch.fetch.FetchSession;
 import org.mailfetch.fetch.FetchSessions;
@@ -40,7 +40,7 @@ public final class Quarantine {
         long id = store.nextId();
         Instant now = clock.instant();
         String name = message.baseName();
-        byte[] header = (LocalDelivery.traceHeader(message) + message.topHeaderBlock()).getBytes(StandardCharsets.UTF_8);
+        byte[] header = (TraceHeaders.account(message) + message.topHeaderBlock()).getBytes(StandardCharsets.UTF_8);
         try (java.io.InputStream content = message.content()) {
             session.batch().add(store.stage(name, header, content));
         }

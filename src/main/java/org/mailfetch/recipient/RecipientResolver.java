@@ -8,6 +8,7 @@ import java.util.Set;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.FetchedMessage;
 import org.mailfetch.mail.Printable;
+import org.mailfetch.mail.TraceHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.mailfetch.mail.MailAddress;
@@ -26,16 +27,12 @@ import org.mailfetch.mail.EnvelopeAddress;
  */
 public final class RecipientResolver {
 
-    /** Trace header the outbox adds to routed mail: {@code account=<id>; route=<domain>}. */
-    public static final String ROUTED_HEADER = "X-Mailfetch-Routed";
 
-    /** Header on the owner's copy when the recipients could not be used: says why. */
-    public static final String RECIPIENTS_HEADER = "X-Mailfetch-Recipients";
 
     /**
      * Most distinct recipient addresses read from one message's headers (Postfix's
      * {@code smtpd_recipient_limit} default). Beyond it the owner gets the message, with
-     * {@link #RECIPIENTS_HEADER} saying why: a header naming 50,000 addresses is no delivery list.
+     * {@link TraceHeaders#RECIPIENTS} saying why: a header naming 50,000 addresses is no delivery list.
      */
     public static final String MAX_PER_MESSAGE = "mailfetch.recipients.max-per-message";
     public static final int DEFAULT_MAX_PER_MESSAGE = 1000;
@@ -50,7 +47,7 @@ public final class RecipientResolver {
 
     /**
      * Where a message goes, and why the owner got it if it did. {@code notice} (may be null) is the
-     * value of {@link #RECIPIENTS_HEADER} for the owner's copy when the headers were refused.
+     * value of {@link TraceHeaders#RECIPIENTS} for the owner's copy when the headers were refused.
      */
     public record Recipients(List<MailAddress> mailboxes, List<MailAddress> routed, String ownerBecause, String notice) {}
 
@@ -78,7 +75,7 @@ public final class RecipientResolver {
         message.recipients(r.mailboxes());
         message.routedRecipients(r.routed());
         if (r.notice() != null) {
-            message.addTopHeader(RECIPIENTS_HEADER, r.notice());
+            message.addTopHeader(TraceHeaders.RECIPIENTS, r.notice());
         }
         if (r.ownerBecause() != null) {
             LOG.info("{}: UIDL {} goes to the owner {}: {}", message.account().label(), message.uidl(),
@@ -187,7 +184,7 @@ public final class RecipientResolver {
     /** The routes this account already sent the message through, from our trace headers. */
     private static Set<String> loopedRoutes(Account account, Headers headers) {
         Set<String> out = new LinkedHashSet<>();
-        for (String value : headers.get(ROUTED_HEADER)) {
+        for (String value : headers.get(TraceHeaders.ROUTED)) {
             String v = value.replaceAll("\\s+", "");
             if (v.startsWith("account=" + account.id() + ";route=")) {
                 out.add(v.substring(("account=" + account.id() + ";route=").length()).toLowerCase(java.util.Locale.ROOT));
@@ -196,8 +193,4 @@ public final class RecipientResolver {
         return out;
     }
 
-    /** The trace header value for a message this account routes to {@code domain}. */
-    public static String routedTrace(long accountId, String domain) {
-        return ROUTED_HEADER + ": account=" + accountId + "; route=" + domain + "\n";
-    }
 }
