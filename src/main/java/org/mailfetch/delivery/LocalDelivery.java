@@ -14,8 +14,6 @@ import java.util.Set;
 
 import org.apache.camel.ExchangeProperty;
 import org.mailfetch.mail.TraceHeaders;
-import org.mailfetch.fetch.FetchSession;
-import org.mailfetch.fetch.FetchSessions;
 import org.mailfetch.mail.FetchedMessage;
 import org.mailfetch.recipient.LmtpTarget;
 import org.mailfetch.recipient.LocalDirectory;
@@ -63,7 +61,7 @@ public final class LocalDelivery {
         this.clock = clock;
     }
 
-    public void deliver(FetchedMessage message, @ExchangeProperty(FetchSessions.SESSION) FetchSession session)
+    public void deliver(FetchedMessage message, @ExchangeProperty(DeliverySession.PROPERTY) DeliverySession session)
             throws IOException {
         byte[] trace = (TraceHeaders.account(message) + message.topHeaderBlock()).getBytes(StandardCharsets.UTF_8);
         List<MailAddress> maildir = new ArrayList<>();
@@ -133,7 +131,7 @@ public final class LocalDelivery {
         return MailAddress.parse(message.account().ownerAddress());
     }
 
-    private void stageMaildir(FetchedMessage message, FetchSession session, byte[] trace, List<MailAddress> recipients)
+    private void stageMaildir(FetchedMessage message, DeliverySession session, byte[] trace, List<MailAddress> recipients)
             throws IOException {
         for (MailAddress recipient : recipients) {
             MaildirMailbox mailbox = session.mailbox(recipient);

@@ -30,6 +30,7 @@ import java.util.function.BooleanSupplier;
 
 import org.mailfetch.mail.Account;
 import org.mailfetch.delivery.DeliveryBatch;
+import org.mailfetch.delivery.DeliverySession;
 import org.mailfetch.delivery.MaildirMailbox;
 import org.mailfetch.mail.MailAddress;
 import org.mailfetch.store.PrivateFiles;
@@ -52,7 +53,7 @@ import org.mailfetch.fetch.pop3.Pop3Retriever;
  * shorter than its LIST size is not recorded; a reused UIDL is a new message; the session ends at
  * its deadline; low disk stops it. In every case what is durable is committed and only that is DELE'd.
  */
-public final class FetchSession implements Iterable<FetchedMessage> {
+public final class FetchSession implements Iterable<FetchedMessage>, DeliverySession {
 
     private static final Logger LOG = LoggerFactory.getLogger(FetchSession.class);
     /** After this many failed messages in a row the server itself is broken: the session stops. */
@@ -203,12 +204,12 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         return account;
     }
 
-    /** The mailbox of a local address, one instance per session so its delivered-names index is built once. */
+    @Override
     public MaildirMailbox mailbox(MailAddress address) {
         return mailboxes.computeIfAbsent(address, a -> new MaildirMailbox(mailboxesDir, a, context.permissions()));
     }
 
-    /** Where delivery steps stage Maildir files; they become durable with the batch's commit. */
+    @Override
     public DeliveryBatch batch() {
         return batch.files();
     }
@@ -464,16 +465,7 @@ public final class FetchSession implements Iterable<FetchedMessage> {
         }
     }
 
-    /** Something to commit after the batch's files are durable and before its ledger rows. */
-    @FunctionalInterface
-    public interface DurableAction {
-        void run() throws Exception;
-    }
-
-    /**
-     * Registers a record (e.g. a quarantine row) that belongs to a file staged in the current batch:
-     * it is committed after the batch's files are durable and before its ledger rows.
-     */
+    @Override
     public void afterDurable(DurableAction action) {
         batch.afterDurable(action);
     }

@@ -22,6 +22,7 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.api.management.ManagedOperation;
 import org.apache.camel.api.management.ManagedResource;
+import org.mailfetch.delivery.DeliverySession;
 import org.mailfetch.mail.Account;
 import org.mailfetch.account.AccountStore;
 import org.slf4j.Logger;
@@ -44,7 +45,7 @@ public final class FetchSessions {
     /** Exchange header: why the session runs, see {@link Trigger}. */
     public static final String TRIGGER = "mailfetchTrigger";
     /** Exchange property: the open {@link FetchSession}. */
-    public static final String SESSION = "mailfetchSession";
+    public static final String SESSION = DeliverySession.PROPERTY;
 
     /** schedule: the account's timer; now: download now in the service; cli: `account fetch`, which waits for the lease. */
     public enum Trigger { SCHEDULE, NOW, CLI }

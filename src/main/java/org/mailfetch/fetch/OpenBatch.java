@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 
 import org.mailfetch.delivery.DeliveryBatch;
+import org.mailfetch.delivery.DeliverySession;
 import org.mailfetch.mail.FetchedMessage;
 
 /**
@@ -24,7 +25,7 @@ final class OpenBatch {
     private final DeliveryBatch files;
     private final List<String> uidls = new ArrayList<>();
     private final List<UidlLedger.Entry> entries = new ArrayList<>();
-    private final List<FetchSession.DurableAction> actions = new ArrayList<>();
+    private final List<DeliverySession.DurableAction> actions = new ArrayList<>();
     private final Map<String, Integer> copiesByTarget = new TreeMap<>();
     private int quarantined;
 
@@ -36,7 +37,7 @@ final class OpenBatch {
         return files;
     }
 
-    void afterDurable(FetchSession.DurableAction action) {
+    void afterDurable(DeliverySession.DurableAction action) {
         actions.add(action);
     }
 
@@ -64,7 +65,7 @@ final class OpenBatch {
      */
     Committed commit(UidlLedger ledger, long accountId, Clock clock) throws Exception {
         files.commit();
-        for (FetchSession.DurableAction action : actions) {
+        for (DeliverySession.DurableAction action : actions) {
             action.run();
         }
         Instant now = clock.instant();

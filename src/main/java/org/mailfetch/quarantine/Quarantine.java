@@ -10,9 +10,8 @@ import java.time.format.DateTimeFormatter;
 import jakarta.mail.internet.MimeUtility;
 import org.apache.camel.ExchangeProperty;
 import org.mailfetch.mail.TraceHeaders;
+import org.mailfetch.delivery.DeliverySession;
 import org.mailfetch.delivery.MaildirMailbox;
-import org.mailfetch.fetch.FetchSession;
-import org.mailfetch.fetch.FetchSessions;
 import org.mailfetch.mail.FetchedMessage;
 import org.mailfetch.mail.MailAddress;
 
@@ -32,7 +31,7 @@ public final class Quarantine {
         this.clock = clock;
     }
 
-    public void hold(FetchedMessage message, @ExchangeProperty(FetchSessions.SESSION) FetchSession session)
+    public void hold(FetchedMessage message, @ExchangeProperty(DeliverySession.PROPERTY) DeliverySession session)
             throws IOException {
         if (!message.isPending() || message.quarantineKind() == null) {
             return;

@@ -1,0 +1,33 @@
+package org.mailfetch.delivery;
+
+import org.mailfetch.mail.MailAddress;
+
+/**
+ * What a delivery step may ask of the fetch session it runs in — and nothing more: the step stages
+ * files into the session's batch, and the session alone decides when they become durable, when the
+ * ledger records them and when the server copy may go. The running session is the exchange property
+ * {@link #PROPERTY}; a step declares it as {@code @ExchangeProperty(DeliverySession.PROPERTY)}.
+ */
+public interface DeliverySession {
+
+    /** Exchange property holding the session of the message in hand. */
+    String PROPERTY = "mailfetchSession";
+
+    /** The Maildir of a local address, one instance per session (its index of delivered names is built once). */
+    MaildirMailbox mailbox(MailAddress address);
+
+    /** Where a step stages a file; it becomes durable with the session's next group commit. */
+    DeliveryBatch batch();
+
+    /**
+     * Registers a record (e.g. a quarantine row) that belongs to a file staged in the current batch:
+     * it is committed after the batch's files are durable and before its ledger rows.
+     */
+    void afterDurable(DurableAction action);
+
+    /** Something to commit after a batch's files are durable and before its ledger rows. */
+    @FunctionalInterface
+    interface DurableAction {
+        void run() throws Exception;
+    }
+}
