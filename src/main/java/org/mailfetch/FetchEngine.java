@@ -37,6 +37,7 @@ import org.mailfetch.delivery.OutboxWorker;
 import org.mailfetch.fetch.AccountLease;
 import org.mailfetch.fetch.FetchContext;
 import org.mailfetch.fetch.FetchSessions;
+import org.mailfetch.fetch.pop3.Pop3Retriever;
 import org.mailfetch.fetch.SessionSummary;
 import org.mailfetch.delivery.FilePermissions;
 import org.mailfetch.filter.ReceivedDateStamp;
@@ -71,7 +72,8 @@ public final class FetchEngine implements AutoCloseable {
         FetchContext context = FetchContext.from(settings, clock, fsyncPool, commitPool);
         leaseRenewer = Executors.newSingleThreadScheduledExecutor(daemon("mailfetch-lease"));
         sessions = new FetchSessions(services.accounts(), services.ledger(), services.status(),
-                new AccountLease(services.db(), clock, context.lease()), context, leaseRenewer);
+                new AccountLease(services.db(), clock, context.lease()), context, leaseRenewer,
+                Map.of("pop3", Pop3Retriever::connect));
 
         main = new Main();
         Properties props = settings.asProperties();

@@ -9,7 +9,6 @@ import java.net.UnknownHostException;
 import javax.net.ssl.SSLException;
 
 import org.apache.camel.CamelExchangeException;
-import org.mailfetch.fetch.pop3.Pop3Exception;
 import org.mailfetch.mail.Printable;
 
 /** Turns what went wrong in a session into one line an administrator can act on. */
@@ -19,7 +18,7 @@ final class Failures {
 
     /** Only a refusal of the credentials counts toward the back-off; [IN-USE] and [SYS/TEMP] do not. */
     static boolean isLoginFailure(Throwable t) {
-        return t instanceof Pop3Exception p && p.kind() == Pop3Exception.Kind.LOGIN_REFUSED;
+        return t instanceof ServerException p && p.kind() == ServerException.Kind.LOGIN_REFUSED;
     }
 
     static String describe(Throwable t) {
@@ -27,7 +26,7 @@ final class Failures {
             if (c instanceof FetchSession.DeliveryFailedException || c instanceof SessionDeadlineException) {
                 return text(c);
             }
-            if (c instanceof Pop3Exception p) {
+            if (c instanceof ServerException p) {
                 return switch (p.kind()) {
                     case LOGIN_REFUSED -> "login refused (" + text(c) + ")";
                     case TEMPORARY -> "temporary failure, not a login failure (" + text(c) + ")";

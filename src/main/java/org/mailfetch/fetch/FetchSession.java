@@ -37,14 +37,13 @@ import org.mailfetch.store.PrivateFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.mailfetch.mail.FetchedMessage;
-import org.mailfetch.fetch.pop3.Pop3Retriever;
 
 /**
- * One account's run over an open POP3 connection. Iterating yields each message whose UIDL is not
- * in the ledger, already streamed to a spool file. Delivered messages are group-committed: their
+ * One account's run over an open {@link Retriever} (POP3 today), free of protocol detail. Iterating
+ * yields each message whose ledger key (the UIDL) is not in the ledger, already streamed to a spool file. Delivered messages are group-committed: their
  * Maildir files made durable, then their ledger rows committed. {@link #finish()} then marks every
  * listed message that is due under the delete mode (including ones recorded by an earlier,
- * interrupted session) and sends QUIT, which applies the DELEs.
+ * interrupted session) and ends the connection, which applies the deletions (POP3: DELE, then QUIT).
  *
  * <p>What a hostile or broken server can do is bounded here: a message larger than
  * mailfetch.fetch.max-message-size (by LIST, or by what streams) stays on the server; a message whose
@@ -62,7 +61,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     private static final int MAX_NOTES = 5;
 
     private final Account account;
-    private final Pop3Retriever pop3;
+    private final Retriever retriever;
     private final UidlLedger ledger;
     /** Ledger keys whose recorded message is the one listed now, with their first-download time: only these may be DELE'd. */
     private final Map<String, Instant> recorded = new HashMap<>();
@@ -88,7 +87,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     private String messageFailure;
     /** The ledger keys committed in this session: their failure counts start over. */
     private final Set<String> committedNow = new java.util.HashSet<>();
-    private final List<Pop3Retriever.Listed> toFetch = new ArrayList<>();
+    private final List<Retriever.Listed> toFetch = new ArrayList<>();
     private final Path spoolDir;
     private final Path mailboxesDir;
     private final FetchContext context;
@@ -116,19 +115,19 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     private long bytes;
     private Throwable failure;
 
-    FetchSession(Account account, Pop3Retriever pop3, UidlLedger ledger, FetchContext context, BooleanSupplier stopping)
+    FetchSession(Account account, Retriever retriever, UidlLedger ledger, FetchContext context, BooleanSupplier stopping)
             throws IOException {
-        this(account, pop3, ledger, context, stopping, System.nanoTime(), context.maxMessageSize());
+        this(account, retriever, ledger, context, stopping, System.nanoTime(), context.maxMessageSize());
     }
 
     /**
      * {@code startNanos}: when the session began (System.nanoTime()), for its deadline;
      * {@code maxMessageSize}: the account's limit (its override, or mailfetch.fetch.max-message-size).
      */
-    FetchSession(Account account, Pop3Retriever pop3, UidlLedger ledger, FetchContext context, BooleanSupplier stopping,
+    FetchSession(Account account, Retriever retriever, UidlLedger ledger, FetchContext context, BooleanSupplier stopping,
                  long startNanos, long maxMessageSize) throws IOException {
         this.account = account;
-        this.pop3 = pop3;
+        this.retriever = retriever;
         this.ledger = ledger;
         this.context = context;
         this.stopping = stopping;
@@ -141,20 +140,20 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         this.spoolDir = context.dataDir().resolve("spool").resolve(String.valueOf(account.id()));
         this.mailboxesDir = context.dataDir().resolve("mailboxes");
         this.batch = new OpenBatch(context.fsyncPool());
-        for (Pop3Retriever.Listed m : pop3.listing()) {
+        for (Retriever.Listed m : retriever.listing()) {
             expectedSize.put(m.uidl(), m.size());
         }
-        noteRepeated(pop3.listing());
-        for (Pop3Retriever.Listed m : pop3.listing()) {
+        noteRepeated(retriever.listing());
+        for (Retriever.Listed m : retriever.listing()) {
             if (choose(m)) {
                 toFetch.add(m);
             }
         }
         this.deadlineNanos = startNanos + context.sessionDeadline().toNanos();
-        pop3.deadline(deadlineNanos);
+        retriever.deadline(deadlineNanos);
         PrivateFiles.createDirectories(spoolDir);
         clearSpool();
-        LOG.debug("{}: {} messages on the server, {} new", account.label(), pop3.listing().size(), toFetch.size());
+        LOG.debug("{}: {} messages on the server, {} new", account.label(), retriever.listing().size(), toFetch.size());
     }
 
     /**
@@ -162,7 +161,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
      * size, DELE not applied), not when it is larger than the limit, and not when its download
      * failed in too many sessions in a row. The last two are reported.
      */
-    private boolean choose(Pop3Retriever.Listed m) {
+    private boolean choose(Retriever.Listed m) {
         UidlLedger.Row row = rows.get(m.uidl());
         if (row != null && row.sameMessage(m.size())) {
             recorded.put(m.uidl(), row.firstDownloaded());
@@ -299,11 +298,11 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         double mib = (bytes + next) / (double) (1 << 20);
         deadlineNanos = startNanos + context.sessionDeadline().toNanos()
                 + (long) (context.sessionDeadlinePerMib().toNanos() * mib);
-        pop3.deadline(deadlineNanos);
+        retriever.deadline(deadlineNanos);
     }
 
-    private FetchedMessage retrieve(Pop3Retriever.Listed wanted) {
-        Pop3Retriever.Listed listed = null;
+    private FetchedMessage retrieve(Retriever.Listed wanted) {
+        Retriever.Listed listed = null;
         extendDeadlineFor(wanted.size());
         // Two spool files, overwritten in turn and never truncated: the splitter looks one message
         // ahead; reusing files spares a create and a delete per message, and not truncating keeps
@@ -317,10 +316,10 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         MessageDigest sha;
         for (int attempt = 1; ; attempt++) {
             try {
-                if (!pop3.usable()) {
-                    pop3.reconnect();
+                if (!retriever.usable()) {
+                    retriever.reconnect();
                 }
-                listed = pop3.find(wanted.uidl());
+                listed = retriever.find(wanted.uidl());
             } catch (IOException | RuntimeException e) {
                 failure = e;
                 LOG.warn("{}: reconnecting failed, the session stops: {}", account.label(), Failures.describe(e));
@@ -335,7 +334,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                 CrlfToLfOutputStream lf = new CrlfToLfOutputStream(new DigestOutputStream(
                         new BufferedOutputStream(Channels.newOutputStream(channel), 65536), sha));
                 OutputStream out = new BufferedOutputStream(lf, 8192);
-                wire = pop3.retrieve(listed, out, maxMessageSize);
+                wire = retriever.retrieve(listed, out, maxMessageSize);
                 out.flush();
                 size = channel.position();
                 lines = lf.lines();
@@ -368,7 +367,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         if (listed.size() > 0 && wire + lines + 2 < listed.size()) {
             messageFailed(listed, "shorter than its LIST size (" + wire + " of " + listed.size()
                     + " bytes arrived), not delivered, left on the server", null);
-            pop3.close(); // the rest of the message may still come: never read it as replies
+            retriever.close(); // the rest of the message may still come: never read it as replies
             return null;
         }
         failuresInARow = 0;
@@ -388,7 +387,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
      * A message could not be downloaded: reported with UIDL and size, counted toward skipping it,
      * and the session goes on with the next message unless messages fail one after another.
      */
-    private void messageFailed(Pop3Retriever.Listed m, String reason, Throwable cause) {
+    private void messageFailed(Retriever.Listed m, String reason, Throwable cause) {
         failed++;
         UidlLedger.Failure prior = priorFailures.get(m.uidl());
         int n = (prior == null ? 0 : prior.failures()) + 1;
@@ -530,7 +529,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             if (failure == null) {
                 Set<String> known = new java.util.HashSet<>(rows.keySet());
                 known.addAll(recorded.keySet());
-                ledger.purgeAbsent(account.id(), pop3.listing().stream().map(Pop3Retriever.Listed::uidl)
+                ledger.purgeAbsent(account.id(), retriever.listing().stream().map(Retriever.Listed::uidl)
                         .collect(java.util.stream.Collectors.toSet()), known);
             }
         } catch (RuntimeException e) {
@@ -570,15 +569,15 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     private int deleteDueAndQuit() {
         Instant now = clock.instant();
         // cleaning up gets its own short allowance, also after the session deadline
-        pop3.deadline(System.nanoTime() + context.connectTimeout().toNanos() + 2 * context.readTimeout().toNanos());
-        boolean due = pop3.listing().stream().anyMatch(m -> isDue(m, now));
-        if (!pop3.usable()) {
+        retriever.deadline(System.nanoTime() + context.connectTimeout().toNanos() + 2 * context.readTimeout().toNanos());
+        boolean due = retriever.listing().stream().anyMatch(m -> isDue(m, now));
+        if (!retriever.usable()) {
             if (!due) {
-                pop3.close();
+                retriever.close();
                 return 0;
             }
             try {
-                pop3.reconnect();
+                retriever.reconnect();
             } catch (IOException | RuntimeException e) {
                 LOG.warn("{}: cannot reconnect to delete what is due; left for the next session: {}", account.label(),
                         Failures.describe(e));
@@ -586,27 +585,27 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                 return 0;
             }
         }
-        noteRepeated(pop3.listing()); // a new connection's listing may repeat UIDLs the first did not
+        noteRepeated(retriever.listing()); // a new connection's listing may repeat UIDLs the first did not
         List<String> accepted = new ArrayList<>();
         try {
-            for (Pop3Retriever.Listed m : pop3.listing()) {
-                if (isDue(m, now) && pop3.markDeleted(m)) {
+            for (Retriever.Listed m : retriever.listing()) {
+                if (isDue(m, now) && retriever.markDeleted(m)) {
                     accepted.add(m.uidl());
                 }
             }
-            pop3.quit();
+            retriever.quit();
         } catch (IOException | RuntimeException e) {
             // Without a +OK to QUIT the server applies no DELE; the ledger rows stay due for the next session.
             LOG.warn("{}: QUIT failed, {} deletions left for the next session: {}", account.label(), accepted.size(),
                     Failures.describe(e));
-            pop3.close();
+            retriever.close();
             if (!accepted.isEmpty()) {
                 failure = failure == null ? e : failure;
             }
             return 0;
         }
-        if (accepted.size() < pop3.listing().stream().filter(m -> isDue(m, now)).count()) {
-            note("the server refused DELE of " + (pop3.listing().stream().filter(m -> isDue(m, now)).count()
+        if (accepted.size() < retriever.listing().stream().filter(m -> isDue(m, now)).count()) {
+            note("the server refused DELE of " + (retriever.listing().stream().filter(m -> isDue(m, now)).count()
                     - accepted.size()) + " message(s); they stay on the server and are tried again next session");
         }
         try {
@@ -618,17 +617,15 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     }
 
     /** Remembers the keys of UIDLs a listing repeats ("x", "x#2", …): listing order, not the UIDL, tells them apart. */
-    private void noteRepeated(List<Pop3Retriever.Listed> listing) {
-        for (Pop3Retriever.Listed m : listing) {
-            int suffix = m.uidl().lastIndexOf('#');
-            if (suffix > 0 && m.uidl().substring(suffix + 1).chars().allMatch(Character::isDigit)) {
+    private void noteRepeated(List<Retriever.Listed> listing) {
+        for (Retriever.Listed m : listing) {
+            if (m.positional()) {
                 repeatedKeys.add(m.uidl());
-                repeatedKeys.add(m.uidl().substring(0, suffix));
             }
         }
     }
 
-    private boolean isDue(Pop3Retriever.Listed m, Instant now) {
+    private boolean isDue(Retriever.Listed m, Instant now) {
         Instant first = recorded.get(m.uidl());
         if (first == null || !account.deleteMode().isDue(first, now)) {
             return false;
@@ -640,12 +637,12 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         if (m.size() < 0 || expected == null || expected != m.size()) {
             return false;
         }
-        return pop3.connections() == 1 || !repeatedKeys.contains(m.uidl());
+        return retriever.connections() == 1 || !repeatedKeys.contains(m.uidl());
     }
 
     /** After finish() itself failed (e.g. an Error): drop the connection without QUIT; nothing is deleted. */
     void abandon() {
-        pop3.close();
+        retriever.close();
         batch.abandon();
     }
 

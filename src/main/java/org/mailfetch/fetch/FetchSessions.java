@@ -28,7 +28,6 @@ import org.mailfetch.account.AccountStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.mailfetch.mail.FetchedMessage;
-import org.mailfetch.fetch.pop3.Pop3Retriever;
 
 /**
  * Opens and closes fetch sessions for the route {@code fetch-session}: one session per account at a
@@ -59,6 +58,7 @@ public final class FetchSessions {
     private final FetchContext context;
     private final ScheduledExecutorService leaseRenewer;
     private final Semaphore sessionPermits;
+    private final Map<String, Retriever.Opener> retrievers;
     private final Map<Long, Gate> gates = new ConcurrentHashMap<>();
     private final String holder = ManagementFactory.getRuntimeMXBean().getName() + "/" + Long.toHexString(System.nanoTime());
     private CamelContext camelContext;
@@ -74,8 +74,11 @@ public final class FetchSessions {
         volatile boolean permit;
     }
 
+    /** {@code retrievers}: per protocol name ("pop3"), how to log in and list. */
     public FetchSessions(AccountStore accounts, UidlLedger ledger, StatusBoard status, AccountLease lease,
-                         FetchContext context, ScheduledExecutorService leaseRenewer) {
+                         FetchContext context, ScheduledExecutorService leaseRenewer,
+                         Map<String, Retriever.Opener> retrievers) {
+        this.retrievers = Map.copyOf(retrievers);
         this.accounts = accounts;
         this.ledger = ledger;
         this.status = status;
@@ -184,7 +187,7 @@ public final class FetchSessions {
     }
 
     private String reasonNotToStart(Account account, Trigger trigger, Instant now) {
-        if (!"pop3".equals(account.protocol())) {
+        if (!retrievers.containsKey(account.protocol())) {
             return "protocol " + account.protocol() + " is not supported yet";
         }
         try {
@@ -246,15 +249,15 @@ public final class FetchSessions {
     private Object connect(Account account, Gate gate, Trigger trigger) {
         Instant start = context.clock().instant();
         long startNanos = System.nanoTime();
-        Pop3Retriever pop3 = null;
+        Retriever retriever = null;
         try {
-            pop3 = Pop3Retriever.connect(account, accounts.password(account.id()), context,
+            retriever = retrievers.get(account.protocol()).open(account, accounts.password(account.id()), context,
                     startNanos + context.sessionDeadline().toNanos());
             long maxSize = accounts.maxMessageSize(account.id()).orElse(context.maxMessageSize());
-            return new FetchSession(account, pop3, ledger, context, this::stopping, startNanos, maxSize);
+            return new FetchSession(account, retriever, ledger, context, this::stopping, startNanos, maxSize);
         } catch (Throwable e) {
-            if (pop3 != null) {
-                pop3.close();
+            if (retriever != null) {
+                retriever.close();
             }
             SessionSummary summary = new SessionSummary(account.id(), account.label(), SessionSummary.Result.FAILED,
                     Failures.describe(e), start, context.clock().instant(), 0, 0, 0, 0, 0, 0, 0, Map.of());

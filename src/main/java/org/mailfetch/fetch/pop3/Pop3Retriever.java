@@ -25,6 +25,7 @@ import org.mailfetch.mail.Account;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.mailfetch.fetch.FetchContext;
+import org.mailfetch.fetch.Retriever;
 
 /**
  * One POP3 session of an account over {@link Pop3Client}: log in, list every message with its UIDL
@@ -32,14 +33,11 @@ import org.mailfetch.fetch.FetchContext;
  * only at QUIT, and only a +OK to QUIT says it did. {@link #reconnect()} replaces a connection that
  * broke (a cut, a timeout, an abandoned oversized RETR) with a fresh one and a fresh listing.
  */
-public final class Pop3Retriever implements AutoCloseable {
+public final class Pop3Retriever implements Retriever {
 
     private static final Logger LOG = LoggerFactory.getLogger(Pop3Retriever.class);
     /** Header blocks (TOP n 0, for servers without UIDL) larger than this are a protocol error. */
     private static final int MAX_HEADER_BYTES = 1 << 20;
-
-    /** A message on the server as listed at login: its number, ledger key (see {@link UidlKeys}) and LIST size. */
-    public record Listed(int number, String uidl, long size) {}
 
     private final Account account;
     private final String password;
@@ -129,7 +127,35 @@ public final class Pop3Retriever implements AutoCloseable {
             }
             out.add(new Listed(n, keys.key(u), sizes[n]));
         }
+        return markPositional(out);
+    }
+
+    /**
+     * A UIDL the server repeated got "#2", "#3", … in listing order (UidlKeys): its key and the plain
+     * one it repeats name a message only by its place in this listing.
+     */
+    private static List<Listed> markPositional(List<Listed> listing) {
+        java.util.Set<String> repeated = new java.util.HashSet<>();
+        for (Listed m : listing) {
+            int suffix = m.uidl().lastIndexOf('#');
+            if (suffix > 0 && m.uidl().substring(suffix + 1).chars().allMatch(Character::isDigit)) {
+                repeated.add(m.uidl());
+                repeated.add(m.uidl().substring(0, suffix));
+            }
+        }
+        if (repeated.isEmpty()) {
+            return listing;
+        }
+        List<Listed> out = new ArrayList<>(listing.size());
+        for (Listed m : listing) {
+            out.add(repeated.contains(m.uidl()) ? new Listed(m.number(), m.uidl(), m.size(), true) : m);
+        }
         return out;
+    }
+
+    /** POP3 numbers messages 1..count, and count is at most mailfetch.fetch.max-listing. */
+    private static int number(Listed message) {
+        return Math.toIntExact(message.number());
     }
 
     /** "hdr-" and 40 hex digits of SHA-256 over the message's headers as name:value lines (as before). */
@@ -177,27 +203,27 @@ public final class Pop3Retriever implements AutoCloseable {
         }
     }
 
-    /** How many connections this session has opened: listings after the first may be ordered differently. */
+    @Override
     public int connections() {
         return connections;
     }
 
-    /** The listing of the current connection. */
+    @Override
     public List<Listed> listing() {
         return listing;
     }
 
-    /** The message with this ledger key in the current listing, or null when it is gone. */
+    @Override
     public Listed find(String key) {
         return byKey.get(key);
     }
 
-    /** Whether the current connection can still carry commands. */
+    @Override
     public boolean usable() {
         return client != null && client.usable();
     }
 
-    /** Moves the deadline of this and every later connection of the session. */
+    @Override
     public void deadline(long nanoTime) {
         this.deadlineNanos = nanoTime;
         if (client != null) {
@@ -205,10 +231,7 @@ public final class Pop3Retriever implements AutoCloseable {
         }
     }
 
-    /**
-     * Drops the current connection without QUIT (so no DELE of it applies) and opens a new one,
-     * logged in and listed afresh. Message numbers may change: look messages up with {@link #find}.
-     */
+    @Override
     public void reconnect() throws IOException {
         if (client != null) {
             client.close();
@@ -217,28 +240,21 @@ public final class Pop3Retriever implements AutoCloseable {
         open();
     }
 
-    /**
-     * Streams RETR of one message into {@code out} (CRLF line endings, dot-unstuffed): nothing of the
-     * message is held in memory. More than {@code max} bytes is a TooLargeException and leaves the
-     * connection unusable. Returns the bytes written.
-     */
+    @Override
     public long retrieve(Listed message, OutputStream out, long max) throws IOException {
-        return client.retrieve(message.number(), out, max);
+        return client.retrieve(number(message), out, max);
     }
 
-    /** Sends DELE; the server applies it at QUIT. Returns whether the server accepted it. */
+    @Override
     public boolean markDeleted(Listed message) throws IOException {
-        Pop3Reply r = client.delete(message.number());
+        Pop3Reply r = client.delete(number(message));
         if (!r.ok()) {
             LOG.warn("{}: the server refused DELE of UIDL {}: {}", account.label(), message.uidl(), r);
         }
         return r.ok();
     }
 
-    /**
-     * Sends QUIT and closes. Throws when the server does not answer +OK (or the connection is gone):
-     * then no DELE of this connection took effect and the caller must not count any.
-     */
+    @Override
     public void quit() throws IOException {
         if (!usable()) {
             close();
@@ -251,7 +267,6 @@ public final class Pop3Retriever implements AutoCloseable {
         }
     }
 
-    /** Closes without QUIT. */
     @Override
     public void close() {
         if (client != null) {

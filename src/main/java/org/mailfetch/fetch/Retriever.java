@@ -1,0 +1,78 @@
+package org.mailfetch.fetch;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+
+import org.mailfetch.mail.Account;
+
+/**
+ * The protocol side of a fetch session — connect, list what the server holds, stream one message,
+ * mark what is due for deletion, end — and nothing else: the ledger, batching, the delete policy,
+ * the deadline's growth and the status belong to {@link FetchSession}, which works alike over every
+ * protocol. POP3 ({@code fetch.pop3.Pop3Retriever}) is the first implementation.
+ *
+ * <p>Every read is bounded by the deadline the session sets; a retriever never delivers anything
+ * itself and never deletes anything the session did not mark.
+ */
+public interface Retriever extends AutoCloseable {
+
+    /**
+     * A message as the server lists it: the number commands use for it on this connection, its
+     * ledger key, and its size (-1 when the server would not say). {@code positional}: the key
+     * depends on the message's place in the listing (a POP3 server that repeats a UIDL), so on
+     * another connection the same key may name another message.
+     */
+    record Listed(long number, String uidl, long size, boolean positional) {
+        public Listed(long number, String uidl, long size) {
+            this(number, uidl, size, false);
+        }
+    }
+
+    /** Logs in as the account and lists; no read waits past {@code deadlineNanos} (System.nanoTime()). */
+    @FunctionalInterface
+    interface Opener {
+        Retriever open(Account account, String password, FetchContext context, long deadlineNanos) throws IOException;
+    }
+
+    /** How many connections this session has opened: listings after the first may be ordered differently. */
+    int connections();
+
+    /** The listing of the current connection. */
+    List<Listed> listing();
+
+    /** The message with this ledger key in the current listing, or null when it is gone. */
+    Listed find(String key);
+
+    /** Whether the current connection can still carry commands. */
+    boolean usable();
+
+    /** Moves the deadline of this and every later connection of the session. */
+    void deadline(long nanoTime);
+
+    /**
+     * Drops the current connection without applying anything marked on it, and opens a new one,
+     * logged in and listed afresh. Numbers may change: look messages up with {@link #find}.
+     */
+    void reconnect() throws IOException;
+
+    /**
+     * Streams one message into {@code out} (CRLF line endings, as on the wire): nothing of it is held
+     * in memory. More than {@code max} bytes is a {@link TooLargeException} and leaves the connection
+     * unusable; no reply at all is a {@link NoReplyException}. Returns the bytes written.
+     */
+    long retrieve(Listed message, OutputStream out, long max) throws IOException;
+
+    /** Marks one message for deletion; it takes effect at {@link #quit()}. Returns whether the server accepted it. */
+    boolean markDeleted(Listed message) throws IOException;
+
+    /**
+     * Applies what was marked and ends the connection. Throws when the server does not confirm (or the
+     * connection is gone): then nothing marked took effect and the caller must not count any.
+     */
+    void quit() throws IOException;
+
+    /** Ends the connection without applying anything marked. */
+    @Override
+    void close();
+}
