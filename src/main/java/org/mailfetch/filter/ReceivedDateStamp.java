@@ -18,9 +18,7 @@ public final class ReceivedDateStamp {
     }
 
     public void stamp(FetchedMessage message) {
-        if (message.account().receivedDate()) {
-            message.internalDate(ReceivedDate.fromTopmost(List.of(message.header("Received")), clock.instant())
-                    .orElse(message.downloadedAt()));
-        }
+        message.internalDate(ReceivedDate.fromTopmost(List.of(message.header("Received")), clock.instant())
+                .orElse(message.downloadedAt()));
     }
 }

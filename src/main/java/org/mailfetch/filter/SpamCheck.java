@@ -63,10 +63,8 @@ public final class SpamCheck {
         }
     }
 
+    /** For a message still pending of an account with "Use anti-spam" (the route file's filter says so). */
     public void check(FetchedMessage message) {
-        if (!message.account().antispam() || !message.isPending()) {
-            return;
-        }
         if (message.size() > maxScanSize) {
             message.addTopHeader(TraceHeaders.SCAN, TraceHeaders.SKIPPED_SIZE);
             LOG.info("{}: UIDL {} ({} bytes) not scanned for spam: larger than {} ({} bytes)",

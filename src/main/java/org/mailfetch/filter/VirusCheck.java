@@ -46,10 +46,8 @@ public final class VirusCheck {
         return new VirusCheck(client, s.bytes(MAX_SCAN_SIZE), UnavailablePolicy.from(s));
     }
 
+    /** For a message still pending of an account with "Use anti-virus" (the route file's filter says so). */
     public void check(FetchedMessage message) {
-        if (!message.account().antivirus() || !message.isPending()) {
-            return;
-        }
         if (message.size() > maxScanSize) {
             message.addTopHeader(TraceHeaders.SCAN, TraceHeaders.SKIPPED_SIZE);
             LOG.info("{}: UIDL {} ({} bytes) not scanned for viruses: larger than {} ({} bytes)",

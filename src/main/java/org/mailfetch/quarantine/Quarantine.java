@@ -31,11 +31,9 @@ public final class Quarantine {
         this.clock = clock;
     }
 
+    /** For a pending message a scanner marked (the route file's filter says so). */
     public void hold(FetchedMessage message, @ExchangeProperty(DeliverySession.PROPERTY) DeliverySession session)
             throws IOException {
-        if (!message.isPending() || message.quarantineKind() == null) {
-            return;
-        }
         long id = store.nextId();
         Instant now = clock.instant();
         String name = message.baseName();
