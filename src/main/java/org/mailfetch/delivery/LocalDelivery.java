@@ -100,8 +100,7 @@ public final class LocalDelivery {
         try (LmtpClient client = LmtpClient.connect(target, lmtpTimeout, exchangeDeadline(message.size(), recipients.size())); InputStream content = message.content()) {
             replies = client.deliver(Outbox.envelopeFrom(message), recipients, trace, content);
         } catch (IOException e) {
-            LOG.warn("{}: UIDL {}: LMTP {} failed for {}: {}; deferred", message.account().label(), message.uidl(),
-                    target, recipients, e.getMessage());
+            LOG.warn("LMTP {} failed for {}: {}; deferred", target, recipients, e.getMessage());
             return new LmtpOutcome(true, false);
         }
         List<String> accepted = new ArrayList<>();
@@ -112,12 +111,10 @@ public final class LocalDelivery {
                 accepted.add(r.getKey());
             } else if (r.getValue().permanent()) {
                 rejected = true;
-                LOG.warn("{}: UIDL {}: LMTP {} refused {} for good ({}); the owner's Maildir gets it",
-                        message.account().label(), message.uidl(), target, r.getKey(), r.getValue());
+                LOG.warn("LMTP {} refused {} for good ({}); the owner's Maildir gets it", target, r.getKey(), r.getValue());
             } else {
                 deferred = true;
-                LOG.warn("{}: UIDL {}: LMTP {} deferred {} ({}); left on the server for the next session",
-                        message.account().label(), message.uidl(), target, r.getKey(), r.getValue());
+                LOG.warn("LMTP {} deferred {} ({}); left on the server for the next session", target, r.getKey(), r.getValue());
             }
         }
         if (!accepted.isEmpty()) {
@@ -136,8 +133,7 @@ public final class LocalDelivery {
         for (MailAddress recipient : recipients) {
             MaildirMailbox mailbox = session.mailbox(recipient);
             if (mailbox.contains(message.baseName())) {
-                LOG.info("{}: UIDL {} is already in {} (delivered before an interruption); not delivered again",
-                        message.account().label(), message.uidl(), recipient);
+                LOG.info("already in {} (delivered before an interruption); not delivered again", recipient);
                 continue;
             }
             try (InputStream content = message.content()) {

@@ -70,14 +70,12 @@ public final class Outbox {
             long accountId = message.account().id();
             if (!db.query("SELECT id FROM outbox WHERE account_id = ? AND uidl = ? AND route_domain = ?",
                     rs -> rs.getLong(1), accountId, message.deliveryKey(), route.getKey()).isEmpty()) {
-                LOG.info("{}: UIDL {} is already in the outbox for {} (queued before an interruption)",
-                        message.account().label(), message.uidl(), route.getKey());
+                LOG.info("already in the outbox for {} (queued before an interruption)", route.getKey());
                 continue;
             }
             long id = queue(message, route.getKey(), route.getValue());
             route.getValue().forEach(r -> message.deliveredVia("smtp"));
-            LOG.info("{}: UIDL {} queued as outbox {} for {} via route {}", message.account().label(), message.uidl(),
-                    id, route.getValue(), route.getKey());
+            LOG.info("queued as outbox {} for {} via route {}", id, route.getValue(), route.getKey());
         }
     }
 

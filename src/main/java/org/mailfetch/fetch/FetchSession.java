@@ -33,6 +33,7 @@ import org.mailfetch.delivery.DeliveryBatch;
 import org.mailfetch.delivery.DeliverySession;
 import org.mailfetch.delivery.MaildirMailbox;
 import org.mailfetch.mail.MailAddress;
+import org.mailfetch.mail.MessageLog;
 import org.mailfetch.store.PrivateFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -153,7 +154,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         retriever.deadline(deadlineNanos);
         PrivateFiles.createDirectories(spoolDir);
         clearSpool();
-        LOG.debug("{}: {} messages on the server, {} new", account.label(), retriever.listing().size(), toFetch.size());
+        LOG.debug("{} messages on the server, {} new", retriever.listing().size(), toFetch.size());
     }
 
     /**
@@ -171,8 +172,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             return false;
         }
         if (row != null) {
-            LOG.info("{}: UIDL {} ({} bytes) is a new message under a reused UIDL (recorded: {} bytes{})",
-                    account.label(), m.uidl(), m.size(), row.listSize(), row.deletedAt() == null ? ""
+            LOG.info("UIDL {} ({} bytes) is a new message under a reused UIDL (recorded: {} bytes{})", m.uidl(), m.size(), row.listSize(), row.deletedAt() == null ? ""
                             : ", deleted on the server " + row.deletedAt());
         }
         if (m.size() > maxMessageSize) {
@@ -191,7 +191,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
 
     /** Logs a remark about one message and keeps the first few for the status (which must stay short). */
     private void note(String text) {
-        LOG.warn("{}: {}", account.label(), text);
+        LOG.warn("{}", text);
         if (notes.size() < MAX_NOTES) {
             notes.add(text);
         } else {
@@ -226,7 +226,15 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             public boolean hasNext() {
                 while (ready == null && failure == null && next < toFetch.size() && !stopping.getAsBoolean()
                         && !lastOneFailed() && mayGoOn()) {
-                    ready = retrieve(toFetch.get(next++));
+                    Retriever.Listed wanted = toFetch.get(next++);
+                    // the splitter looks ahead while the message before is in hand: log the download as
+                    // this message's, then give the context back
+                    String inHand = MessageLog.message(wanted.uidl());
+                    try {
+                        ready = retrieve(wanted);
+                    } finally {
+                        MessageLog.message(inHand);
+                    }
                 }
                 return ready != null;
             }
@@ -239,6 +247,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                 FetchedMessage m = ready;
                 ready = null;
                 handedOut++;
+                MessageLog.message(m.uidl());
                 return m;
             }
         };
@@ -258,7 +267,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     private boolean mayGoOn() {
         if (System.nanoTime() - deadlineNanos >= 0) {
             failure = new SessionDeadlineException(deadlineText());
-            LOG.warn("{}: {}", account.label(), failure.getMessage());
+            LOG.warn("{}", failure.getMessage());
             return false;
         }
         try {
@@ -267,7 +276,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                 failure = new IOException(String.format("low disk: %d MiB free under %s, mailfetch.fetch.min-free-disk is"
                         + " %d MiB; downloading stopped, what was delivered is committed", free >> 20, context.dataDir(),
                         context.minFreeDisk() >> 20));
-                LOG.warn("{}: {}", account.label(), failure.getMessage());
+                LOG.warn("{}", failure.getMessage());
                 return false;
             }
         } catch (IOException e) {
@@ -322,11 +331,11 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                 listed = retriever.find(wanted.uidl());
             } catch (IOException | RuntimeException e) {
                 failure = e;
-                LOG.warn("{}: reconnecting failed, the session stops: {}", account.label(), Failures.describe(e));
+                LOG.warn("reconnecting failed, the session stops: {}", Failures.describe(e));
                 return null;
             }
             if (listed == null) {
-                LOG.info("{}: UIDL {} is no longer on the server", account.label(), wanted.uidl());
+                LOG.info("no longer on the server");
                 return null;
             }
             sha = sha256();
@@ -342,7 +351,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             } catch (NoReplyException e) {
                 if (attempt < 2) {
                     // the connection died between messages: not this message's fault; once more on a new one
-                    LOG.info("{}: {}; reconnecting", account.label(), Failures.describe(e));
+                    LOG.info("{}; reconnecting", Failures.describe(e));
                     continue;
                 }
                 messageFailed(listed, Failures.describe(e) + " at RETR", e);
@@ -356,7 +365,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                 // inside it would otherwise keep every message after it from ever being fetched.
                 messageFailed(listed, "the session deadline passed during its RETR", e);
                 failure = new SessionDeadlineException(deadlineText());
-                LOG.warn("{}: UIDL {}: {}", account.label(), listed.uidl(), failure.getMessage());
+                LOG.warn("{}", failure.getMessage());
                 return null;
             } catch (IOException | RuntimeException e) {
                 messageFailed(listed, Failures.describe(e) + " during RETR", e);
@@ -375,8 +384,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         downloaded++;
         bytes += size;
         if (downloaded % context.progressEvery() == 0) {
-            LOG.info("{}: progress: {} of {} new messages downloaded ({} bytes), {} delivered and committed, {} s",
-                    account.label(), downloaded, toFetch.size(), bytes, delivered,
+            LOG.info("progress: {} of {} new messages downloaded ({} bytes), {} delivered and committed, {} s", downloaded, toFetch.size(), bytes, delivered,
                     java.time.Duration.between(start, clock.instant()).toSeconds());
         }
         return new FetchedMessage(account, listed.uidl(), spool, size, listed.size(), HexFormat.of().formatHex(sha.digest()),
@@ -397,10 +405,10 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             messageFailure = text + "; failed in " + n + " session(s) in a row, skipped after "
                     + context.messageFailuresBeforeSkip();
         }
-        LOG.warn("{}: {}; failed in {} session(s) in a row; going on with the other messages", account.label(), text, n);
+        LOG.warn("{} ({} bytes); failed in {} session(s) in a row; going on with the other messages", reason, m.size(), n);
         if (++failuresInARow >= MAX_FAILURES_IN_A_ROW) {
             failure = cause != null ? cause : new IOException(text);
-            LOG.warn("{}: {} messages in a row failed; the session stops", account.label(), failuresInARow);
+            LOG.warn("{} messages in a row failed; the session stops", failuresInARow);
         }
     }
 
@@ -418,20 +426,18 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         switch (m.fate()) {
             case DELIVERED -> {
                 batch.add(m);
-                LOG.info("{}: UIDL {} ({} bytes) delivered to {}", account.label(), m.uidl(), m.size(), m.recipients());
+                LOG.info("delivered to {} ({} bytes)", m.recipients(), m.size());
             }
             case QUARANTINED -> {
                 batch.add(m);
-                LOG.info("{}: UIDL {} ({} bytes) quarantined: {} ({})", account.label(), m.uidl(), m.size(),
-                        m.quarantineKind(), m.quarantineReason());
+                LOG.info("quarantined: {} ({}), {} bytes", m.quarantineKind(), m.quarantineReason(), m.size());
             }
             case DEFERRED -> {
                 deferred++;
                 if (m.deferReason() != null) {
                     deferReason = m.deferReason();
                 }
-                LOG.info("{}: UIDL {} deferred: left on the server for the next session{}", account.label(), m.uidl(),
-                        m.deferReason() == null ? "" : ": " + m.deferReason());
+                LOG.info("deferred: left on the server for the next session{}", m.deferReason() == null ? "" : ": " + m.deferReason());
             }
             case PENDING -> throw new IllegalStateException(m + " reached the end of the chain without a fate");
         }
@@ -441,8 +447,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             } catch (IOException | RuntimeException e) {
                 // The committed part is safe; the failed batch stays on the server. Stop fetching.
                 failure = e;
-                LOG.warn("{}: making a batch durable failed; its messages stay on the server: {}", account.label(),
-                        Failures.describe(e));
+                LOG.warn("making a batch durable failed; its messages stay on the server: {}", Failures.describe(e));
             }
         }
     }
@@ -454,7 +459,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     public void fail(Throwable error) {
         failed++;
         failure = new DeliveryFailedException(Failures.describe(error), error);
-        LOG.warn("{}: {}", account.label(), failure.getMessage());
+        LOG.warn("{}", failure.getMessage());
     }
 
     /** A delivery step failed: the session stopped downloading. */
@@ -511,6 +516,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
 
     /** Commits what is left, DELEs what is due, QUITs, and says how it went. */
     SessionSummary finish() {
+        MessageLog.message(null);
         try {
             commitBatch();
             awaitInFlight();
@@ -519,8 +525,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             failed += batch.messages();
             batch = new OpenBatch(context.fsyncPool());
             failure = failure == null ? e : failure;
-            LOG.warn("{}: making a batch durable failed; its messages stay on the server: {}", account.label(),
-                    Failures.describe(e));
+            LOG.warn("making a batch durable failed; its messages stay on the server: {}", Failures.describe(e));
         }
         clearSpool();
         int deleted = deleteDueAndQuit();
@@ -534,7 +539,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             }
         } catch (RuntimeException e) {
             failure = failure == null ? e : failure;
-            LOG.warn("{}: updating the ledger after the session failed: {}", account.label(), Failures.describe(e));
+            LOG.warn("updating the ledger after the session failed: {}", Failures.describe(e));
         }
         return new SessionSummary(account.id(), account.label(),
                 failure == null && messageFailure == null ? SessionSummary.Result.OK : SessionSummary.Result.FAILED,
@@ -579,8 +584,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             try {
                 retriever.reconnect();
             } catch (IOException | RuntimeException e) {
-                LOG.warn("{}: cannot reconnect to delete what is due; left for the next session: {}", account.label(),
-                        Failures.describe(e));
+                LOG.warn("cannot reconnect to delete what is due; left for the next session: {}", Failures.describe(e));
                 failure = failure == null ? e : failure;
                 return 0;
             }
@@ -596,7 +600,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             retriever.quit();
         } catch (IOException | RuntimeException e) {
             // Without a +OK to QUIT the server applies no DELE; the ledger rows stay due for the next session.
-            LOG.warn("{}: QUIT failed, {} deletions left for the next session: {}", account.label(), accepted.size(),
+            LOG.warn("QUIT failed, {} deletions left for the next session: {}", accepted.size(),
                     Failures.describe(e));
             retriever.close();
             if (!accepted.isEmpty()) {
@@ -611,7 +615,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         try {
             ledger.markDeleted(account.id(), accepted, clock.instant());
         } catch (RuntimeException e) {
-            LOG.warn("{}: cannot record {} applied deletions: {}", account.label(), accepted.size(), Failures.describe(e));
+            LOG.warn("cannot record {} applied deletions: {}", accepted.size(), Failures.describe(e));
         }
         return accepted.size();
     }
@@ -651,7 +655,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         try (var files = Files.list(spoolDir)) {
             files.forEach(this::deleteSpool);
         } catch (IOException e) {
-            LOG.warn("{}: cannot list spool {}: {}", account.label(), spoolDir, e.getMessage());
+            LOG.warn("cannot list spool {}: {}", spoolDir, e.getMessage());
         }
     }
 
@@ -659,7 +663,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         try {
             Files.deleteIfExists(spool);
         } catch (IOException e) {
-            LOG.warn("{}: cannot remove spool file {}: {}", account.label(), spool, e.getMessage());
+            LOG.warn("cannot remove spool file {}: {}", spool, e.getMessage());
         }
     }
 }

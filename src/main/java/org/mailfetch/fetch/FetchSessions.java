@@ -24,6 +24,7 @@ import org.apache.camel.api.management.ManagedOperation;
 import org.apache.camel.api.management.ManagedResource;
 import org.mailfetch.delivery.DeliverySession;
 import org.mailfetch.mail.Account;
+import org.mailfetch.mail.MessageLog;
 import org.mailfetch.account.AccountStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -250,12 +251,14 @@ public final class FetchSessions {
         Instant start = context.clock().instant();
         long startNanos = System.nanoTime();
         Retriever retriever = null;
+        MessageLog.startSession(account);
         try {
             retriever = retrievers.get(account.protocol()).open(account, accounts.password(account.id()), context,
                     startNanos + context.sessionDeadline().toNanos());
             long maxSize = accounts.maxMessageSize(account.id()).orElse(context.maxMessageSize());
             return new FetchSession(account, retriever, ledger, context, this::stopping, startNanos, maxSize);
         } catch (Throwable e) {
+            MessageLog.endSession();
             if (retriever != null) {
                 retriever.close();
             }
@@ -306,6 +309,8 @@ public final class FetchSessions {
             summary = new SessionSummary(account.id(), account.label(), SessionSummary.Result.FAILED,
                     "the session ended abnormally: " + Failures.describe(e), start, context.clock().instant(),
                     0, 0, 0, 0, 0, 0, 0, Map.of());
+        } finally {
+            MessageLog.endSession();
         }
         try {
             record(account, summary, false, trigger);

@@ -67,16 +67,14 @@ public final class SpamCheck {
     public void check(FetchedMessage message) {
         if (message.size() > maxScanSize) {
             message.addTopHeader(TraceHeaders.SCAN, TraceHeaders.SKIPPED_SIZE);
-            LOG.info("{}: UIDL {} ({} bytes) not scanned for spam: larger than {} ({} bytes)",
-                    message.account().label(), message.uidl(), message.size(), MAX_SCAN_SIZE, maxScanSize);
+            LOG.info("not scanned for spam: {} bytes, larger than {} ({} bytes)", message.size(), MAX_SCAN_SIZE, maxScanSize);
             return;
         }
         SpamdClient.Verdict v;
         try (java.io.InputStream content = message.content()) {
             v = spamd.check(content, message.size());
         } catch (ScannerUnavailableException e) {
-            LOG.warn("{}: UIDL {} not scanned for spam: {}; {} is {}", message.account().label(), message.uidl(),
-                    e.getMessage(), UnavailablePolicy.KEY, policy.name().toLowerCase(Locale.ROOT));
+            LOG.warn("not scanned for spam: {}; {} is {}", e.getMessage(), UnavailablePolicy.KEY, policy.name().toLowerCase(Locale.ROOT));
             policy.apply(message, spamd.describe(), e.getMessage());
             return;
         } catch (java.io.IOException e) {
@@ -92,7 +90,7 @@ public final class SpamCheck {
         } else if (spam) {
             message.folder(Folders.JUNK);
         }
-        LOG.debug("{}: UIDL {} spam score {}", message.account().label(), message.uidl(), score);
+        LOG.debug("spam score {}", score);
     }
 
     private String status(boolean spam, String score, SpamdClient.Verdict v) {

@@ -50,8 +50,7 @@ public final class VirusCheck {
     public void check(FetchedMessage message) {
         if (message.size() > maxScanSize) {
             message.addTopHeader(TraceHeaders.SCAN, TraceHeaders.SKIPPED_SIZE);
-            LOG.info("{}: UIDL {} ({} bytes) not scanned for viruses: larger than {} ({} bytes)",
-                    message.account().label(), message.uidl(), message.size(), MAX_SCAN_SIZE, maxScanSize);
+            LOG.info("not scanned for viruses: {} bytes, larger than {} ({} bytes)", message.size(), MAX_SCAN_SIZE, maxScanSize);
             return;
         }
         try (java.io.InputStream content = message.content()) {
@@ -61,13 +60,12 @@ public final class VirusCheck {
             } else if (v.tooLarge()) {
                 // never deferred forever: mailfetch.antivirus.max-scan-size is above clamd's StreamMaxLength
                 message.addTopHeader(TraceHeaders.SCAN, TraceHeaders.SKIPPED_SIZE);
-                LOG.warn("{}: UIDL {} ({} bytes) not scanned for viruses: {} refuses streams this long (StreamMaxLength);"
-                        + " set {} at or below it", message.account().label(), message.uidl(), message.size(),
+                LOG.warn("not scanned for viruses ({} bytes): {} refuses streams this long (StreamMaxLength);"
+                        + " set {} at or below it", message.size(),
                         clamd.describe(), MAX_SCAN_SIZE);
             }
         } catch (ScannerUnavailableException e) {
-            LOG.warn("{}: UIDL {} not scanned for viruses: {}; {} is {}", message.account().label(), message.uidl(),
-                    e.getMessage(), UnavailablePolicy.KEY, policy.name().toLowerCase(Locale.ROOT));
+            LOG.warn("not scanned for viruses: {}; {} is {}", e.getMessage(), UnavailablePolicy.KEY, policy.name().toLowerCase(Locale.ROOT));
             policy.apply(message, clamd.describe(), e.getMessage());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot read spooled " + message + ": " + e.getMessage(), e);

@@ -78,8 +78,7 @@ public final class RecipientResolver {
             message.addTopHeader(TraceHeaders.RECIPIENTS, r.notice());
         }
         if (r.ownerBecause() != null) {
-            LOG.info("{}: UIDL {} goes to the owner {}: {}", message.account().label(), message.uidl(),
-                    message.account().ownerAddress(), r.ownerBecause());
+            LOG.info("goes to the owner {}: {}", message.account().ownerAddress(), r.ownerBecause());
         }
     }
 

@@ -113,7 +113,7 @@ public final class Pop3Retriever implements Retriever {
                 uidls[e.number()] = e.value();
             }
         } else if (count > 0) {
-            LOG.warn("{}: the server gives no UIDL; identifying messages by a digest of their headers", account.label());
+            LOG.warn("the server gives no UIDL; identifying messages by a digest of their headers");
         }
         UidlKeys keys = new UidlKeys();
         List<Listed> out = new ArrayList<>(count);
@@ -249,7 +249,7 @@ public final class Pop3Retriever implements Retriever {
     public boolean markDeleted(Listed message) throws IOException {
         Pop3Reply r = client.delete(number(message));
         if (!r.ok()) {
-            LOG.warn("{}: the server refused DELE of UIDL {}: {}", account.label(), message.uidl(), r);
+            LOG.warn("the server refused DELE of UIDL {}: {}", message.uidl(), r);
         }
         return r.ok();
     }
