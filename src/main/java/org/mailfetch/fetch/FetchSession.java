@@ -384,8 +384,10 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         downloaded++;
         bytes += size;
         if (downloaded % context.progressEvery() == 0) {
-            LOG.info("progress: {} of {} new messages downloaded ({} bytes), {} delivered and committed, {} s", downloaded, toFetch.size(), bytes, delivered,
-                    java.time.Duration.between(start, clock.instant()).toSeconds());
+            String message = MessageLog.message(null); // a line about the session, not this message
+            LOG.info("progress: {} of {} new messages downloaded ({} bytes), {} delivered and committed, {} s",
+                    downloaded, toFetch.size(), bytes, delivered, java.time.Duration.between(start, clock.instant()).toSeconds());
+            MessageLog.message(message);
         }
         return new FetchedMessage(account, listed.uidl(), spool, size, listed.size(), HexFormat.of().formatHex(sha.digest()),
                 clock.instant());

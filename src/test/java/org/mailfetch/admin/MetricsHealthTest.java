@@ -17,6 +17,7 @@ import com.icegreen.greenmail.user.GreenMailUser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mailfetch.mail.MessageLog;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailfetch.FetchEngine;
 import org.mailfetch.mail.Account;
@@ -99,7 +100,9 @@ class MetricsHealthTest {
         }
         assertTrue(metrics.matches("(?s).*mailfetch_downloaded_bytes_total\\{account=\"" + id + "\"} [1-9].*"), metrics);
 
-        List<String> lines = log.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        // as the log layout shows them: the account comes from the session's log context (%mailContext)
+        List<String> lines = log.list.stream()
+                .map(e -> MessageLog.prefix(e.getMDCPropertyMap()) + e.getFormattedMessage()).toList();
         assertTrue(lines.stream().anyMatch(l -> l.startsWith(a.label() + ": progress: 2 of 5 new messages downloaded")), lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith(a.label() + ": progress: 4 of 5 new messages downloaded")));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith(a.label() + ": session ok: downloaded 5, delivered 5, deferred 0, quarantined 0, deleted 5, failed 0")),
