@@ -1,0 +1,26 @@
+package org.mailfetch.api;
+
+import org.apache.camel.Exchange;
+import org.mailfetch.delivery.Outbox;
+import org.mailfetch.service.OutboxView;
+
+/** /api/outbox: routed mail waiting for its SMTP target, as `outbox list|retry` show and steer it. */
+public final class OutboxResource {
+
+    private final Outbox outbox;
+
+    public OutboxResource(Outbox outbox) {
+        this.outbox = outbox;
+    }
+
+    public void list(Exchange exchange) {
+        ApiJson.respond(exchange, 200, outbox.list().stream().map(OutboxView::of).toList());
+    }
+
+    /** A waiting or failed entry is tried again at the worker's next run; returns it (200). */
+    public void retry(Exchange exchange) {
+        long id = ApiJson.id(exchange, "outbox entry");
+        outbox.retry(id);
+        ApiJson.respond(exchange, 200, OutboxView.of(outbox.get(id).orElseThrow()));
+    }
+}
