@@ -1,18 +1,12 @@
 package org.mailfetch.api;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BiFunction;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.apache.camel.Exchange;
-import org.mailfetch.recipient.LmtpTarget;
-import org.mailfetch.recipient.LocalDirectory;
-import org.mailfetch.recipient.MailAddress;
-import org.mailfetch.service.AdminInput;
+import org.mailfetch.service.DirectoryService;
 import org.mailfetch.service.DirectoryView;
 import org.mailfetch.store.StoreException;
 
@@ -26,35 +20,32 @@ public final class DirectoryResource {
     /** A domain as GET shows it; name and enabled are accepted (and ignored) by PUT so a GET copy can be sent back. */
     private static final Set<String> DOMAIN_FIELDS = Set.of("name", "enabled", "catchAll", "lmtp");
 
-    private final LocalDirectory directory;
+    private final DirectoryService directory;
 
-    public DirectoryResource(LocalDirectory directory) {
+    public DirectoryResource(DirectoryService directory) {
         this.directory = directory;
     }
 
     // --- domains
 
     public void listDomains(Exchange exchange) {
-        ApiJson.respond(exchange, 200, directory.domainDetails().stream().map(DirectoryView::domain).toList());
+        ApiJson.respond(exchange, 200, directory.domains().stream().map(DirectoryView::domain).toList());
     }
 
     /** {name, catchAll?, lmtp?}: the options are checked before the domain is added, so a bad one adds nothing. */
     public void addDomain(Exchange exchange) {
         RequestBody body = new RequestBody(ApiJson.object(exchange)).only(Set.of("name", "catchAll", "lmtp"));
         String name = body.required("name");
-        AdminInput.domain("name", name);
-        String catchAll = catchAll(body).filter(c -> !c.equals(LocalDirectory.CLEAR)).orElse(null);
-        LmtpTarget lmtp = lmtp(body).filter(l -> l != LmtpTarget.NONE).orElse(null);
-        String added = RequestBody.parsed("name", name, n -> directory.addDomain(n, catchAll, lmtp));
-        ApiJson.respond(exchange, 201, DirectoryView.domain(directory.domain(added).orElseThrow()));
+        ApiJson.respond(exchange, 201, DirectoryView.domain(
+                directory.addDomain(name, body.optional("catchAll"), body.optional("lmtp"))));
     }
 
     /** {catchAll?, lmtp?}: a field left out stays, null or "" clears it (like --no-catch-all, --no-lmtp). */
     public void updateDomain(Exchange exchange) {
         String name = exchange.getMessage().getHeader("name", String.class);
         RequestBody body = new RequestBody(ApiJson.object(exchange)).only(DOMAIN_FIELDS);
-        directory.updateDomain(name, catchAll(body), lmtp(body));
-        ApiJson.respond(exchange, 200, DirectoryView.domain(directory.domain(MailAddress.domain(name)).orElseThrow()));
+        ApiJson.respond(exchange, 200, DirectoryView.domain(
+                directory.updateDomain(name, option(body, "catchAll"), option(body, "lmtp"))));
     }
 
     public void removeDomain(Exchange exchange) {
@@ -62,19 +53,12 @@ public final class DirectoryResource {
         ApiJson.respond(exchange, 204, null);
     }
 
-    private static Optional<String> catchAll(RequestBody body) {
-        if (!body.has("catchAll")) {
+    /** Absent: unchanged; null or "": cleared (the empty text); else the text. */
+    private static Optional<String> option(RequestBody body, String field) {
+        if (!body.has(field)) {
             return Optional.empty();
         }
-        return Optional.of(body.isCleared("catchAll") ? LocalDirectory.CLEAR
-                : MailAddress.parse(AdminInput.address("catchAll", body.text("catchAll"))).toString());
-    }
-
-    private static Optional<LmtpTarget> lmtp(RequestBody body) {
-        if (!body.has("lmtp")) {
-            return Optional.empty();
-        }
-        return Optional.of(body.isCleared("lmtp") ? LmtpTarget.NONE : AdminInput.lmtp("lmtp", body.text("lmtp")));
+        return Optional.of(body.isCleared(field) ? "" : body.text(field));
     }
 
     // --- mailboxes
@@ -85,9 +69,7 @@ public final class DirectoryResource {
 
     public void addMailbox(Exchange exchange) {
         String address = new RequestBody(ApiJson.object(exchange)).only(Set.of("address")).required("address");
-        AdminInput.address("address", address);
-        String added = inLocalDomain(() -> directory.addMailbox(address).toString());
-        ApiJson.respond(exchange, 201, DirectoryView.mailbox(added));
+        ApiJson.respond(exchange, 201, DirectoryView.mailbox(inLocalDomain(() -> directory.addMailbox(address))));
     }
 
     public void removeMailbox(Exchange exchange) {
@@ -103,7 +85,9 @@ public final class DirectoryResource {
 
     /** {address, targets: [...]} */
     public void addAlias(Exchange exchange) {
-        addExpansion(exchange, "targets", directory::addAlias, directory::aliases, DirectoryView::alias);
+        RequestBody body = expansion(exchange, "targets");
+        ApiJson.respond(exchange, 201, DirectoryView.alias(inLocalDomain(
+                () -> directory.addAlias(body.required("address"), members(body, "targets")))));
     }
 
     public void removeAlias(Exchange exchange) {
@@ -117,7 +101,9 @@ public final class DirectoryResource {
 
     /** {address, members: [...]} */
     public void addList(Exchange exchange) {
-        addExpansion(exchange, "members", directory::addList, directory::lists, DirectoryView::list);
+        RequestBody body = expansion(exchange, "members");
+        ApiJson.respond(exchange, 201, DirectoryView.list(inLocalDomain(
+                () -> directory.addList(body.required("address"), members(body, "members")))));
     }
 
     public void removeList(Exchange exchange) {
@@ -125,30 +111,18 @@ public final class DirectoryResource {
         ApiJson.respond(exchange, 204, null);
     }
 
-    private void addExpansion(Exchange exchange, String membersField, BiFunction<String, List<String>, String> add,
-                              Supplier<List<LocalDirectory.Expansion>> all,
-                              Function<LocalDirectory.Expansion, Map<String, ?>> json) {
-        RequestBody body = new RequestBody(ApiJson.object(exchange)).only(Set.of("address", membersField));
-        String address = AdminInput.address("address", body.required("address"));
-        List<String> members = body.has(membersField) ? body.strings(membersField) : List.of();
-        if (members.isEmpty()) {
-            throw ApiError.badField(membersField, membersField + " needs at least one address");
-        }
-        members.forEach(m -> AdminInput.address(membersField, m));
-        String added = inLocalDomain(() -> add.apply(address, members));
-        LocalDirectory.Expansion e = all.get().stream().filter(x -> x.address().equals(added)).findFirst().orElseThrow();
-        ApiJson.respond(exchange, 201, json.apply(e));
+    private static RequestBody expansion(Exchange exchange, String membersField) {
+        return new RequestBody(ApiJson.object(exchange)).only(Set.of("address", membersField));
     }
 
-    /**
-     * Adds an address (members already checked): a malformed address, or one outside the local
-     * domains, is a 400 on "address"; a duplicate stays a conflict (409).
-     */
-    private static String inLocalDomain(Supplier<String> add) {
+    private static List<String> members(RequestBody body, String field) {
+        return body.has(field) ? body.strings(field) : List.of();
+    }
+
+    /** An address outside the local domains is a 400 on "address"; a duplicate stays a conflict (409). */
+    private static <T> T inLocalDomain(Supplier<T> add) {
         try {
             return add.get();
-        } catch (IllegalArgumentException e) {
-            throw ApiError.badField("address", e.getMessage());
         } catch (StoreException e) {
             if (e.getMessage().contains("not a local domain")) {
                 throw ApiError.badField("address", e.getMessage());

@@ -1,15 +1,15 @@
 package org.mailfetch.api;
 
 import org.apache.camel.Exchange;
-import org.mailfetch.delivery.Outbox;
+import org.mailfetch.service.OutboxService;
 import org.mailfetch.service.OutboxView;
 
 /** /api/outbox: routed mail waiting for its SMTP target, as `outbox list|retry` show and steer it. */
 public final class OutboxResource {
 
-    private final Outbox outbox;
+    private final OutboxService outbox;
 
-    public OutboxResource(Outbox outbox) {
+    public OutboxResource(OutboxService outbox) {
         this.outbox = outbox;
     }
 
@@ -19,8 +19,6 @@ public final class OutboxResource {
 
     /** A waiting or failed entry is tried again at the worker's next run; returns it (200). */
     public void retry(Exchange exchange) {
-        long id = ApiJson.id(exchange, "outbox entry");
-        outbox.retry(id);
-        ApiJson.respond(exchange, 200, OutboxView.of(outbox.get(id).orElseThrow()));
+        ApiJson.respond(exchange, 200, OutboxView.of(outbox.retry(ApiJson.id(exchange, "outbox entry"))));
     }
 }

@@ -5,36 +5,34 @@ import java.util.Map;
 
 import org.apache.camel.Exchange;
 import org.mailfetch.quarantine.QuarantineItem;
-import org.mailfetch.quarantine.QuarantineStore;
+import org.mailfetch.service.QuarantineService;
 import org.mailfetch.service.QuarantineView;
 
 /** /api/quarantine: mail held back by the content filters, as `quarantine list|release|delete` handle it. */
 public final class QuarantineResource {
 
-    private final QuarantineStore store;
+    private final QuarantineService quarantine;
 
-    public QuarantineResource(QuarantineStore store) {
-        this.store = store;
+    public QuarantineResource(QuarantineService quarantine) {
+        this.quarantine = quarantine;
     }
 
     public void list(Exchange exchange) {
-        ApiJson.respond(exchange, 200, store.list().stream().map(QuarantineView::of).toList());
+        ApiJson.respond(exchange, 200, quarantine.list().stream().map(QuarantineView::of).toList());
     }
 
     /** Delivers the message durably to its owner's inbox, then forgets it: {id, deliveredTo} (200). */
     public void release(Exchange exchange) throws IOException {
-        QuarantineItem item = find(exchange);
-        store.release(item.id());
+        QuarantineItem item = quarantine.release(id(exchange));
         ApiJson.respond(exchange, 200, Map.of("id", item.id(), "deliveredTo", item.ownerAddress()));
     }
 
     public void delete(Exchange exchange) throws IOException {
-        store.delete(find(exchange).id());
+        quarantine.delete(id(exchange));
         ApiJson.respond(exchange, 204, null);
     }
 
-    private QuarantineItem find(Exchange exchange) {
-        long id = ApiJson.id(exchange, "quarantined message");
-        return store.get(id).orElseThrow(() -> ApiError.notFound("no quarantined message " + id));
+    private static long id(Exchange exchange) {
+        return ApiJson.id(exchange, "quarantined message");
     }
 }

@@ -3,19 +3,18 @@ package org.mailfetch.api;
 import java.util.Set;
 
 import org.apache.camel.Exchange;
-import org.mailfetch.delivery.SmtpRoutes;
-import org.mailfetch.service.AdminInput;
+import org.mailfetch.service.RouteService;
 import org.mailfetch.service.RouteView;
 
 /**
  * /api/routes: domains relayed by SMTP, as `route add|list|remove` manage them. The password goes
- * in (encrypted by {@link SmtpRoutes}) and never comes out.
+ * in (stored encrypted) and never comes out.
  */
 public final class RouteResource {
 
-    private final SmtpRoutes routes;
+    private final RouteService routes;
 
-    public RouteResource(SmtpRoutes routes) {
+    public RouteResource(RouteService routes) {
         this.routes = routes;
     }
 
@@ -27,21 +26,13 @@ public final class RouteResource {
     public void create(Exchange exchange) {
         RequestBody body = new RequestBody(ApiJson.object(exchange))
                 .only(Set.of("domain", "host", "port", "tls", "user", "password"));
-        String domain = AdminInput.domain("domain", body.required("domain"));
-        String host = AdminInput.host("host", body.required("host"));
+        String domain = body.required("domain");
+        String host = body.required("host");
         if (!body.has("port")) {
             throw ApiError.badField("port", "port is required");
         }
-        int port = body.integer("port");
-        boolean tls = body.has("tls") && body.bool("tls");
-        String user = body.optional("user");
-        String password = body.optional("password");
-        if (user != null && password == null) {
-            throw ApiError.badField("password", "a route user needs a password");
-        }
-        String added = routes.add(domain, host, port, tls, user, password);
-        ApiJson.respond(exchange, 201, routes.list().stream().filter(r -> r.domain().equals(added))
-                .map(RouteView::of).findFirst().orElseThrow());
+        ApiJson.respond(exchange, 201, RouteView.of(routes.add(domain, host, body.integer("port"),
+                body.has("tls") && body.bool("tls"), body.optional("user"), body.optional("password"))));
     }
 
     public void remove(Exchange exchange) {

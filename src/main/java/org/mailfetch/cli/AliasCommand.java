@@ -4,6 +4,7 @@ import java.util.List;
 
 import org.mailfetch.recipient.LocalDirectory;
 import org.mailfetch.service.AdminInput;
+import org.mailfetch.service.DirectoryService;
 import org.mailfetch.service.DirectoryView;
 import org.mailfetch.service.Services;
 import picocli.CommandLine.Command;
@@ -26,10 +27,9 @@ final class AliasCommand {
 
         @Override
         public void run() {
-            AdminInput.address("ALIAS", alias);
-            targets.forEach(t -> AdminInput.address("TARGET", t));
             try (Services s = parent.cli.services()) {
-                System.out.println(s.directory().addAlias(alias, targets));
+                System.out.println(new DirectoryService(s, AdminInput.names("address", "ALIAS", "targets", "TARGET"))
+                        .addAlias(alias, targets).address());
             }
         }
     }
@@ -42,7 +42,7 @@ final class AliasCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                Output.list(s.directory().aliases(), json, AliasCommand::line, DirectoryView::alias);
+                Output.list(new DirectoryService(s).aliases(), json, AliasCommand::line, DirectoryView::alias);
             }
         }
     }
@@ -55,7 +55,7 @@ final class AliasCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                s.directory().removeAlias(alias);
+                new DirectoryService(s).removeAlias(alias);
             }
         }
     }

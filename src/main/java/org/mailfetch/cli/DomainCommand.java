@@ -2,10 +2,9 @@ package org.mailfetch.cli;
 
 import java.util.Optional;
 
-import org.mailfetch.recipient.LmtpTarget;
-import org.mailfetch.recipient.LocalDirectory;
 import org.mailfetch.recipient.LocalDomain;
 import org.mailfetch.service.AdminInput;
+import org.mailfetch.service.DirectoryService;
 import org.mailfetch.service.DirectoryView;
 import org.mailfetch.service.Services;
 import picocli.CommandLine.Command;
@@ -31,13 +30,8 @@ final class DomainCommand {
 
         @Override
         public void run() {
-            AdminInput.domain("NAME", name);
-            if (catchAll != null) {
-                AdminInput.address("--catch-all", catchAll);
-            }
-            LmtpTarget target = lmtp == null ? null : AdminInput.lmtp("--lmtp", lmtp);
             try (Services s = parent.cli.services()) {
-                System.out.println(s.directory().addDomain(name, catchAll, target));
+                System.out.println(directory(s).addDomain(name, catchAll, lmtp).name());
             }
         }
     }
@@ -56,12 +50,11 @@ final class DomainCommand {
             if ((catchAll != null && noCatchAll) || (lmtp != null && noLmtp)) {
                 throw new IllegalArgumentException("give an option or its --no- form, not both");
             }
-            Optional<String> c = noCatchAll ? Optional.of(LocalDirectory.CLEAR)
-                    : Optional.ofNullable(catchAll).map(a -> AdminInput.address("--catch-all", a));
-            Optional<LmtpTarget> l = noLmtp ? Optional.of(LmtpTarget.NONE)
-                    : Optional.ofNullable(lmtp).map(t -> AdminInput.lmtp("--lmtp", t));
+            // the empty text removes the option
+            Optional<String> c = noCatchAll ? Optional.of("") : Optional.ofNullable(catchAll);
+            Optional<String> l = noLmtp ? Optional.of("") : Optional.ofNullable(lmtp);
             try (Services s = parent.cli.services()) {
-                s.directory().updateDomain(name, c, l);
+                directory(s).updateDomain(name, c, l);
             }
         }
     }
@@ -74,7 +67,7 @@ final class DomainCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                Output.list(s.directory().domainDetails(), json, DomainCommand::line, DirectoryView::domain);
+                Output.list(directory(s).domains(), json, DomainCommand::line, DirectoryView::domain);
             }
         }
     }
@@ -87,9 +80,13 @@ final class DomainCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                s.directory().removeDomain(name);
+                directory(s).removeDomain(name);
             }
         }
+    }
+
+    private static DirectoryService directory(Services s) {
+        return new DirectoryService(s, AdminInput.names("name", "NAME", "catchAll", "--catch-all", "lmtp", "--lmtp"));
     }
 
     private static String line(LocalDomain d) {

@@ -3,6 +3,7 @@ package org.mailfetch.cli;
 import java.util.List;
 
 import org.mailfetch.service.AdminInput;
+import org.mailfetch.service.DirectoryService;
 import org.mailfetch.service.DirectoryView;
 import org.mailfetch.service.Services;
 import picocli.CommandLine.Command;
@@ -25,10 +26,9 @@ final class ListCommand {
 
         @Override
         public void run() {
-            AdminInput.address("LIST", list);
-            members.forEach(m -> AdminInput.address("MEMBER", m));
             try (Services s = parent.cli.services()) {
-                System.out.println(s.directory().addList(list, members));
+                System.out.println(new DirectoryService(s, AdminInput.names("address", "LIST", "members", "MEMBER"))
+                        .addList(list, members).address());
             }
         }
     }
@@ -41,7 +41,7 @@ final class ListCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                Output.list(s.directory().lists(), json, AliasCommand::line, DirectoryView::list);
+                Output.list(new DirectoryService(s).lists(), json, AliasCommand::line, DirectoryView::list);
             }
         }
     }
@@ -54,7 +54,7 @@ final class ListCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                s.directory().removeList(list);
+                new DirectoryService(s).removeList(list);
             }
         }
     }

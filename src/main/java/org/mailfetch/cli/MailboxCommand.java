@@ -1,6 +1,7 @@
 package org.mailfetch.cli;
 
 import org.mailfetch.service.AdminInput;
+import org.mailfetch.service.DirectoryService;
 import org.mailfetch.service.DirectoryView;
 import org.mailfetch.service.Services;
 import picocli.CommandLine.Command;
@@ -22,9 +23,8 @@ final class MailboxCommand {
 
         @Override
         public void run() {
-            AdminInput.address("ADDRESS", address);
             try (Services s = parent.cli.services()) {
-                System.out.println(s.directory().addMailbox(address));
+                System.out.println(new DirectoryService(s, AdminInput.names("address", "ADDRESS")).addMailbox(address));
             }
         }
     }
@@ -37,7 +37,7 @@ final class MailboxCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                Output.list(s.directory().mailboxes(), json, a -> a, DirectoryView::mailbox);
+                Output.list(new DirectoryService(s).mailboxes(), json, a -> a, DirectoryView::mailbox);
             }
         }
     }
@@ -50,7 +50,7 @@ final class MailboxCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                s.directory().removeMailbox(address);
+                new DirectoryService(s).removeMailbox(address);
             }
         }
     }

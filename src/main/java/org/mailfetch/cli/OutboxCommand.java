@@ -1,13 +1,7 @@
 package org.mailfetch.cli;
 
-import java.time.Clock;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.stream.Collectors;
-
 import org.mailfetch.delivery.OutboxEntry;
-import org.mailfetch.delivery.OutboxWorker;
+import org.mailfetch.service.OutboxService;
 import org.mailfetch.service.OutboxView;
 import org.mailfetch.service.Services;
 import picocli.CommandLine.Command;
@@ -30,7 +24,7 @@ final class OutboxCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                Output.list(s.outbox().list(), json, e -> Output.fields(e.id(), e.state().name().toLowerCase(),
+                Output.list(new OutboxService(s).list(), json, e -> Output.fields(e.id(), e.state().name().toLowerCase(),
                         e.routeDomain(), String.join(",", e.recipients()), "attempts=" + e.attempts())
                         + (e.state() == OutboxEntry.State.WAITING ? "\tnext=" + e.nextAttemptAt() : "")
                         + (e.lastError() == null ? "" : "\t" + Output.fields(e.lastError())), OutboxView::of);
@@ -46,18 +40,7 @@ final class OutboxCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                ExecutorService fsync = Executors.newSingleThreadExecutor();
-                try {
-                    int tried = new OutboxWorker(s.outbox(), s.smtpRoutes(), s.accounts(), s.settings(), fsync,
-                            Clock.systemUTC()).deliverDue();
-                    Map<OutboxEntry.State, Long> states = s.outbox().list().stream()
-                            .collect(Collectors.groupingBy(OutboxEntry::state, Collectors.counting()));
-                    Output.line("tried " + tried + "; waiting " + states.getOrDefault(OutboxEntry.State.WAITING, 0L)
-                            + ", failed " + states.getOrDefault(OutboxEntry.State.FAILED, 0L)
-                            + ", sent " + states.getOrDefault(OutboxEntry.State.SENT, 0L));
-                } finally {
-                    fsync.shutdown();
-                }
+                Output.line(new OutboxService(s).sendDue().line());
             }
         }
     }
@@ -71,7 +54,7 @@ final class OutboxCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                s.outbox().retry(id);
+                new OutboxService(s).retry(id);
             }
         }
     }

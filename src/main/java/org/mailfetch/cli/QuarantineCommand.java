@@ -1,6 +1,7 @@
 package org.mailfetch.cli;
 
 import org.mailfetch.quarantine.QuarantineItem;
+import org.mailfetch.service.QuarantineService;
 import org.mailfetch.service.QuarantineView;
 import org.mailfetch.service.Services;
 import picocli.CommandLine.Command;
@@ -24,7 +25,7 @@ final class QuarantineCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                Output.list(s.quarantine().list(), json, ListItems::line, QuarantineView::of);
+                Output.list(new QuarantineService(s).list(), json, ListItems::line, QuarantineView::of);
             }
         }
 
@@ -47,7 +48,7 @@ final class QuarantineCommand {
         @Override
         public Integer call() throws Exception {
             try (Services s = parent.cli.services()) {
-                s.quarantine().release(id);
+                new QuarantineService(s).release(id);
                 return 0;
             }
         }
@@ -61,7 +62,7 @@ final class QuarantineCommand {
         @Override
         public Integer call() throws Exception {
             try (Services s = parent.cli.services()) {
-                s.quarantine().delete(id);
+                new QuarantineService(s).delete(id);
                 return 0;
             }
         }

@@ -1,6 +1,7 @@
 package org.mailfetch.cli;
 
 import org.mailfetch.service.AdminInput;
+import org.mailfetch.service.RouteService;
 import org.mailfetch.service.RouteView;
 import org.mailfetch.service.Services;
 import picocli.CommandLine.Command;
@@ -41,10 +42,9 @@ final class RouteCommand {
             } else if (user != null) {
                 throw new IllegalArgumentException("--user needs --password-env VAR");
             }
-            AdminInput.domain("DOMAIN", domain);
-            String checkedHost = AdminInput.host("--host", host);
             try (Services s = parent.cli.services()) {
-                System.out.println(s.smtpRoutes().add(domain, checkedHost, port, tls, user, password));
+                System.out.println(new RouteService(s, AdminInput.names("domain", "DOMAIN", "host", "--host",
+                        "password", "--password-env VAR")).add(domain, host, port, tls, user, password).domain());
             }
         }
     }
@@ -57,7 +57,7 @@ final class RouteCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                Output.list(s.smtpRoutes().list(), json,
+                Output.list(new RouteService(s).list(), json,
                         r -> r.domain() + "\t" + r.target() + (r.user() == null ? "" : "\tuser=" + r.user()),
                         RouteView::of);
             }
@@ -72,7 +72,7 @@ final class RouteCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                s.smtpRoutes().remove(domain);
+                new RouteService(s).remove(domain);
             }
         }
     }

@@ -45,6 +45,10 @@ import org.mailfetch.quarantine.QuarantineStore;
 import org.mailfetch.recipient.RecipientResolver;
 import org.mailfetch.service.AccountService;
 import org.mailfetch.service.AdminPassword;
+import org.mailfetch.service.DirectoryService;
+import org.mailfetch.service.OutboxService;
+import org.mailfetch.service.QuarantineService;
+import org.mailfetch.service.RouteService;
 import org.mailfetch.service.Services;
 
 /**
@@ -104,14 +108,15 @@ public final class FetchEngine implements AutoCloseable {
         outboxWorker = new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), settings, fsyncPool, clock);
         main.bind("outboxWorker", outboxWorker);
         main.bind("quartz", quartz(context.maxConcurrentSessions()));
-        main.bind("accountApi", new AccountResource(new AccountService(services, sessions)));
-        main.bind("directoryApi", new DirectoryResource(services.directory()));
-        main.bind("routeApi", new RouteResource(services.smtpRoutes()));
-        main.bind("outboxApi", new OutboxResource(outbox));
-        main.bind("quarantineApi", new QuarantineResource(quarantineStore));
+        AccountService accountService = new AccountService(services, sessions);
+        main.bind("accountApi", new AccountResource(accountService));
+        main.bind("directoryApi", new DirectoryResource(new DirectoryService(services)));
+        main.bind("routeApi", new RouteResource(new RouteService(services)));
+        main.bind("outboxApi", new OutboxResource(new OutboxService(services, outbox)));
+        main.bind("quarantineApi", new QuarantineResource(new QuarantineService(services)));
         main.bind("apiErrors", new ApiErrors());
         AdminPassword adminPassword = new AdminPassword(services.db());
-        AccountMBeans accountMBeans = new AccountMBeans(services.accounts(), services.status(), sessions);
+        AccountMBeans accountMBeans = new AccountMBeans(accountService);
         accountRoutes.setObserver(accountMBeans::update);
         FetchMetrics metrics = new FetchMetrics();
         sessions.setObserver(metrics);

@@ -12,9 +12,7 @@ import javax.management.ObjectName;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.ManagementAgent;
 import org.mailfetch.account.Account;
-import org.mailfetch.account.AccountStore;
-import org.mailfetch.fetch.FetchSessions;
-import org.mailfetch.fetch.StatusBoard;
+import org.mailfetch.service.AccountService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,16 +26,12 @@ public final class AccountMBeans {
 
     private static final Logger LOG = LoggerFactory.getLogger(AccountMBeans.class);
 
-    private final AccountStore accounts;
-    private final StatusBoard status;
-    private final FetchSessions sessions;
+    private final AccountService accounts;
     private final Map<Long, ObjectName> registered = new HashMap<>();
     private CamelContext camel;
 
-    public AccountMBeans(AccountStore accounts, StatusBoard status, FetchSessions sessions) {
+    public AccountMBeans(AccountService accounts) {
         this.accounts = accounts;
-        this.status = status;
-        this.sessions = sessions;
     }
 
     public void setCamelContext(CamelContext camel) {
@@ -69,7 +63,7 @@ public final class AccountMBeans {
                 unregister(agent, a.id());
             }
             try {
-                agent.register(new ExternalAccountMBean(a.id(), accounts, status, sessions), wanted);
+                agent.register(new ExternalAccountMBean(a.id(), accounts), wanted);
                 registered.put(a.id(), wanted);
             } catch (Exception e) {
                 LOG.warn("{}: cannot register MBean {}: {}", a.label(), wanted, e.getMessage());

@@ -3,10 +3,8 @@ package org.mailfetch.observe;
 import org.apache.camel.api.management.ManagedAttribute;
 import org.apache.camel.api.management.ManagedOperation;
 import org.apache.camel.api.management.ManagedResource;
-import org.mailfetch.account.AccountStore;
 import org.mailfetch.fetch.AccountStatus;
-import org.mailfetch.fetch.FetchSessions;
-import org.mailfetch.fetch.StatusBoard;
+import org.mailfetch.service.AccountService;
 
 /**
  * One external account over JMX: {@code mailfetch:type=ExternalAccount,id=<id>,name="<name>"}.
@@ -18,19 +16,15 @@ import org.mailfetch.fetch.StatusBoard;
 public final class ExternalAccountMBean {
 
     private final long id;
-    private final AccountStore accounts;
-    private final StatusBoard status;
-    private final FetchSessions sessions;
+    private final AccountService accounts;
 
-    ExternalAccountMBean(long id, AccountStore accounts, StatusBoard status, FetchSessions sessions) {
+    ExternalAccountMBean(long id, AccountService accounts) {
         this.id = id;
         this.accounts = accounts;
-        this.status = status;
-        this.sessions = sessions;
     }
 
     private AccountStatus st() {
-        return status.get(id);
+        return accounts.status(id);
     }
 
     @ManagedAttribute(description = "Account id")
@@ -40,17 +34,17 @@ public final class ExternalAccountMBean {
 
     @ManagedAttribute(description = "Account name")
     public String getName() {
-        return accounts.get(id).map(a -> a.name()).orElse(null);
+        return accounts.find(id).map(a -> a.name()).orElse(null);
     }
 
     @ManagedAttribute(description = "user@host:port")
     public String getServer() {
-        return accounts.get(id).map(a -> a.userName() + "@" + a.host() + ":" + a.port()).orElse(null);
+        return accounts.find(id).map(a -> a.userName() + "@" + a.host() + ":" + a.port()).orElse(null);
     }
 
     @ManagedAttribute(description = "Fetched on schedule")
     public boolean isEnabled() {
-        return accounts.get(id).map(a -> a.enabled()).orElse(false);
+        return accounts.find(id).map(a -> a.enabled()).orElse(false);
     }
 
     @ManagedAttribute(description = "A session is running")
@@ -115,7 +109,7 @@ public final class ExternalAccountMBean {
 
     @ManagedOperation(description = "Download now: a session at once, or right after the running one")
     public void downloadNow() {
-        sessions.downloadNow(id);
+        accounts.downloadNow(id);
     }
 
     @ManagedOperation(description = "Fetch on schedule (lasting)")

@@ -2,9 +2,11 @@ package org.mailfetch.service;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.mailfetch.account.Account;
 import org.mailfetch.account.AccountStore;
+import org.mailfetch.fetch.AccountStatus;
 import org.mailfetch.fetch.FetchSessions;
 import org.mailfetch.fetch.StatusBoard;
 import org.mailfetch.recipient.LocalDirectory;
@@ -39,6 +41,10 @@ public final class AccountService {
 
     public List<Account> list() {
         return accounts.list();
+    }
+
+    public Optional<Account> find(long id) {
+        return accounts.get(id);
     }
 
     /** The account, or a StoreException "no account ID". */
@@ -84,7 +90,7 @@ public final class AccountService {
         if (sessions == null) {
             throw new IllegalStateException("Download now needs the running service (or account fetch)");
         }
-        sessions.downloadNow(get(id).id());
+        sessions.downloadNow(id);
     }
 
     /** Every option and the status. */
@@ -99,6 +105,10 @@ public final class AccountService {
     /** The status fields of {@link #view}. */
     public Map<String, Object> statusView(long id) {
         return AccountView.status(get(id).id(), status.get(id));
+    }
+
+    public AccountStatus status(long id) {
+        return status.get(id);
     }
 
     /** The last session's result word (ok, failed, skipped), or null before the first session. */

@@ -2,7 +2,10 @@ package org.mailfetch.service;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 import org.mailfetch.mail.Printable;
@@ -26,6 +29,18 @@ public final class AdminInput {
     private static final Pattern HEADER_NAME = Pattern.compile("[!-9;-~]+");
 
     private AdminInput() {}
+
+    /**
+     * How a surface names the fields of a service's input, e.g. {@code names("address", "ALIAS",
+     * "targets", "TARGET")} for a command's parameters; any other field keeps its own name.
+     */
+    public static UnaryOperator<String> names(String... fieldThenName) {
+        Map<String, String> names = new HashMap<>();
+        for (int i = 0; i + 1 < fieldThenName.length; i += 2) {
+            names.put(fieldThenName[i], fieldThenName[i + 1]);
+        }
+        return field -> names.getOrDefault(field, field);
+    }
 
     /** The first control character ([\x00-\x1f\x7f]) in the text, or -1. */
     public static int controlAt(String text) {
