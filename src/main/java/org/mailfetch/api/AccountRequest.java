@@ -2,6 +2,7 @@ package org.mailfetch.api;
 
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.mailfetch.service.AccountChange;
@@ -31,67 +32,55 @@ final class AccountRequest {
         known.addAll(READ_ONLY);
         RequestBody body = new RequestBody(json).only(known);
         AccountChange c = new AccountChange();
-        if (body.has("owner")) {
-            c.owner(body.text("owner"));
-        }
-        if (body.has("name")) {
-            c.name(body.text("name"));
-        }
-        if (body.has("host")) {
-            c.host(body.text("host"));
-        }
-        if (body.has("port")) {
-            c.port(body.integer("port"));
-        }
-        if (body.has("protocol")) {
-            c.protocol(body.text("protocol"));
-        }
-        if (body.has("security")) {
-            c.security(body.text("security"));
-        }
-        if (body.has("user")) {
-            c.user(body.text("user"));
-        }
+        text(body, "owner", c::owner);
+        text(body, "name", c::name);
+        text(body, "host", c::host);
+        integer(body, "port", c::port);
+        text(body, "protocol", c::protocol);
+        text(body, "security", c::security);
+        text(body, "user", c::user);
         if (json.hasNonNull("password")) {
             c.password(body.text("password"));
         }
         if (body.has("trustCertPem")) {
             c.trustCertPem(body.isCleared("trustCertPem") ? null : body.text("trustCertPem"));
         }
-        if (body.has("intervalMinutes")) {
-            c.intervalMinutes(body.integer("intervalMinutes"));
-        }
-        if (body.has("enabled")) {
-            c.enabled(body.bool("enabled"));
-        }
-        if (body.has("mimeRecipients")) {
-            c.mimeRecipients(body.bool("mimeRecipients"));
-        }
+        integer(body, "intervalMinutes", c::intervalMinutes);
+        bool(body, "enabled", c::enabled);
+        bool(body, "mimeRecipients", c::mimeRecipients);
         if (body.has("recipientHeaders")) {
             c.recipientHeaders(body.strings("recipientHeaders"));
         }
         if (body.has("envelopeHeaders")) {
             c.envelopeHeaders(body.strings("envelopeHeaders"));
         }
-        if (body.has("routeRecipients")) {
-            c.routeRecipients(body.bool("routeRecipients"));
-        }
-        if (body.has("receivedDate")) {
-            c.receivedDate(body.bool("receivedDate"));
-        }
-        if (body.has("antispam")) {
-            c.antispam(body.bool("antispam"));
-        }
-        if (body.has("antivirus")) {
-            c.antivirus(body.bool("antivirus"));
-        }
-        if (body.has("delete")) {
-            c.delete(body.text("delete"));
-        }
+        bool(body, "routeRecipients", c::routeRecipients);
+        bool(body, "receivedDate", c::receivedDate);
+        bool(body, "antispam", c::antispam);
+        bool(body, "antivirus", c::antivirus);
+        text(body, "delete", c::delete);
         if (body.has("maxMessageSize")) {
             JsonNode size = json.get("maxMessageSize");
             c.maxMessageSize(size.isNull() ? null : size.isIntegralNumber() ? size.asText() : body.text("maxMessageSize"));
         }
         return c;
+    }
+
+    private static void text(RequestBody body, String field, Consumer<String> set) {
+        if (body.has(field)) {
+            set.accept(body.text(field));
+        }
+    }
+
+    private static void integer(RequestBody body, String field, Consumer<Integer> set) {
+        if (body.has(field)) {
+            set.accept(body.integer(field));
+        }
+    }
+
+    private static void bool(RequestBody body, String field, Consumer<Boolean> set) {
+        if (body.has(field)) {
+            set.accept(body.bool(field));
+        }
     }
 }

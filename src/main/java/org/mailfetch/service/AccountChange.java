@@ -30,9 +30,6 @@ public final class AccountChange {
     public static final Security DEFAULT_SECURITY = Security.SSL;
     public static final int DEFAULT_INTERVAL_MINUTES = 30;
     public static final DeleteMode DEFAULT_DELETE = DeleteMode.NEVER;
-    /** Fields a new account needs. */
-    static final List<String> REQUIRED = List.of("owner", "name", "host", "user", "password");
-
     private final UnaryOperator<String> label;
 
     private String owner;
@@ -179,11 +176,11 @@ public final class AccountChange {
 
     /** A new account: owner, name, host, user and password are required; the rest takes its default. */
     public Account toNewAccount() {
-        for (String field : REQUIRED) {
-            if (valueOf(field) == null) {
-                throw invalid(field, label(field) + " is required");
-            }
-        }
+        require("owner", owner);
+        require("name", name);
+        require("host", host);
+        require("user", user);
+        require("password", password);
         Security sec = security == null ? DEFAULT_SECURITY : parse("security", security, Security::parse);
         Account defaults = new Account(0, "", true, "pop3", "", sec.defaultPort(), sec, "", null,
                 DEFAULT_INTERVAL_MINUTES, false, Account.DEFAULT_RECIPIENT_HEADERS, Account.DEFAULT_ENVELOPE_HEADERS,
@@ -275,15 +272,10 @@ public final class AccountChange {
         }
     }
 
-    private Object valueOf(String required) {
-        return switch (required) {
-            case "owner" -> owner;
-            case "name" -> name;
-            case "host" -> host;
-            case "user" -> user;
-            case "password" -> password;
-            default -> throw new IllegalStateException(required);
-        };
+    private void require(String field, String value) {
+        if (value == null) {
+            throw invalid(field, label(field) + " is required");
+        }
     }
 
     private String nonBlank(String field, String value, int max) {
