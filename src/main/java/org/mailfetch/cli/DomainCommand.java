@@ -93,5 +93,4 @@ final class DomainCommand {
         return d.name() + (d.catchAll() == null ? "" : "\tcatch-all=" + d.catchAll())
                 + (d.lmtp() == null ? "" : "\tlmtp=" + d.lmtp());
     }
-
 }
