@@ -1,6 +1,6 @@
 package org.mailfetch;
 
-import org.mailfetch.admin.Cli;
+import org.mailfetch.cli.Cli;
 
 /** Entry point of target/mailfetch.jar. */
 public final class Mailfetch {

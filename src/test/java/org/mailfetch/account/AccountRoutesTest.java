@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.lang.management.ManagementFactory;
+
 import javax.management.ObjectName;
 
 import com.icegreen.greenmail.user.GreenMailUser;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailfetch.FetchEngine;
+import org.mailfetch.engine.FetchEngine;
 import org.mailfetch.fetch.AccountStatus;
 import org.mailfetch.testsupport.Eventually;
 import org.mailfetch.testsupport.MailfetchFixture;

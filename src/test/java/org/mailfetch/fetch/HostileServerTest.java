@@ -33,18 +33,18 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.mailfetch.FetchEngine;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
-import org.mailfetch.admin.Cli;
+import org.mailfetch.cli.Cli;
+import org.mailfetch.engine.FetchEngine;
 import org.mailfetch.testsupport.Eventually;
 import org.mailfetch.testsupport.HostilePop3Server;
 import org.mailfetch.testsupport.MailfetchFixture;
-import org.mailfetch.testsupport.Pop3Scenario;
 import org.mailfetch.testsupport.Pop3Scenario.Expect;
 import org.mailfetch.testsupport.Pop3Scenario.Fault;
 import org.mailfetch.testsupport.Pop3Scenario.Message;
 import org.mailfetch.testsupport.Pop3Scenario.Quirk;
+import org.mailfetch.testsupport.Pop3Scenario;
 
 /**
  * Every way a hostile or broken POP3 server misbehaves ({@link HostilePop3Server}), one row each, run

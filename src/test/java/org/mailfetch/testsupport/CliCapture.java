@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.mailfetch.admin.Cli;
+import org.mailfetch.cli.Cli;
 
 /** Runs the command line in this JVM against a data dir and keeps what it printed on stdout and stderr. */
 public final class CliCapture {

@@ -10,13 +10,13 @@ import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
 
-import org.mailfetch.FetchEngine;
-import org.mailfetch.Services;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.mail.Security;
 import org.mailfetch.config.Settings;
+import org.mailfetch.engine.FetchEngine;
 import org.mailfetch.fetch.SessionSummary;
+import org.mailfetch.service.Services;
 
 /**
  * A data dir with the local domain example.com and the mailbox alice@example.com, and ways to add

@@ -1,0 +1,86 @@
+package org.mailfetch.api;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.mailfetch.service.AccountChange;
+
+/**
+ * An account as the REST API receives it, mapped onto an {@link AccountChange}: the JSON fields of
+ * {@link org.mailfetch.service.AccountView} (the names `account show --json` prints) plus
+ * {@code password} (write-only), {@code trustCertPem} and {@code maxMessageSize}. Here only the JSON
+ * types are checked; the rules are the change's, each broken one a 400 naming its field. Fields
+ * left out keep their value (update) or take the defaults (create). Status fields sent back
+ * unchanged from a GET are ignored.
+ */
+final class AccountRequest {
+
+    private static final Set<String> FIELDS = Set.of("name", "enabled", "protocol", "host", "port", "security", "user",
+            "password", "trustCertPem", "intervalMinutes", "mimeRecipients", "recipientHeaders", "envelopeHeaders",
+            "routeRecipients", "receivedDate", "antispam", "antivirus", "delete", "owner", "maxMessageSize");
+    /** Read-only fields of a GET response: accepted and ignored, so a client may send an edited copy back. */
+    private static final Set<String> READ_ONLY = Set.of("id", "trustedCertificate", "running", "lastStart", "lastEnd",
+            "lastResult", "lastError", "downloaded", "delivered", "deleted", "failed", "bytes", "totalDownloaded",
+            "totalBytes", "loginFailures", "backoffUntil", "nextRun");
+
+    private AccountRequest() {}
+
+    static AccountChange change(JsonNode json) {
+        Set<String> known = new HashSet<>(FIELDS);
+        known.addAll(READ_ONLY);
+        RequestBody body = new RequestBody(json).only(known);
+        AccountChange c = new AccountChange();
+        text(body, "owner", c::owner);
+        text(body, "name", c::name);
+        text(body, "host", c::host);
+        integer(body, "port", c::port);
+        text(body, "protocol", c::protocol);
+        text(body, "security", c::security);
+        text(body, "user", c::user);
+        if (json.hasNonNull("password")) {
+            c.password(body.text("password"));
+        }
+        if (body.has("trustCertPem")) {
+            c.trustCertPem(body.isCleared("trustCertPem") ? null : body.text("trustCertPem"));
+        }
+        integer(body, "intervalMinutes", c::intervalMinutes);
+        bool(body, "enabled", c::enabled);
+        bool(body, "mimeRecipients", c::mimeRecipients);
+        if (body.has("recipientHeaders")) {
+            c.recipientHeaders(body.strings("recipientHeaders"));
+        }
+        if (body.has("envelopeHeaders")) {
+            c.envelopeHeaders(body.strings("envelopeHeaders"));
+        }
+        bool(body, "routeRecipients", c::routeRecipients);
+        bool(body, "receivedDate", c::receivedDate);
+        bool(body, "antispam", c::antispam);
+        bool(body, "antivirus", c::antivirus);
+        text(body, "delete", c::delete);
+        if (body.has("maxMessageSize")) {
+            JsonNode size = json.get("maxMessageSize");
+            c.maxMessageSize(size.isNull() ? null : size.isIntegralNumber() ? size.asText() : body.text("maxMessageSize"));
+        }
+        return c;
+    }
+
+    private static void text(RequestBody body, String field, Consumer<String> set) {
+        if (body.has(field)) {
+            set.accept(body.text(field));
+        }
+    }
+
+    private static void integer(RequestBody body, String field, Consumer<Integer> set) {
+        if (body.has(field)) {
+            set.accept(body.integer(field));
+        }
+    }
+
+    private static void bool(RequestBody body, String field, Consumer<Boolean> set) {
+        if (body.has(field)) {
+            set.accept(body.bool(field));
+        }
+    }
+}

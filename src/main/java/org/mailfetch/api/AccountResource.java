@@ -1,0 +1,63 @@
+package org.mailfetch.api;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.mailfetch.mail.Account;
+import org.mailfetch.service.AccountService;
+
+/**
+ * /api/accounts: the external accounts and their status, as `account show --json` describes them.
+ * Passwords go in (create, update) and never come out.
+ */
+public final class AccountResource {
+
+    private final AccountService accounts;
+
+    public AccountResource(AccountService accounts) {
+        this.accounts = accounts;
+    }
+
+    public void list(Exchange exchange) {
+        ApiJson.respond(exchange, 200, accounts.views());
+    }
+
+    public void get(Exchange exchange) {
+        ApiJson.respond(exchange, 200, accounts.view(find(exchange)));
+    }
+
+    public void create(Exchange exchange) {
+        Account added = accounts.add(AccountRequest.change(ApiJson.object(exchange)));
+        ApiJson.respond(exchange, 201, accounts.view(added));
+        exchange.getMessage().setHeader("Location", "/api/accounts/" + added.id());
+    }
+
+    public void update(Exchange exchange) {
+        long id = find(exchange).id();
+        ApiJson.respond(exchange, 200, accounts.view(accounts.update(id, AccountRequest.change(ApiJson.object(exchange)))));
+    }
+
+    public void delete(Exchange exchange) {
+        accounts.remove(find(exchange).id());
+        ApiJson.respond(exchange, 204, null);
+    }
+
+    /** Download now: the session starts at once, or right after the one running now. */
+    public void download(Exchange exchange) {
+        long id = find(exchange).id();
+        accounts.downloadNow(id);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("accepted", true);
+        body.put("status", accounts.statusView(id));
+        ApiJson.respond(exchange, 202, body);
+    }
+
+    public void status(Exchange exchange) {
+        ApiJson.respond(exchange, 200, accounts.statusView(find(exchange).id()));
+    }
+
+    private Account find(Exchange exchange) {
+        return accounts.get(ApiJson.id(exchange, "account"));
+    }
+}

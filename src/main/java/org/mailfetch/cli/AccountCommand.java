@@ -1,0 +1,170 @@
+package org.mailfetch.cli;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.mailfetch.engine.FetchEngine;
+import org.mailfetch.fetch.SessionSummary;
+import org.mailfetch.mail.Printable;
+import org.mailfetch.service.AccountChange;
+import org.mailfetch.service.AccountService;
+import org.mailfetch.service.Services;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "account", description = "External accounts (POP3) to fetch from.",
+        subcommands = {AccountCommand.Add.class, AccountCommand.ListAccounts.class, AccountCommand.Show.class,
+                AccountCommand.Update.class, AccountCommand.Enable.class, AccountCommand.Disable.class,
+                AccountCommand.Remove.class, AccountCommand.Fetch.class})
+final class AccountCommand {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AccountCommand.class);
+
+    @ParentCommand
+    Cli cli;
+
+    @Command(name = "add", description = "Add an external account; prints its id.")
+    static final class Add implements Callable<Integer> {
+        @ParentCommand AccountCommand parent;
+        @Mixin AccountOptions options;
+
+        @Override
+        public Integer call() throws Exception {
+            AccountChange change = options.toChange();
+            try (Services s = parent.cli.services()) {
+                System.out.println(new AccountService(s).add(change).id());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "update", description = "Change options of an account; the UIDL ledger is kept unless host or user changes.")
+    static final class Update implements Callable<Integer> {
+        @ParentCommand AccountCommand parent;
+        @Parameters(paramLabel = "ID", description = "The account id (account list shows it)") long id;
+        @Mixin AccountOptions options;
+
+        @Override
+        public Integer call() throws Exception {
+            AccountChange change = options.toChange();
+            try (Services s = parent.cli.services()) {
+                new AccountService(s).update(id, change);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", description = "List accounts: id, name, enabled, user@host:port, security, interval, delete, owner, last result.")
+    static final class ListAccounts implements Runnable {
+        @ParentCommand AccountCommand parent;
+        @Option(names = "--json", description = "Print JSON instead of one line per item") boolean json;
+
+        @Override
+        public void run() {
+            try (Services s = parent.cli.services()) {
+                AccountService accounts = new AccountService(s);
+                Output.list(accounts.list(), json,
+                        a -> Output.fields(a.id(), a.name(), a.enabled() ? "enabled" : "disabled",
+                                a.userName() + "@" + a.host() + ":" + a.port(), a.security().cliName(),
+                                a.intervalMinutes() + "min", "delete=" + a.deleteMode(), a.ownerAddress(),
+                                String.valueOf(accounts.lastResult(a.id()))),
+                        accounts::view);
+            }
+        }
+    }
+
+    @Command(name = "show", description = "Show every option and the status of an account (never the password).")
+    static final class Show implements Runnable {
+        @ParentCommand AccountCommand parent;
+        @Parameters(paramLabel = "ID", description = "The account id (account list shows it)") long id;
+        @Option(names = "--json", description = "Print JSON instead of one line per item") boolean json;
+
+        @Override
+        public void run() {
+            try (Services s = parent.cli.services()) {
+                AccountService accounts = new AccountService(s);
+                Map<String, Object> d = accounts.view(accounts.get(id));
+                if (json) {
+                    Output.print(d);
+                } else {
+                    d.forEach((k, v) -> Output.line(k + ": " + (v == null ? "" : v)));
+                }
+            }
+        }
+    }
+
+    @Command(name = "enable", description = "Fetch the account on its schedule.")
+    static final class Enable implements Runnable {
+        @ParentCommand AccountCommand parent;
+        @Parameters(paramLabel = "ID", description = "The account id (account list shows it)") long id;
+
+        @Override
+        public void run() {
+            try (Services s = parent.cli.services()) {
+                new AccountService(s).setEnabled(id, true);
+            }
+        }
+    }
+
+    @Command(name = "disable", description = "Stop fetching the account on schedule (account fetch still works).")
+    static final class Disable implements Runnable {
+        @ParentCommand AccountCommand parent;
+        @Parameters(paramLabel = "ID", description = "The account id (account list shows it)") long id;
+
+        @Override
+        public void run() {
+            try (Services s = parent.cli.services()) {
+                new AccountService(s).setEnabled(id, false);
+            }
+        }
+    }
+
+    @Command(name = "remove", description = "Remove the account, its UIDL ledger and status.")
+    static final class Remove implements Runnable {
+        @ParentCommand AccountCommand parent;
+        @Parameters(paramLabel = "ID", description = "The account id (account list shows it)") long id;
+
+        @Override
+        public void run() {
+            try (Services s = parent.cli.services()) {
+                new AccountService(s).remove(id);
+            }
+        }
+    }
+
+    @Command(name = "fetch", description = "Download now: one session in this process, sharing the account's lease with the service.")
+    static final class Fetch implements Callable<Integer> {
+        @ParentCommand AccountCommand parent;
+        @Parameters(paramLabel = "ID", description = "The account id (account list shows it)") long id;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Services s = parent.cli.services()) {
+                new AccountService(s).get(id);
+                SessionSummary summary;
+                try (FetchEngine engine = new FetchEngine(s, FetchEngine.Mode.SINGLE_SESSION, Clock.systemUTC())) {
+                    engine.start();
+                    engine.stopOnSignals();
+                    summary = engine.fetchOnce(id);
+                    // routed mail leaves without a running service (the cron-style use of fetchmail)
+                    int tried = engine.outboxWorker().deliverDue(e -> e.accountId() == id);
+                    if (tried > 0) {
+                        LOG.info("account {}: {} outbox entries due, tried (see outbox list)", id, tried);
+                    }
+                }
+                if (summary.result() == SessionSummary.Result.OK) {
+                    Output.line(summary.line());
+                    return 0;
+                }
+                System.err.println("mailfetch: " + Printable.of(summary.line()));
+                return Cli.FAILED;
+            }
+        }
+    }
+}

@@ -1,0 +1,264 @@
+package org.mailfetch.engine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import javax.management.ObjectName;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.quartz.QuartzComponent;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+import org.mailfetch.account.AccountRoutes;
+import org.mailfetch.api.AccountResource;
+import org.mailfetch.api.AdminHttp;
+import org.mailfetch.api.ApiErrors;
+import org.mailfetch.api.DirectoryResource;
+import org.mailfetch.api.OutboxResource;
+import org.mailfetch.api.QuarantineResource;
+import org.mailfetch.api.RouteResource;
+import org.mailfetch.config.TrustedFiles;
+import org.mailfetch.delivery.LocalDelivery;
+import org.mailfetch.delivery.Outbox;
+import org.mailfetch.delivery.OutboxWorker;
+import org.mailfetch.fetch.AccountLease;
+import org.mailfetch.fetch.FetchContext;
+import org.mailfetch.fetch.FetchSessions;
+import org.mailfetch.fetch.pop3.Pop3Retriever;
+import org.mailfetch.fetch.SessionSummary;
+import org.mailfetch.filter.ReceivedDateStamp;
+import org.mailfetch.filter.SpamCheck;
+import org.mailfetch.filter.VirusCheck;
+import org.mailfetch.observe.AccountMBeans;
+import org.mailfetch.observe.DatabaseHealthCheck;
+import org.mailfetch.observe.FetchMetrics;
+import org.mailfetch.quarantine.Quarantine;
+import org.mailfetch.quarantine.QuarantineStore;
+import org.mailfetch.recipient.RecipientResolver;
+import org.mailfetch.service.AccountService;
+import org.mailfetch.service.AdminPassword;
+import org.mailfetch.service.DirectoryService;
+import org.mailfetch.service.OutboxService;
+import org.mailfetch.service.QuarantineService;
+import org.mailfetch.service.RouteService;
+import org.mailfetch.service.Services;
+
+/**
+ * Camel Main with mailfetch's beans and YAML routes. As the service it loads every route (the
+ * accounts' timers and the reconciler); for `account fetch` only the fetch-session route, so CLI
+ * commands never start scheduled fetching.
+ */
+public final class FetchEngine implements AutoCloseable {
+
+    public enum Mode { SERVICE, SINGLE_SESSION }
+
+    private final Main main;
+    private final Mode mode;
+    private final FetchSessions sessions;
+    private final ExecutorService fsyncPool;
+    private final OutboxWorker outboxWorker;
+    private final ExecutorService commitPool;
+    private final ScheduledExecutorService leaseRenewer;
+
+    public FetchEngine(Services services, Mode mode, Clock clock) {
+        this.mode = mode;
+        var settings = services.settings();
+        fsyncPool = Executors.newFixedThreadPool(4, daemon("mailfetch-fsync"));
+        commitPool = Executors.newCachedThreadPool(daemon("mailfetch-commit"));
+        FetchContext context = FetchContext.from(settings, clock, fsyncPool, commitPool);
+        leaseRenewer = Executors.newSingleThreadScheduledExecutor(daemon("mailfetch-lease"));
+        sessions = new FetchSessions(services.accounts(), services.ledger(), services.status(),
+                new AccountLease(services.db(), clock, context.lease()), context, leaseRenewer,
+                Map.of("pop3", Pop3Retriever::connect));
+
+        main = new Main();
+        Properties props = settings.asProperties();
+        if (mode == Mode.SERVICE) {
+            AdminHttp.configure(props, settings);
+        } else {
+            AdminHttp.disable(props);
+        }
+        // override: Main would otherwise let the jar's application.properties win over --config and tests
+        main.setOverrideProperties(props);
+        main.configure().withRoutesIncludePattern(routes(mode));
+        if (mode == Mode.SINGLE_SESSION) {
+            main.configure().withJmxEnabled(false);
+        }
+        main.bind("fetchSessions", sessions);
+        AccountRoutes accountRoutes = new AccountRoutes(services.accounts());
+        main.bind("accountRoutes", accountRoutes);
+        main.bind("receivedDate", new ReceivedDateStamp(clock));
+        main.bind("spamCheck", SpamCheck.from(settings));
+        main.bind("virusCheck", VirusCheck.from(settings));
+        QuarantineStore quarantineStore = services.quarantine();
+        main.bind("quarantine", new Quarantine(quarantineStore, clock));
+        main.bind("recipientResolver", new RecipientResolver(services.directory(), services.smtpRoutes(),
+                settings.integer(RecipientResolver.MAX_PER_MESSAGE)));
+        main.bind("localDelivery", new LocalDelivery(services.directory(),
+                new org.mailfetch.delivery.RecipientDeliveries(services.db()), context.readTimeout(), clock));
+        Outbox outbox = new Outbox(services.db(), settings.dataDir(), clock);
+        main.bind("outbox", outbox);
+        outboxWorker = new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), settings, fsyncPool, clock);
+        main.bind("outboxWorker", outboxWorker);
+        main.bind("quartz", quartz(context.maxConcurrentSessions()));
+        AccountService accountService = new AccountService(services, sessions);
+        main.bind("accountApi", new AccountResource(accountService));
+        main.bind("directoryApi", new DirectoryResource(new DirectoryService(services)));
+        main.bind("routeApi", new RouteResource(new RouteService(services)));
+        main.bind("outboxApi", new OutboxResource(new OutboxService(services, outbox)));
+        main.bind("quarantineApi", new QuarantineResource(new QuarantineService(services)));
+        main.bind("apiErrors", new ApiErrors());
+        AdminPassword adminPassword = new AdminPassword(services.db());
+        AccountMBeans accountMBeans = new AccountMBeans(accountService);
+        accountRoutes.setObserver(accountMBeans::update);
+        FetchMetrics metrics = new FetchMetrics();
+        sessions.setObserver(metrics);
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void afterConfigure(BaseMainSupport m) {
+                sessions.setCamelContext(m.getCamelContext());
+                accountRoutes.setCamelContext(m.getCamelContext());
+                accountMBeans.setCamelContext(m.getCamelContext());
+                metrics.setCamelContext(m.getCamelContext());
+                try {
+                    m.getCamelContext().addStartupListener((camel, alreadyStarted) -> {
+                        if (alreadyStarted) {
+                            return; // called again for every route added later (the reconciler's)
+                        }
+                        registerMBean(camel);
+                        if (mode == Mode.SERVICE) {
+                            AdminHttp.secure(camel, adminPassword);
+                            HealthCheckRegistry.get(camel).register(new DatabaseHealthCheck(services.db()));
+                        }
+                    });
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+    }
+
+    /** "Download now" over JMX: mailfetch:type=Fetcher, operation downloadNow(accountId). */
+    private void registerMBean(CamelContext camel) {
+        var agent = camel.getManagementStrategy().getManagementAgent();
+        if (agent != null) {
+            try {
+                agent.register(sessions, new ObjectName("mailfetch:type=Fetcher"));
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot register the mailfetch:type=Fetcher MBean: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** routes/ in the working directory replaces the copy in the jar. */
+    private static String routes(Mode mode) {
+        String files = mode == Mode.SERVICE ? "*.camel.yaml" : "fetch-session.camel.yaml";
+        Path local = Path.of("routes");
+        if (!Files.isDirectory(local)) {
+            return "classpath:routes/" + files;
+        }
+        TrustedFiles.check(local);
+        return "file:routes/" + files;
+    }
+
+    /** Quartz's own pool is 10 threads: sized to the session cap so that no due account waits for a thread. */
+    private static QuartzComponent quartz(int threads) {
+        QuartzComponent quartz = new QuartzComponent();
+        Properties p = new Properties();
+        p.setProperty("org.quartz.scheduler.instanceName", "mailfetch");
+        p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+        p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
+        p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(threads));
+        p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+        quartz.setProperties(p);
+        return quartz;
+    }
+
+    public void start() throws Exception {
+        main.start();
+    }
+
+    /**
+     * SIGTERM and SIGINT stop Camel first (a running session finishes the message in hand, commits,
+     * DELEs what it delivered and QUITs) and only then does the command return and the JVM exit. Left to
+     * the JVM, the signal runs every shutdown hook at once, among them H2's database closer, which
+     * AUTO_SERVER does not allow to switch off: it closed the database under the finishing session
+     * ("Database is already closed" while recording the last batch).
+     */
+    public void stopOnSignals() {
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                    Thread stopper = new Thread(this::stopGracefully, "mailfetch-stop");
+                    stopper.setDaemon(true);
+                    stopper.start();
+                });
+            } catch (IllegalArgumentException unavailable) {
+                // no such signal on this platform, or the JVM reserves it (-Xrs): the JVM's default applies
+            }
+        }
+    }
+
+    private void stopGracefully() {
+        if (mode == Mode.SERVICE) {
+            main.completed(); // runUntilStopped() stops Camel and returns
+        } else {
+            try {
+                camel().stop(); // fetchOnce() returns once the session has finished
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(FetchEngine.class).warn("stopping: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** Runs the service until the JVM is asked to stop (SIGTERM, Ctrl-C). */
+    public void runUntilStopped() throws Exception {
+        main.run();
+    }
+
+    public CamelContext camel() {
+        return main.getCamelContext();
+    }
+
+    /** Sends routed mail: the service's outbox route, and {@code account fetch} after its session. */
+    public OutboxWorker outboxWorker() {
+        return outboxWorker;
+    }
+
+    public FetchSessions sessions() {
+        return sessions;
+    }
+
+    /** One session now, in this process, waiting for the account's lease if another process holds it. */
+    public SessionSummary fetchOnce(long accountId) {
+        ProducerTemplate template = camel().createProducerTemplate();
+        return template.requestBodyAndHeaders(FetchSessions.ENDPOINT, null,
+                Map.of(FetchSessions.ACCOUNT_ID, accountId, FetchSessions.TRIGGER, FetchSessions.Trigger.CLI.name()),
+                SessionSummary.class);
+    }
+
+    @Override
+    public void close() throws Exception {
+        main.stop();
+        fsyncPool.shutdown();
+        commitPool.shutdown();
+        leaseRenewer.shutdown();
+    }
+}

@@ -1,0 +1,124 @@
+package org.mailfetch.service;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.mailfetch.mail.Account;
+import org.mailfetch.account.AccountStore;
+import org.mailfetch.fetch.AccountStatus;
+import org.mailfetch.fetch.FetchSessions;
+import org.mailfetch.fetch.StatusBoard;
+import org.mailfetch.recipient.LocalDirectory;
+import org.mailfetch.mail.MailAddress;
+import org.mailfetch.store.InvalidValue;
+import org.mailfetch.store.StoreException;
+
+/**
+ * The external accounts as the administrator manages them, whatever the surface (command line,
+ * REST, JMX): {@link AccountChange}s applied with their rules, an account's owner a local mailbox,
+ * the maximum message size kept with the account, and {@link AccountView}s out.
+ */
+public final class AccountService {
+
+    private final AccountStore accounts;
+    private final StatusBoard status;
+    private final LocalDirectory directory;
+    private final FetchSessions sessions;
+
+    /** Without a running service: no Download now (the CLI fetches in its own process). */
+    public AccountService(Services services) {
+        this(services, null);
+    }
+
+    /** In the service: {@link #downloadNow} asks its sessions. */
+    public AccountService(Services services, FetchSessions sessions) {
+        this.accounts = services.accounts();
+        this.status = services.status();
+        this.directory = services.directory();
+        this.sessions = sessions;
+    }
+
+    public List<Account> list() {
+        return accounts.list();
+    }
+
+    public Optional<Account> find(long id) {
+        return accounts.get(id);
+    }
+
+    /** The account, or a StoreException "no account ID". */
+    public Account get(long id) {
+        return accounts.get(id).orElseThrow(() -> new StoreException("no account " + id));
+    }
+
+    /** Adds a new account (its owner must be a local mailbox); returns it with its id. */
+    public Account add(AccountChange change) {
+        Account account = change.toNewAccount();
+        Long maxSize = change.changesMaxMessageSize() ? change.maxMessageSizeBytes() : null;
+        requireMailbox(change, account.ownerAddress());
+        Account added = accounts.add(account, change.password());
+        if (maxSize != null) {
+            accounts.maxMessageSize(added.id(), maxSize);
+        }
+        return added;
+    }
+
+    /** Changes the fields the change gives; the others, and the password unless given, stay. */
+    public Account update(long id, AccountChange change) {
+        Account changed = change.applyTo(get(id));
+        Long maxSize = change.changesMaxMessageSize() ? change.maxMessageSizeBytes() : null;
+        requireMailbox(change, changed.ownerAddress());
+        Account updated = accounts.update(changed, change.password());
+        if (change.changesMaxMessageSize()) {
+            accounts.maxMessageSize(id, maxSize);
+        }
+        return updated;
+    }
+
+    public void setEnabled(long id, boolean enabled) {
+        accounts.setEnabled(id, enabled);
+    }
+
+    /** Removes the account with its UIDL ledger and status. */
+    public void remove(long id) {
+        accounts.remove(id);
+    }
+
+    /** Download now: the service's session for the account starts at once, or right after the running one. */
+    public void downloadNow(long id) {
+        if (sessions == null) {
+            throw new IllegalStateException("Download now needs the running service (or account fetch)");
+        }
+        sessions.downloadNow(id);
+    }
+
+    /** Every option and the status. */
+    public Map<String, Object> view(Account a) {
+        return AccountView.of(a, status.get(a.id()));
+    }
+
+    public List<Map<String, Object>> views() {
+        return list().stream().map(this::view).toList();
+    }
+
+    /** The status fields of {@link #view}. */
+    public Map<String, Object> statusView(long id) {
+        return AccountView.status(get(id).id(), status.get(id));
+    }
+
+    public AccountStatus status(long id) {
+        return status.get(id);
+    }
+
+    /** The last session's result word (ok, failed, skipped), or null before the first session. */
+    public String lastResult(long id) {
+        return status.get(id).lastResult();
+    }
+
+    private void requireMailbox(AccountChange change, String owner) {
+        if (!directory.isMailbox(MailAddress.parse(owner))) {
+            throw new InvalidValue(change.label("owner"), "no local mailbox " + owner + ": add it first");
+        }
+    }
+}

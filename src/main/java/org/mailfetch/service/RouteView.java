@@ -1,0 +1,23 @@
+package org.mailfetch.service;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.mailfetch.recipient.SmtpRoute;
+
+/** A route as `route list --json` prints it and GET /api/routes returns it: never the password. */
+public final class RouteView {
+
+    private RouteView() {}
+
+    public static Map<String, ?> of(SmtpRoute r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("domain", r.domain());
+        m.put("host", r.host());
+        m.put("port", r.port());
+        m.put("tls", r.tls());
+        m.put("user", r.user());
+        m.put("enabled", r.enabled());
+        return m;
+    }
+}
