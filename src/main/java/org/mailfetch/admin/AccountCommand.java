@@ -12,7 +12,7 @@ import org.mailfetch.account.Account;
 import org.mailfetch.fetch.AccountStatus;
 import org.mailfetch.fetch.SessionSummary;
 import org.mailfetch.recipient.MailAddress;
-import org.mailfetch.store.StoreException;
+import org.mailfetch.store.NotFound;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -183,12 +183,12 @@ final class AccountCommand {
     }
 
     static Account find(Services s, long id) {
-        return s.accounts().get(id).orElseThrow(() -> new StoreException("no account " + id));
+        return s.accounts().get(id).orElseThrow(() -> new NotFound("no account " + id));
     }
 
     static void requireMailbox(Services s, String owner) {
         if (!s.directory().isMailbox(MailAddress.parse(owner))) {
-            throw new StoreException("no local mailbox " + owner + ": add it first (mailbox add)");
+            throw new NotFound("no local mailbox " + owner + ": add it first (mailbox add)");
         }
     }
 

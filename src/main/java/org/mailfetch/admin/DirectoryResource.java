@@ -12,7 +12,7 @@ import org.apache.camel.Exchange;
 import org.mailfetch.recipient.LmtpTarget;
 import org.mailfetch.recipient.LocalDirectory;
 import org.mailfetch.recipient.MailAddress;
-import org.mailfetch.store.StoreException;
+import org.mailfetch.store.NotFound;
 
 /**
  * /api/domains, /api/mailboxes, /api/aliases and /api/lists: the local directory, as the `domain`,
@@ -147,11 +147,8 @@ public final class DirectoryResource {
             return add.get();
         } catch (IllegalArgumentException e) {
             throw ApiError.badField("address", e.getMessage());
-        } catch (StoreException e) {
-            if (e.getMessage().contains("not a local domain")) {
-                throw ApiError.badField("address", e.getMessage());
-            }
-            throw e;
+        } catch (NotFound notLocal) {
+            throw ApiError.badField("address", notLocal.getMessage());
         }
     }
 }
