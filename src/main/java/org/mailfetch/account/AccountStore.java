@@ -11,6 +11,7 @@ import java.util.Optional;
 
 import org.mailfetch.store.InvalidValue;
 import org.mailfetch.store.Database;
+import org.mailfetch.store.NotFound;
 import org.mailfetch.store.StoreException;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
@@ -52,7 +53,7 @@ public final class AccountStore {
      * user name makes it another mailbox, so its UIDL ledger is cleared.
      */
     public Account update(Account a, String passwordOrNull) {
-        Account before = get(a.id()).orElseThrow(() -> new StoreException("no account " + a.id()));
+        Account before = get(a.id()).orElseThrow(() -> new NotFound("no account " + a.id()));
         if (passwordOrNull == null && sendsPasswordElsewhere(before, a)) {
             // Passwords are write-only: pointing an account at another server (or dropping TLS) must
             // not be a way to have the stored password sent to whoever listens there.
@@ -109,19 +110,19 @@ public final class AccountStore {
             throw new IllegalArgumentException("the maximum message size must be at least 1 byte, got " + bytes);
         }
         if (execute("UPDATE external_account SET max_message_size = ? WHERE id = ?", bytes, id) == 0) {
-            throw new IllegalArgumentException("no account " + id);
+            throw new NotFound("no account " + id);
         }
     }
 
     public void setEnabled(long id, boolean enabled) {
         if (execute("UPDATE external_account SET enabled = ? WHERE id = ?", enabled, id) == 0) {
-            throw new StoreException("no account " + id);
+            throw new NotFound("no account " + id);
         }
     }
 
     public void remove(long id) {
         if (execute("DELETE FROM external_account WHERE id = ?", id) == 0) {
-            throw new StoreException("no account " + id);
+            throw new NotFound("no account " + id);
         }
     }
 
@@ -143,7 +144,7 @@ public final class AccountStore {
     /** The decrypted password, for the session that logs in. Never log or return it. */
     public String password(long id) {
         return db.query("SELECT password_enc FROM external_account WHERE id = ?", rs -> rs.getString(1), id).stream()
-                .findFirst().map(cipher::decrypt).orElseThrow(() -> new StoreException("no account " + id));
+                .findFirst().map(cipher::decrypt).orElseThrow(() -> new NotFound("no account " + id));
     }
 
     private int execute(String sql, Object... args) {

@@ -1,30 +1,24 @@
 package org.mailfetch.api;
 
-/** A request the REST API refuses: the HTTP status, the JSON field at fault (may be null) and why. */
-public final class ApiError extends RuntimeException {
+import org.mailfetch.store.InvalidValue;
+import org.mailfetch.store.NotFound;
 
-    private final int status;
-    private final String field;
+/**
+ * The refusals the REST resources raise themselves, as the typed errors of {@code org.mailfetch.store}:
+ * their status comes from {@link org.mailfetch.store.Problem} like every other error's.
+ */
+final class ApiError {
 
-    public ApiError(int status, String field, String message) {
-        super(message);
-        this.status = status;
-        this.field = field;
+    private ApiError() {
     }
 
-    static ApiError badField(String field, String message) {
-        return new ApiError(400, field, message);
+    /** 400 naming the JSON field at fault (null: the body as a whole). */
+    static InvalidValue badField(String field, String message) {
+        return new InvalidValue(field, message);
     }
 
-    static ApiError notFound(String message) {
-        return new ApiError(404, null, message);
-    }
-
-    public int status() {
-        return status;
-    }
-
-    public String field() {
-        return field;
+    /** 404. */
+    static NotFound notFound(String message) {
+        return new NotFound(message);
     }
 }

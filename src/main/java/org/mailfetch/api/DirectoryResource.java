@@ -8,7 +8,7 @@ import java.util.function.Supplier;
 import org.apache.camel.Exchange;
 import org.mailfetch.service.DirectoryService;
 import org.mailfetch.service.DirectoryView;
-import org.mailfetch.store.StoreException;
+import org.mailfetch.store.NotFound;
 
 /**
  * /api/domains, /api/mailboxes, /api/aliases and /api/lists: the local directory, as the `domain`,
@@ -123,11 +123,8 @@ public final class DirectoryResource {
     private static <T> T inLocalDomain(Supplier<T> add) {
         try {
             return add.get();
-        } catch (StoreException e) {
-            if (e.getMessage().contains("not a local domain")) {
-                throw ApiError.badField("address", e.getMessage());
-            }
-            throw e;
+        } catch (NotFound notLocal) {
+            throw ApiError.badField("address", notLocal.getMessage());
         }
     }
 }

@@ -7,14 +7,15 @@ import java.util.List;
 import org.mailfetch.config.Settings;
 import org.mailfetch.service.AdminInput;
 import org.mailfetch.service.Services;
-import org.mailfetch.store.StoreException;
+import org.mailfetch.store.Problem;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
-import picocli.CommandLine;
 
 /** {@code java -jar mailfetch.jar [--data-dir DIR] [--config FILE] COMMAND}; without a command, {@code run}. */
 // INHERIT: --help and --version work on every command and subcommand (mailfetch account add --help)
@@ -37,24 +38,30 @@ public final class Cli implements java.util.concurrent.Callable<Integer> {
 
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Cli());
-        cl.setExecutionExceptionHandler((e, line, parsed) -> {
-            PrintWriter err = line.getErr();
-            if (e instanceof IllegalArgumentException) {
-                err.println("mailfetch: " + e.getMessage());
-                line.usage(err);
-                return CommandLine.ExitCode.USAGE;
-            }
-            if (e instanceof StoreException || e instanceof IllegalStateException) {
-                err.println("mailfetch: " + e.getMessage());
-                return FAILED;
-            }
-            throw e;
-        });
+        cl.setExecutionExceptionHandler(Cli::exitCode);
         cl.setExecutionStrategy(parsed -> {
             refuseControlCharacters(parsed);
             return new CommandLine.RunLast().execute(parsed);
         });
         return cl.execute(args);
+    }
+
+    /**
+     * What a command threw, as {@link Problem} maps it: bad input exits 2 with the usage, anything else
+     * 1 with the reason on stderr (not found, conflict, the database failing, a refused data dir, ...);
+     * a failure without a stated reason (a bug) also logs its stack trace.
+     */
+    private static int exitCode(Exception e, CommandLine line, ParseResult parsed) {
+        Problem problem = Problem.of(e);
+        PrintWriter err = line.getErr();
+        err.println("mailfetch: " + problem.message());
+        if (problem.kind() == Problem.Kind.INVALID) {
+            line.usage(err);
+        } else if (problem.isUnexpected()) {
+            LoggerFactory.getLogger(Cli.class).error("{} failed", line.getCommandName(), e);
+        }
+        err.flush();
+        return problem.exitCode();
     }
 
     /**

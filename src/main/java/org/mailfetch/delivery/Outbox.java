@@ -27,7 +27,9 @@ import org.mailfetch.mail.FetchedMessage;
 import org.mailfetch.mail.EnvelopeAddress;
 import org.mailfetch.mail.MailAddress;
 import org.mailfetch.mail.TraceHeaders;
+import org.mailfetch.store.Conflict;
 import org.mailfetch.store.Database;
+import org.mailfetch.store.NotFound;
 import org.mailfetch.store.PrivateFiles;
 import org.mailfetch.store.StoreException;
 import org.slf4j.Logger;
@@ -187,12 +189,12 @@ public final class Outbox {
 
     /** `outbox retry ID`: a waiting or failed entry is tried again at the worker's next run. */
     public void retry(long id) {
-        OutboxEntry e = get(id).orElseThrow(() -> new StoreException("no outbox entry " + id));
+        OutboxEntry e = get(id).orElseThrow(() -> new NotFound("no outbox entry " + id));
         if (e.state() == OutboxEntry.State.SENT) {
-            throw new StoreException("outbox entry " + id + " was sent already");
+            throw new Conflict("outbox entry " + id + " was sent already");
         }
         if (!Files.exists(file(e))) {
-            throw new StoreException("outbox entry " + id + " has lost its message file " + file(e));
+            throw new Conflict("outbox entry " + id + " has lost its message file " + file(e));
         }
         List<String> recipients = e.recipients();
         if (e.state() == OutboxEntry.State.FAILED) {

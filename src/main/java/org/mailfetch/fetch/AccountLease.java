@@ -4,8 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
+import org.mailfetch.store.Conflict;
 import org.mailfetch.store.Database;
-import org.mailfetch.store.StoreException;
 
 /**
  * At most one fetch session per account across processes: the service and a CLI `account fetch`
@@ -34,7 +34,7 @@ public final class AccountLease {
         try {
             return db.update("INSERT INTO account_lease (account_id, holder, expires_at) VALUES (?, ?, ?)",
                     accountId, holder, now.plus(ttl)) == 1;
-        } catch (StoreException.Duplicate heldByOther) {
+        } catch (Conflict heldByOther) {
             return false;
         }
     }

@@ -20,6 +20,7 @@ import org.mailfetch.delivery.FilePermissions;
 import org.mailfetch.delivery.MaildirMailbox;
 import org.mailfetch.mail.MailAddress;
 import org.mailfetch.store.Database;
+import org.mailfetch.store.NotFound;
 import org.mailfetch.store.PrivateFiles;
 import org.mailfetch.store.StoreException;
 
@@ -134,7 +135,7 @@ public final class QuarantineStore {
     }
 
     private QuarantineItem require(long id) {
-        return get(id).orElseThrow(() -> new IllegalStateException("no quarantined message with id " + id));
+        return get(id).orElseThrow(() -> new NotFound("no quarantined message with id " + id));
     }
 
     private static String cut(String s) {

@@ -3,9 +3,10 @@ package org.mailfetch.recipient;
 import java.util.List;
 import java.util.Optional;
 
+import org.mailfetch.store.Conflict;
 import org.mailfetch.store.Database;
-import org.mailfetch.store.StoreException;
 import org.mailfetch.mail.MailAddress;
+import org.mailfetch.store.NotFound;
 
 /**
  * The local domains and their mailboxes, aliases and distribution lists: where downloaded mail may
@@ -23,8 +24,8 @@ public final class LocalDirectory {
         String domain = MailAddress.domain(name);
         try {
             db.update("INSERT INTO local_domain (name) VALUES (?)", domain);
-        } catch (StoreException.Duplicate e) {
-            throw new StoreException("domain " + domain + " exists already");
+        } catch (Conflict e) {
+            throw new Conflict("domain " + domain + " exists already");
         }
         return domain;
     }
@@ -32,10 +33,10 @@ public final class LocalDirectory {
     public void removeDomain(String name) {
         String domain = MailAddress.domain(name);
         if (!strings("SELECT address FROM mailbox WHERE domain = ?", domain).isEmpty()) {
-            throw new StoreException("domain " + domain + " still has mailboxes: remove them first");
+            throw new Conflict("domain " + domain + " still has mailboxes: remove them first");
         }
         if (db.update("DELETE FROM local_domain WHERE name = ?", domain) == 0) {
-            throw new StoreException("no domain " + domain);
+            throw new NotFound("no domain " + domain);
         }
     }
 
@@ -57,7 +58,7 @@ public final class LocalDirectory {
     public void updateDomain(String name, Optional<String> catchAll, Optional<LmtpTarget> lmtp) {
         String domain = MailAddress.domain(name);
         if (domain(domain).isEmpty()) {
-            throw new StoreException("no domain " + domain);
+            throw new NotFound("no domain " + domain);
         }
         catchAll.ifPresent(c -> db.update("UPDATE local_domain SET catch_all = ? WHERE name = ?",
                 CLEAR.equals(c) ? null : MailAddress.parse(c).toString(), domain));
@@ -89,8 +90,8 @@ public final class LocalDirectory {
         List<String> normalised = targets.stream().map(t -> MailAddress.parse(t).toString()).distinct().toList();
         try {
             db.update("INSERT INTO alias (address) VALUES (?)", a.toString());
-        } catch (StoreException.Duplicate e) {
-            throw new StoreException("alias " + a + " exists already");
+        } catch (Conflict e) {
+            throw new Conflict("alias " + a + " exists already");
         }
         for (String t : normalised) {
             db.update("INSERT INTO alias_target (alias_address, target) VALUES (?, ?)", a.toString(), t);
@@ -100,7 +101,7 @@ public final class LocalDirectory {
 
     public void removeAlias(String alias) {
         if (db.update("DELETE FROM alias WHERE address = ?", MailAddress.parse(alias).toString()) == 0) {
-            throw new StoreException("no alias " + alias);
+            throw new NotFound("no alias " + alias);
         }
     }
 
@@ -127,8 +128,8 @@ public final class LocalDirectory {
         List<String> normalised = members.stream().map(m -> MailAddress.parse(m).toString()).distinct().toList();
         try {
             db.update("INSERT INTO distribution_list (address) VALUES (?)", a.toString());
-        } catch (StoreException.Duplicate e) {
-            throw new StoreException("distribution list " + a + " exists already");
+        } catch (Conflict e) {
+            throw new Conflict("distribution list " + a + " exists already");
         }
         for (String m : normalised) {
             db.update("INSERT INTO list_member (list_address, member) VALUES (?, ?)", a.toString(), m);
@@ -138,7 +139,7 @@ public final class LocalDirectory {
 
     public void removeList(String list) {
         if (db.update("DELETE FROM distribution_list WHERE address = ?", MailAddress.parse(list).toString()) == 0) {
-            throw new StoreException("no distribution list " + list);
+            throw new NotFound("no distribution list " + list);
         }
     }
 
@@ -163,20 +164,20 @@ public final class LocalDirectory {
 
     private void requireLocalDomain(MailAddress a) {
         if (domain(a.domain()).isEmpty()) {
-            throw new StoreException("domain " + a.domain() + " is not a local domain: add it first (domain add)");
+            throw new NotFound("domain " + a.domain() + " is not a local domain: add it first (domain add)");
         }
     }
 
     public MailAddress addMailbox(String address) {
         MailAddress a = MailAddress.parse(address);
         if (!domains().contains(a.domain())) {
-            throw new StoreException("domain " + a.domain() + " is not a local domain: add it first (domain add)");
+            throw new NotFound("domain " + a.domain() + " is not a local domain: add it first (domain add)");
         }
         try {
             db.update("INSERT INTO mailbox (address, domain, local_part) VALUES (?, ?, ?)",
                     a.toString(), a.domain(), a.localPart());
-        } catch (StoreException.Duplicate e) {
-            throw new StoreException("mailbox " + a + " exists already");
+        } catch (Conflict e) {
+            throw new Conflict("mailbox " + a + " exists already");
         }
         return a;
     }
@@ -184,10 +185,10 @@ public final class LocalDirectory {
     public void removeMailbox(String address) {
         MailAddress a = MailAddress.parse(address);
         if (!strings("SELECT CAST(id AS VARCHAR) FROM external_account WHERE owner_address = ?", a.toString()).isEmpty()) {
-            throw new StoreException("mailbox " + a + " owns external accounts: remove them first");
+            throw new Conflict("mailbox " + a + " owns external accounts: remove them first");
         }
         if (db.update("DELETE FROM mailbox WHERE address = ?", a.toString()) == 0) {
-            throw new StoreException("no mailbox " + a);
+            throw new NotFound("no mailbox " + a);
         }
     }
 

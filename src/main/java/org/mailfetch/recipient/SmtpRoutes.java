@@ -5,9 +5,10 @@ import java.util.Optional;
 
 import org.mailfetch.account.PasswordCipher;
 import org.mailfetch.mail.MailAddress;
+import org.mailfetch.store.Conflict;
 import org.mailfetch.store.Database;
 import org.mailfetch.store.InvalidValue;
-import org.mailfetch.store.StoreException;
+import org.mailfetch.store.NotFound;
 
 /** The smtp_route table: domains whose mail is relayed by SMTP. Passwords are stored encrypted. */
 public final class SmtpRoutes {
@@ -38,20 +39,20 @@ public final class SmtpRoutes {
             throw new InvalidValue("user", "a route password needs a user");
         }
         if (!db.query("SELECT name FROM local_domain WHERE name = ?", rs -> rs.getString(1), d).isEmpty()) {
-            throw new StoreException("domain " + d + " is a local domain: it cannot be routed as well");
+            throw new Conflict("domain " + d + " is a local domain: it cannot be routed as well");
         }
         try {
             db.update("INSERT INTO smtp_route (domain, host, port, tls, user_name, password_enc) VALUES (?, ?, ?, ?, ?, ?)",
                     d, host.trim(), port, tls, user, passwordOrNull == null ? null : cipher.encrypt(passwordOrNull));
-        } catch (StoreException.Duplicate e) {
-            throw new StoreException("route for " + d + " exists already");
+        } catch (Conflict e) {
+            throw new Conflict("route for " + d + " exists already");
         }
         return d;
     }
 
     public void remove(String domain) {
         if (db.update("DELETE FROM smtp_route WHERE domain = ?", MailAddress.domain(domain)) == 0) {
-            throw new StoreException("no route for " + domain);
+            throw new NotFound("no route for " + domain);
         }
     }
 

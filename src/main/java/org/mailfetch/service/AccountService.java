@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.mailfetch.store.NotFound;
 import org.mailfetch.mail.Account;
 import org.mailfetch.account.AccountStore;
 import org.mailfetch.fetch.AccountStatus;
@@ -49,7 +50,7 @@ public final class AccountService {
 
     /** The account, or a StoreException "no account ID". */
     public Account get(long id) {
-        return accounts.get(id).orElseThrow(() -> new StoreException("no account " + id));
+        return accounts.get(id).orElseThrow(() -> new NotFound("no account " + id));
     }
 
     /** Adds a new account (its owner must be a local mailbox); returns it with its id. */

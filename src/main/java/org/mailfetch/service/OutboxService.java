@@ -7,10 +7,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 
+import org.mailfetch.store.NotFound;
 import org.mailfetch.delivery.Outbox;
 import org.mailfetch.delivery.OutboxEntry;
 import org.mailfetch.delivery.OutboxWorker;
-import org.mailfetch.store.StoreException;
 
 /** Routed mail waiting for (or given up on by) its SMTP target, as `outbox` and /api/outbox handle it. */
 public final class OutboxService {
@@ -36,7 +36,7 @@ public final class OutboxService {
     /** Makes a waiting or failed entry due now; returns it. */
     public OutboxEntry retry(long id) {
         outbox.retry(id);
-        return outbox.get(id).orElseThrow(() -> new StoreException("no outbox entry " + id));
+        return outbox.get(id).orElseThrow(() -> new NotFound("no outbox entry " + id));
     }
 
     /** What {@link #sendDue} did: entries tried, then how many are in each state. */

@@ -3,6 +3,7 @@ package org.mailfetch.service;
 import java.io.IOException;
 import java.util.List;
 
+import org.mailfetch.store.NotFound;
 import org.mailfetch.quarantine.QuarantineItem;
 import org.mailfetch.quarantine.QuarantineStore;
 import org.mailfetch.store.StoreException;
@@ -22,7 +23,7 @@ public final class QuarantineService {
 
     /** The item, or a StoreException "no quarantined message ID". */
     public QuarantineItem get(long id) {
-        return store.get(id).orElseThrow(() -> new StoreException("no quarantined message " + id));
+        return store.get(id).orElseThrow(() -> new NotFound("no quarantined message " + id));
     }
 
     /** Delivers the message durably to its owner's inbox, then forgets it; returns what was released. */

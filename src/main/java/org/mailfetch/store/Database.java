@@ -93,8 +93,13 @@ public final class Database implements AutoCloseable {
         return pool;
     }
 
+    /** A pooled connection; once the database is closed (the pool disposed), a {@link StoreException}. */
     public Connection connection() throws SQLException {
-        return pool.getConnection();
+        try {
+            return pool.getConnection();
+        } catch (IllegalStateException disposed) {
+            throw new StoreException("the database is closed: " + disposed.getMessage(), disposed);
+        }
     }
 
     /** The next id from the shared sequence. */
@@ -140,11 +145,18 @@ public final class Database implements AutoCloseable {
         return ps;
     }
 
-    private static StoreException translate(SQLException e) {
-        // 23505: unique violation, the same SQLSTATE in H2 and PostgreSQL
-        return "23505".equals(e.getSQLState())
-                ? new StoreException.Duplicate(e.getMessage(), e)
-                : new StoreException(e.getMessage(), e);
+    /**
+     * A key that exists already (23505) or a reference to a row that is missing or still referred to
+     * (23503) is a {@link Conflict} with the stored data (the same SQLSTATEs in H2 and PostgreSQL);
+     * callers that know what was meant rethrow it with a message in mail-admin terms. Anything else
+     * is the database failing.
+     */
+    private static RuntimeException translate(SQLException e) {
+        return switch (String.valueOf(e.getSQLState())) {
+            case "23505" -> new Conflict("an entry with the same key exists already", e);
+            case "23503" -> new Conflict("the entry refers to one that is missing, or is still referred to", e);
+            default -> new StoreException(e.getMessage(), e);
+        };
     }
 
     @Override

@@ -1,6 +1,11 @@
 package org.mailfetch.store;
 
-/** A database operation failed or found nothing to act on; the message says which and why. */
+/**
+ * The database (or another store on disk) failed or cannot be reached: the request may well succeed
+ * later. The message is for the log and the local command line; REST answers 503 with a generic text
+ * that names no SQL or driver detail (see {@link Problem}). Refusals are other types: {@link NotFound},
+ * {@link Conflict}, {@link InvalidValue}.
+ */
 public class StoreException extends RuntimeException {
     public StoreException(String message) {
         super(message);
@@ -8,12 +13,5 @@ public class StoreException extends RuntimeException {
 
     public StoreException(String message, Throwable cause) {
         super(message, cause);
-    }
-
-    /** A row with the same key exists already. */
-    public static final class Duplicate extends StoreException {
-        public Duplicate(String message, Throwable cause) {
-            super(message, cause);
-        }
     }
 }
