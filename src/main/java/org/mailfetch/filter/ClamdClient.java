@@ -59,43 +59,30 @@ public final class ClamdClient {
 
     /** Streams {@code message} to clamd; any failure to get a well-formed answer is a {@link ScannerUnavailableException}. */
     public Verdict scan(InputStream message) throws ScannerUnavailableException {
-        breaker.check(describe());
-        ScannerConnection c = null;
-        try {
-            c = socket != null ? ScannerConnection.unix(socket, timeout) : ScannerConnection.tcp(host, port, timeout);
-            OutputStream out = c.out();
-            out.write("zINSTREAM\0".getBytes(StandardCharsets.US_ASCII));
-            byte[] buf = new byte[CHUNK];
-            try {
-                int n;
-                while ((n = message.readNBytes(buf, 0, buf.length)) > 0) {
-                    writeLength(out, n);
-                    out.write(buf, 0, n);
-                }
-                writeLength(out, 0);
-                out.flush();
-            } catch (IOException writing) {
-                // clamd answers and closes as soon as a stream exceeds its StreamMaxLength: read why
-                String answer = readAnswerQuietly(c.in());
-                if (answer != null && !answer.isBlank()) {
-                    Verdict verdict = parse(answer);
-                    breaker.answered();
-                    return verdict;
-                }
-                throw writing;
-            }
-            Verdict verdict = parse(readAnswer(c.in()));
-            breaker.answered();
-            return verdict;
-        } catch (ScannerUnavailableException e) {
-            throw new ScannerUnavailableException(describe() + ": " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw breaker.unavailable(describe(), e, c, timeout);
-        } finally {
-            if (c != null) {
-                c.close();
-            }
-        }
+        return breaker.call(describe(), timeout,
+                () -> socket != null ? ScannerConnection.unix(socket, timeout) : ScannerConnection.tcp(host, port, timeout),
+                c -> {
+                    OutputStream out = c.out();
+                    out.write("zINSTREAM\0".getBytes(StandardCharsets.US_ASCII));
+                    byte[] buf = new byte[CHUNK];
+                    try {
+                        int n;
+                        while ((n = message.readNBytes(buf, 0, buf.length)) > 0) {
+                            writeLength(out, n);
+                            out.write(buf, 0, n);
+                        }
+                        writeLength(out, 0);
+                        out.flush();
+                    } catch (IOException writing) {
+                        // clamd answers and closes as soon as a stream exceeds its StreamMaxLength: read why
+                        String answer = readAnswerQuietly(c.in());
+                        if (answer != null && !answer.isBlank()) {
+                            return parse(answer);
+                        }
+                        throw writing;
+                    }
+                    return parse(readAnswer(c.in()));
+                });
     }
 
     private static void writeLength(OutputStream out, int n) throws IOException {

@@ -54,4 +54,41 @@ final class ScannerBreaker {
         }
         return new ScannerUnavailableException(scanner + ": " + why, e);
     }
+
+    /** Opens the connection to a scanner. */
+    @FunctionalInterface
+    interface Opening {
+        ScannerConnection open() throws java.io.IOException;
+    }
+
+    /** Sends one message over an open connection and reads the verdict. */
+    @FunctionalInterface
+    interface Conversation<V> {
+        V talk(ScannerConnection c) throws java.io.IOException;
+    }
+
+    /**
+     * One request to a scanner under this breaker: refused at once while it is open; a well-formed
+     * verdict closes it again; any failure — a timeout trips it — is a ScannerUnavailableException
+     * naming the scanner. The connection is closed in every case.
+     */
+    <V> V call(String scanner, Duration timeout, Opening opening, Conversation<V> conversation)
+            throws ScannerUnavailableException {
+        check(scanner);
+        ScannerConnection c = null;
+        try {
+            c = opening.open();
+            V verdict = conversation.talk(c);
+            answered();
+            return verdict;
+        } catch (ScannerUnavailableException e) {
+            throw new ScannerUnavailableException(scanner + ": " + e.getMessage(), e);
+        } catch (java.io.IOException e) {
+            throw unavailable(scanner, e, c, timeout);
+        } finally {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
 }

@@ -52,10 +52,7 @@ public final class SpamdClient {
      * {@link ScannerUnavailableException}.
      */
     public Verdict check(InputStream message, long size) throws ScannerUnavailableException {
-        breaker.check(describe());
-        ScannerConnection c = null;
-        try {
-            c = ScannerConnection.tcp(host, port, timeout);
+        return breaker.call(describe(), timeout, () -> ScannerConnection.tcp(host, port, timeout), c -> {
             OutputStream out = c.out();
             out.write(("SYMBOLS SPAMC/1.5\r\nContent-length: " + size + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             long sent = message.transferTo(out);
@@ -63,18 +60,8 @@ public final class SpamdClient {
                 throw new IOException("message is " + sent + " bytes, not " + size);
             }
             c.finishRequest();
-            Verdict verdict = parse(readAnswer(c.in()));
-            breaker.answered();
-            return verdict;
-        } catch (ScannerUnavailableException e) {
-            throw new ScannerUnavailableException(describe() + ": " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw breaker.unavailable(describe(), e, c, timeout);
-        } finally {
-            if (c != null) {
-                c.close();
-            }
-        }
+            return parse(readAnswer(c.in()));
+        });
     }
 
     private static byte[] readAnswer(InputStream in) throws IOException {
