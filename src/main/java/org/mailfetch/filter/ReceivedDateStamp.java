@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.List;
 
 import org.mailfetch.mail.FetchedMessage;
+import org.mailfetch.mail.StepGuard;
 
 /**
  * "Retrieve date from Received headers": the internal date (the Maildir file's mtime) becomes the
@@ -18,6 +19,7 @@ public final class ReceivedDateStamp {
     }
 
     public void stamp(FetchedMessage message) {
+        StepGuard.require(message.account().receivedDate(), "receivedDate", "receivedDate");
         message.internalDate(ReceivedDate.fromTopmost(List.of(message.header("Received")), clock.instant())
                 .orElse(message.downloadedAt()));
     }

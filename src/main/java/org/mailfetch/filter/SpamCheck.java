@@ -7,6 +7,7 @@ import org.mailfetch.mail.TraceHeaders;
 import org.mailfetch.config.Settings;
 import org.mailfetch.mail.Folders;
 import org.mailfetch.mail.FetchedMessage;
+import org.mailfetch.mail.StepGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +66,7 @@ public final class SpamCheck {
 
     /** For a message still pending of an account with "Use anti-spam" (the route file's filter says so). */
     public void check(FetchedMessage message) {
+        StepGuard.require(message.account().antispam() && message.isPending(), "spamCheck", "antispam, pending");
         if (message.size() > maxScanSize) {
             message.addTopHeader(TraceHeaders.SCAN, TraceHeaders.SKIPPED_SIZE);
             LOG.info("not scanned for spam: {} bytes, larger than {} ({} bytes)", message.size(), MAX_SCAN_SIZE, maxScanSize);

@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.mailfetch.mail.TraceHeaders;
 import org.mailfetch.config.Settings;
 import org.mailfetch.mail.FetchedMessage;
+import org.mailfetch.mail.StepGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,7 @@ public final class VirusCheck {
 
     /** For a message still pending of an account with "Use anti-virus" (the route file's filter says so). */
     public void check(FetchedMessage message) {
+        StepGuard.require(message.account().antivirus() && message.isPending(), "virusCheck", "antivirus, pending");
         if (message.size() > maxScanSize) {
             message.addTopHeader(TraceHeaders.SCAN, TraceHeaders.SKIPPED_SIZE);
             LOG.info("not scanned for viruses: {} bytes, larger than {} ({} bytes)", message.size(), MAX_SCAN_SIZE, maxScanSize);

@@ -13,6 +13,7 @@ import org.mailfetch.mail.TraceHeaders;
 import org.mailfetch.delivery.DeliverySession;
 import org.mailfetch.delivery.MaildirMailbox;
 import org.mailfetch.mail.FetchedMessage;
+import org.mailfetch.mail.StepGuard;
 import org.mailfetch.mail.MailAddress;
 
 /**
@@ -34,6 +35,7 @@ public final class Quarantine {
     /** For a pending message a scanner marked (the route file's filter says so). */
     public void hold(FetchedMessage message, @ExchangeProperty(DeliverySession.PROPERTY) DeliverySession session)
             throws IOException {
+        StepGuard.require(message.quarantineKind() != null && message.isPending(), "quarantine", "quarantineKind, pending");
         long id = store.nextId();
         Instant now = clock.instant();
         String name = message.baseName();

@@ -119,7 +119,8 @@ public final class AccountService {
 
     private void requireMailbox(AccountChange change, String owner) {
         if (!directory.isMailbox(MailAddress.parse(owner))) {
-            throw new InvalidValue(change.label("owner"), "no local mailbox " + owner + ": add it first");
+            throw new InvalidValue(change.label("owner"), change.label("owner") + ": no local mailbox " + owner
+                    + ": add it first (mailbox add, or POST /api/mailboxes)");
         }
     }
 }
