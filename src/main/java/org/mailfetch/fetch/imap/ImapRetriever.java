@@ -55,6 +55,7 @@ import org.mailfetch.fetch.TooLargeException;
 import org.mailfetch.fetch.UidlLedger;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
+import org.mailfetch.mail.Security;
 import org.mailfetch.net.Watchdog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,6 +83,11 @@ public final class ImapRetriever implements Retriever {
     private static final Logger LOG = LoggerFactory.getLogger(ImapRetriever.class);
     /** Bytes asked for per partial FETCH of a message body: the most of one message held in memory. */
     static final int CHUNK = 1 << 20;
+    /**
+     * The most one IMAP response may hold (a chunk, its framing, and room for unsolicited updates):
+     * Angus would otherwise allocate whatever size a server announces for a literal.
+     */
+    static final long MAX_RESPONSE = CHUNK + (256L << 10);
 
     private final Account account;
     private final String password;
@@ -141,7 +147,8 @@ public final class ImapRetriever implements Retriever {
         remarks.clear();
         uidValidity.clear();
         complete = true;
-        sockets = new ImapSockets(AccountTrust.of(account));
+        sockets = new ImapSockets(AccountTrust.of(account), account.security() == Security.SSL,
+                (int) context.readTimeout().toMillis(), MAX_RESPONSE);
         armWatchdog();
         try {
             store = (IMAPStore) Session.getInstance(properties(sockets)).getStore("imap");
@@ -167,9 +174,10 @@ public final class ImapRetriever implements Retriever {
         p.put("mail.imap.socketFactory", s.plain());
         p.setProperty("mail.imap.socketFactory.fallback", "false");
         p.put("mail.imap.ssl.socketFactory", s.tls());
-        p.setProperty("mail.imap.ssl.checkserveridentity", "true");
+        // SSL: the guarded socket does TLS at connect (Angus sees a plain socket); STARTTLS: Angus asks
+        // the TLS factory to upgrade the guarded socket. Either way the certificate and host name are checked.
         switch (account.security()) {
-            case SSL -> p.setProperty("mail.imap.ssl.enable", "true");
+            case SSL -> p.setProperty("mail.imap.starttls.enable", "false");
             case STARTTLS -> {
                 p.setProperty("mail.imap.starttls.enable", "true");
                 p.setProperty("mail.imap.starttls.required", "true");

@@ -13,30 +13,44 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
- * The sockets Angus Mail opens for one IMAP connection, made here: TLS from the account's trust
- * (the JVM's, or exactly its --trust-cert) with the host name checked against the certificate
- * (endpoint identification, as for POP3), for SSL and for the STARTTLS upgrade alike; and every
- * socket remembered, so that the session deadline can close them all.
+ * The sockets Angus Mail opens for one IMAP connection, made here: {@link GuardedSocket}s, whose
+ * responses are bounded ({@link ResponseLimit}) and which layer TLS themselves — from the account's
+ * trust (the JVM's, or exactly its --trust-cert), with the host name checked against the
+ * certificate (endpoint identification, as for POP3) — at connect for SSL, and when Angus asks the
+ * TLS factory to upgrade one after STARTTLS. Every socket is remembered, so that the session
+ * deadline can close them all.
  */
 final class ImapSockets {
 
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final SSLSocketFactory tls;
+    private final boolean tlsAtConnect;
+    private final int readTimeoutMillis;
+    private final long maxResponse;
 
-    ImapSockets(SSLContext trust) throws IOException {
+    /** {@code tlsAtConnect}: SSL (implicit TLS); {@code maxResponse}: the most one IMAP response may hold. */
+    ImapSockets(SSLContext trust, boolean tlsAtConnect, int readTimeoutMillis, long maxResponse) throws IOException {
         try {
             this.tls = (trust != null ? trust : SSLContext.getDefault()).getSocketFactory();
         } catch (NoSuchAlgorithmException e) {
             throw new IOException("no TLS available: " + e.getMessage(), e);
         }
+        this.tlsAtConnect = tlsAtConnect;
+        this.readTimeoutMillis = readTimeoutMillis;
+        this.maxResponse = maxResponse;
     }
 
-    /** For mail.imap.socketFactory: plain sockets (STARTTLS upgrades them through {@link #tls()}). */
+    /** Whether TLS protects the connection (SSL, or STARTTLS done). */
+    boolean tlsOn() {
+        return sockets.stream().anyMatch(s -> s instanceof GuardedSocket g && g.tls());
+    }
+
+    /** For mail.imap.socketFactory: Angus connects the guarded socket it gets here (SocketFetcher). */
     SocketFactory plain() {
         return new SocketFactory() {
             @Override
             public Socket createSocket() {
-                return track(new Socket());
+                return track(new GuardedSocket(tls, tlsAtConnect, readTimeoutMillis, maxResponse));
             }
 
             @Override
@@ -61,7 +75,10 @@ final class ImapSockets {
         };
     }
 
-    /** For mail.imap.ssl.socketFactory: TLS sockets that verify the certificate and the host name. */
+    /**
+     * For mail.imap.ssl.socketFactory, which Angus asks to upgrade a connection after STARTTLS; the
+     * other methods make TLS sockets that verify the certificate and the host name.
+     */
     SSLSocketFactory tls() {
         return new SSLSocketFactory() {
             @Override
@@ -81,6 +98,10 @@ final class ImapSockets {
 
             @Override
             public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
+                if (s instanceof GuardedSocket guarded) {
+                    guarded.startTls(host, port); // STARTTLS: TLS goes under the response limit
+                    return guarded;
+                }
                 return verified(tls.createSocket(s, host, port, autoClose));
             }
 
