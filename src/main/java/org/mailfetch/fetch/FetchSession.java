@@ -581,7 +581,8 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         Instant now = clock.instant();
         // cleaning up gets its own short allowance, also after the session deadline
         retriever.deadline(System.nanoTime() + context.connectTimeout().toNanos() + 2 * context.readTimeout().toNanos());
-        boolean due = retriever.listing().stream().anyMatch(m -> isDue(m, now));
+        boolean due = retriever.listing().stream().anyMatch(m -> isDue(m, now))
+                || retriever.wantsDelivered() && !committedNow.isEmpty();
         if (!retriever.usable()) {
             if (!due) {
                 retriever.close();

@@ -93,6 +93,11 @@ public interface Retriever extends AutoCloseable {
     default void delivered(Listed message) {
     }
 
+    /** Whether {@link #delivered} does anything: then a broken connection is replaced for it at the end. */
+    default boolean wantsDelivered() {
+        return false;
+    }
+
     /** Marks one message for deletion; it takes effect at {@link #quit()}. Returns whether the server accepted it. */
     boolean markDeleted(Listed message) throws IOException;
 

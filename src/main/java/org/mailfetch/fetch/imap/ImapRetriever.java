@@ -517,6 +517,11 @@ public final class ImapRetriever implements Retriever {
     }
 
     @Override
+    public boolean wantsDelivered() {
+        return options.markSeen();
+    }
+
+    @Override
     public void quit() throws IOException {
         if (!usable()) {
             close();

@@ -20,6 +20,7 @@ import org.mailfetch.fetch.SessionSummary;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.mail.Security;
+import org.mailfetch.testsupport.FaultProxy;
 import org.mailfetch.testsupport.ImapServer;
 import org.mailfetch.testsupport.MailfetchFixture;
 
@@ -110,6 +111,24 @@ class ImapFetchTest {
 
         assertEquals(subjects, remote.subjects("INBOX"));
         assertEquals(2, remote.flagged("INBOX", Flags.Flag.SEEN));
+        assertDeliveredOnce(subjects);
+    }
+
+    @Test
+    void aConnectionCutDuringAFetchShouldStillDeliverAndMarkEveryMessageSeenOnce() throws Exception {
+        List<String> subjects = append("INBOX", 3);
+        try (FaultProxy proxy = FaultProxy.imap(imap.port())) {
+            proxy.cutDuringResponse("UID FETCH", 2);
+            Account a = fixture.addImapAccount("bob", Security.NONE, proxy.port(), null, "bob", "secret",
+                    DeleteMode.NEVER, new ImapOptions(List.of("INBOX"), null, true, false));
+
+            SessionSummary s = fixture.fetch(a.id());
+
+            assertTrue(proxy.faultHappened(), "the proxy must have cut a FETCH");
+            assertOk(s);
+            assertEquals(3, s.delivered(), s.line());
+        }
+        assertEquals(3, remote.flagged("INBOX", Flags.Flag.SEEN));
         assertDeliveredOnce(subjects);
     }
 
