@@ -612,7 +612,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             retriever.quit();
         } catch (IOException | RuntimeException e) {
             // Without a +OK to QUIT the server applies no DELE; the ledger rows stay due for the next session.
-            LOG.warn("QUIT failed, {} deletions left for the next session: {}", accepted.size(),
+            LOG.warn("applying the deletions failed (POP3 QUIT, IMAP EXPUNGE), {} left for the next session: {}", accepted.size(),
                     Failures.describe(e));
             retriever.close();
             if (!accepted.isEmpty()) {
@@ -621,7 +621,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             return 0;
         }
         if (accepted.size() < retriever.listing().stream().filter(m -> isDue(m, now)).count()) {
-            note("the server refused DELE of " + (retriever.listing().stream().filter(m -> isDue(m, now)).count()
+            note("the server refused to delete " + (retriever.listing().stream().filter(m -> isDue(m, now)).count()
                     - accepted.size()) + " message(s); they stay on the server and are tried again next session");
         }
         try {
