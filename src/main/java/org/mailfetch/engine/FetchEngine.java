@@ -34,6 +34,8 @@ import org.mailfetch.fetch.AccountLease;
 import org.mailfetch.fetch.FetchContext;
 import org.mailfetch.fetch.FetchSessions;
 import org.mailfetch.fetch.pop3.Pop3Retriever;
+import org.mailfetch.fetch.imap.ImapRetriever;
+import org.mailfetch.account.ImapOptionsStore;
 import org.mailfetch.fetch.SessionSummary;
 import org.mailfetch.filter.ReceivedDateStamp;
 import org.mailfetch.filter.SpamCheck;
@@ -78,7 +80,7 @@ public final class FetchEngine implements AutoCloseable {
         leaseRenewer = Executors.newSingleThreadScheduledExecutor(daemon("mailfetch-lease"));
         sessions = new FetchSessions(services.accounts(), services.ledger(), services.status(),
                 new AccountLease(services.db(), clock, context.lease()), context, leaseRenewer,
-                Map.of("pop3", Pop3Retriever::connect));
+                Map.of("pop3", Pop3Retriever::connect, "imap", ImapRetriever.opener(new ImapOptionsStore(services.db()), services.ledger())));
 
         main = new Main();
         Properties props = settings.asProperties();

@@ -145,6 +145,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             expectedSize.put(m.uidl(), m.size());
         }
         noteRepeated(retriever.listing());
+        retriever.remarks().forEach(this::note);
         for (Retriever.Listed m : retriever.listing()) {
             if (choose(m)) {
                 toFetch.add(m);
@@ -389,8 +390,11 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                     downloaded, toFetch.size(), bytes, delivered, java.time.Duration.between(start, clock.instant()).toSeconds());
             MessageLog.message(message);
         }
-        return new FetchedMessage(account, listed.uidl(), spool, size, listed.size(), HexFormat.of().formatHex(sha.digest()),
-                clock.instant());
+        FetchedMessage fetched = new FetchedMessage(account, listed.uidl(), spool, size, listed.size(),
+                HexFormat.of().formatHex(sha.digest()), clock.instant());
+        fetched.serverDate(listed.serverDate());
+        fetched.messageDigest(listed.identity());
+        return fetched;
     }
 
     /**
@@ -533,7 +537,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         int deleted = deleteDueAndQuit();
         try {
             ledger.countFailures(account.id(), failedNow, committedNow);
-            if (failure == null) {
+            if (failure == null && retriever.complete()) {
                 Set<String> known = new java.util.HashSet<>(rows.keySet());
                 known.addAll(recorded.keySet());
                 ledger.purgeAbsent(account.id(), retriever.listing().stream().map(Retriever.Listed::uidl)
@@ -594,6 +598,11 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         noteRepeated(retriever.listing()); // a new connection's listing may repeat UIDLs the first did not
         List<String> accepted = new ArrayList<>();
         try {
+            for (Retriever.Listed m : retriever.listing()) {
+                if (committedNow.contains(m.uidl())) {
+                    retriever.delivered(m);
+                }
+            }
             for (Retriever.Listed m : retriever.listing()) {
                 if (isDue(m, now) && retriever.markDeleted(m)) {
                     accepted.add(m.uidl());

@@ -44,7 +44,7 @@ final class OpenBatch {
     /** A message whose deliveries are staged (or done) and whose UIDL is to be recorded. */
     void add(FetchedMessage m) {
         uidls.add(m.uidl());
-        entries.add(new UidlLedger.Entry(m.uidl(), m.listSize(), m.contentDigest(), m.internalDate()));
+        entries.add(new UidlLedger.Entry(m.uidl(), m.listSize(), m.contentDigest(), m.internalDate(), m.messageDigest()));
         if (m.fate() == FetchedMessage.Fate.QUARANTINED) {
             quarantined++;
         }

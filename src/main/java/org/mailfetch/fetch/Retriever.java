@@ -2,6 +2,7 @@ package org.mailfetch.fetch;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Instant;
 import java.util.List;
 
 import org.mailfetch.mail.Account;
@@ -22,10 +23,19 @@ public interface Retriever extends AutoCloseable {
      * ledger key, and its size (-1 when the server would not say). {@code positional}: the key
      * depends on the message's place in the listing (a POP3 server that repeats a UIDL), so on
      * another connection the same key may name another message.
+     *
+     * <p>{@code identity}: a digest that names the message apart from its key (IMAP: folder,
+     * Message-ID, INTERNALDATE and size), kept in the ledger so that a renumbered folder is not
+     * fetched again; null when the protocol has none. {@code serverDate}: when the server received
+     * the message (IMAP INTERNALDATE), the Received-date step's fallback; null when unknown.
      */
-    record Listed(long number, String uidl, long size, boolean positional) {
+    record Listed(long number, String uidl, long size, boolean positional, String identity, Instant serverDate) {
         public Listed(long number, String uidl, long size) {
             this(number, uidl, size, false);
+        }
+
+        public Listed(long number, String uidl, long size, boolean positional) {
+            this(number, uidl, size, positional, null, null);
         }
     }
 
@@ -62,6 +72,26 @@ public interface Retriever extends AutoCloseable {
      * unusable; no reply at all is a {@link NoReplyException}. Returns the bytes written.
      */
     long retrieve(Listed message, OutputStream out, long max) throws IOException;
+
+    /**
+     * Whether {@link #listing()} holds every message of every place the account fetches from. When not
+     * (an IMAP folder could not be opened), ledger rows missing from it must not be purged.
+     */
+    default boolean complete() {
+        return true;
+    }
+
+    /** What the status should say about the listing besides the counts (a folder that cannot be opened). */
+    default List<String> remarks() {
+        return List.of();
+    }
+
+    /**
+     * Called before {@link #quit()} for each message whose delivery this session made durable and
+     * recorded (IMAP --mark-seen applies \Seen to them at quit). Nothing happens by default.
+     */
+    default void delivered(Listed message) {
+    }
 
     /** Marks one message for deletion; it takes effect at {@link #quit()}. Returns whether the server accepted it. */
     boolean markDeleted(Listed message) throws IOException;

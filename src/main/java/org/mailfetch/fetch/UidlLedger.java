@@ -37,8 +37,15 @@ public final class UidlLedger {
         }
     }
 
-    /** What a delivered message adds to the ledger. */
-    public record Entry(String uidl, long listSize, String contentDigest, Instant internalDate) {}
+    /**
+     * What a delivered message adds to the ledger. {@code messageDigest}: what names the message apart
+     * from its key (IMAP: folder, Message-ID, INTERNALDATE, size), or null.
+     */
+    public record Entry(String uidl, long listSize, String contentDigest, Instant internalDate, String messageDigest) {
+        public Entry(String uidl, long listSize, String contentDigest, Instant internalDate) {
+            this(uidl, listSize, contentDigest, internalDate, null);
+        }
+    }
 
     /** A message whose download failed in {@code failures} sessions in a row. */
     public record Failure(int failures, Long listSize, String lastError) {}
@@ -84,7 +91,8 @@ public final class UidlLedger {
             c.setAutoCommit(false);
             try (PreparedStatement del = c.prepareStatement("DELETE FROM uidl_ledger WHERE account_id = ? AND uidl = ?");
                  PreparedStatement ins = c.prepareStatement("INSERT INTO uidl_ledger (account_id, uidl,"
-                         + " first_downloaded_at, internal_date, list_size, content_digest) VALUES (?, ?, ?, ?, ?, ?)")) {
+                         + " first_downloaded_at, internal_date, list_size, content_digest, message_digest)"
+                         + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
                 for (Entry e : entries) {
                     del.setLong(1, accountId);
                     del.setString(2, e.uidl());
@@ -99,6 +107,7 @@ public final class UidlLedger {
                         ins.setLong(5, e.listSize());
                     }
                     ins.setString(6, e.contentDigest());
+                    ins.setString(7, e.messageDigest());
                     ins.addBatch();
                 }
                 del.executeBatch();
@@ -107,6 +116,45 @@ public final class UidlLedger {
             c.commit();
         } catch (SQLException e) {
             throw new StoreException("cannot record " + entries.size() + " UIDLs of account " + accountId + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The message digests (see {@link Entry#messageDigest()}) of the account's rows that have one, by key. */
+    public Map<String, String> messageDigests(long accountId) {
+        Map<String, String> out = new HashMap<>();
+        db.query("SELECT uidl, message_digest FROM uidl_ledger WHERE account_id = ? AND message_digest IS NOT NULL",
+                rs -> out.put(rs.getString(1), rs.getString(2)), accountId);
+        return out;
+    }
+
+    /**
+     * Gives recorded rows new keys (old key to new key), in one transaction: the server renumbered
+     * messages it still holds (an IMAP UIDVALIDITY change). Failure counts under the old keys go.
+     */
+    public void rekey(long accountId, Map<String, String> newKeys) {
+        if (newKeys.isEmpty()) {
+            return;
+        }
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement up = c.prepareStatement("UPDATE uidl_ledger SET uidl = ? WHERE account_id = ? AND uidl = ?");
+                 PreparedStatement del = c.prepareStatement("DELETE FROM message_failure WHERE account_id = ? AND uidl = ?")) {
+                for (Map.Entry<String, String> e : newKeys.entrySet()) {
+                    up.setString(1, e.getValue());
+                    up.setLong(2, accountId);
+                    up.setString(3, e.getKey());
+                    up.addBatch();
+                    del.setLong(1, accountId);
+                    del.setString(2, e.getKey());
+                    del.addBatch();
+                }
+                up.executeBatch();
+                del.executeBatch();
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw new StoreException("cannot re-key " + newKeys.size() + " ledger rows of account " + accountId + ": "
                     + e.getMessage(), e);
         }
     }

@@ -1,13 +1,16 @@
 package org.mailfetch.filter;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 
 import org.mailfetch.mail.FetchedMessage;
 
 /**
  * "Retrieve date from Received headers": the internal date (the Maildir file's mtime) becomes the
- * date in the topmost Received header; without it, or when that date is unusable, the download time.
+ * date in the topmost Received header; without it, or when that date is unusable, the date the
+ * server says it received the message (IMAP INTERNALDATE), within the same sane window; else the
+ * download time.
  */
 public final class ReceivedDateStamp {
 
@@ -18,7 +21,12 @@ public final class ReceivedDateStamp {
     }
 
     public void stamp(FetchedMessage message) {
-        message.internalDate(ReceivedDate.fromTopmost(List.of(message.header("Received")), clock.instant())
-                .orElse(message.downloadedAt()));
+        Instant now = clock.instant();
+        message.internalDate(ReceivedDate.fromTopmost(List.of(message.header("Received")), now)
+                .orElseGet(() -> sane(message.serverDate(), now) ? message.serverDate() : message.downloadedAt()));
+    }
+
+    private static boolean sane(Instant date, Instant now) {
+        return date != null && !date.isBefore(ReceivedDate.EARLIEST) && !date.isAfter(now.plus(ReceivedDate.MAX_FUTURE_SKEW));
     }
 }

@@ -40,6 +40,8 @@ public final class FetchedMessage {
     private final Instant downloadedAt;
     private InternetHeaders headers;
     private Instant internalDate;
+    private Instant serverDate;
+    private String messageDigest;
     private List<MailAddress> recipients = List.of();
     private final Map<String, Integer> copiesByTarget = new java.util.TreeMap<>();
     private List<MailAddress> routedRecipients = List.of();
@@ -157,6 +159,27 @@ public final class FetchedMessage {
 
     public void internalDate(Instant date) {
         this.internalDate = date;
+    }
+
+    /** When the server says it received the message (IMAP INTERNALDATE); null when it does not say. */
+    public Instant serverDate() {
+        return serverDate;
+    }
+
+    public void serverDate(Instant date) {
+        this.serverDate = date;
+    }
+
+    /**
+     * What names the message on the server apart from its UIDL (IMAP: a digest of folder, Message-ID,
+     * INTERNALDATE and size), recorded with its ledger row; null when the protocol has none.
+     */
+    public String messageDigest() {
+        return messageDigest;
+    }
+
+    public void messageDigest(String digest) {
+        this.messageDigest = digest;
     }
 
     public List<MailAddress> recipients() {

@@ -53,6 +53,27 @@ public final class FaultProxy implements AutoCloseable {
     private final java.util.Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile long delayMillis;
 
+    /** IMAP: commands are counted by what follows the tag ("UID FETCH", "SELECT"), not by their first word. */
+    private volatile boolean imap;
+    /** IMAP capabilities removed from every response, as a server without them would answer. */
+    private final java.util.Set<String> hiddenCapabilities = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** A proxy in front of an IMAP server: arm faults with "UID FETCH", "EXPUNGE" and the like. */
+    public static FaultProxy imap(int targetPort) throws IOException {
+        FaultProxy proxy = new FaultProxy(targetPort);
+        proxy.imap = true;
+        return proxy;
+    }
+
+    /**
+     * IMAP: leaves {@code capability} (e.g. UIDPLUS, MOVE) out of what the server announces. Only for
+     * test mail that does not contain the word itself.
+     */
+    public FaultProxy hideCapability(String capability) {
+        hiddenCapabilities.add(capability.toUpperCase(Locale.ROOT));
+        return this;
+    }
+
     public FaultProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -175,7 +196,7 @@ public final class FaultProxy implements AutoCloseable {
                     if (b != '\n') {
                         continue;
                     }
-                    String verb = verb(line);
+                    String verb = imap ? imapVerb(line) : verb(line);
                     if (refused.contains(verb)) {
                         OutputStream toClient = client.getOutputStream();
                         toClient.write("-ERR command not supported\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -227,6 +248,11 @@ public final class FaultProxy implements AutoCloseable {
                 while ((n = in.read(buf)) >= 0) {
                     if (stalled) {
                         return;
+                    }
+                    if (!hiddenCapabilities.isEmpty()) {
+                        byte[] edited = withoutHidden(buf, n);
+                        System.arraycopy(edited, 0, buf, 0, edited.length);
+                        n = edited.length;
                     }
                     if (awaitingDelayedResponse) {
                         awaitingDelayedResponse = false;
@@ -281,6 +307,24 @@ public final class FaultProxy implements AutoCloseable {
             closeQuietly(client);
             closeQuietly(server);
         }
+    }
+
+    private byte[] withoutHidden(byte[] buf, int n) {
+        String text = new String(buf, 0, n, StandardCharsets.ISO_8859_1);
+        for (String c : hiddenCapabilities) {
+            text = text.replace(" " + c + " ", " ").replace(" " + c + "]", "]").replace(" " + c + "\r", "\r");
+        }
+        return text.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** The IMAP command after the tag; "UID FETCH", "UID STORE" … for UID commands. */
+    private static String imapVerb(CharSequence line) {
+        String[] words = line.toString().strip().split(" ", 4);
+        if (words.length < 2) {
+            return "";
+        }
+        String verb = words[1].toUpperCase(Locale.ROOT);
+        return verb.equals("UID") && words.length > 2 ? "UID " + words[2].toUpperCase(Locale.ROOT) : verb;
     }
 
     private static String verb(CharSequence line) {

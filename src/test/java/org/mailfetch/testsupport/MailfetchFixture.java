@@ -77,6 +77,27 @@ public final class MailfetchFixture implements AutoCloseable {
         return services.accounts().add(account(name, security, port, trustCertPem, user, delete), password);
     }
 
+    /**
+     * An IMAP account on 127.0.0.1 with its IMAP options stored (the command line does not take
+     * --protocol imap yet): inserted through the stores, as the CLI of phase 2 will.
+     */
+    public Account addImapAccount(String name, Security security, int port, String trustCertPem, String user,
+                                  String password, DeleteMode delete, org.mailfetch.account.ImapOptions options) {
+        Account a = account(name, security, port, trustCertPem, user, delete);
+        Account imap = new Account(a.id(), a.name(), a.enabled(), "imap", a.host(), a.port(), a.security(), a.userName(),
+                a.trustCertPem(), a.intervalMinutes(), a.mimeRecipients(), a.recipientHeaders(), a.envelopeHeaders(),
+                a.routeRecipients(), a.receivedDate(), a.antispam(), a.antivirus(), a.deleteMode(), a.ownerAddress(),
+                a.createdAt());
+        Account added = services.accounts().add(imap, password);
+        new org.mailfetch.account.ImapOptionsStore(services.db()).set(added.id(), options);
+        return added;
+    }
+
+    /** The account's ledger keys. */
+    public java.util.Set<String> ledgerKeys(long accountId) {
+        return services.ledger().load(accountId).keySet();
+    }
+
     public static Account plain(String name, int port, String user, DeleteMode delete) {
         return account(name, Security.NONE, port, null, user, delete);
     }

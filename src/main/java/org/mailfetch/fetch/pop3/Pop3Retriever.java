@@ -5,10 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.MessageDigest;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashMap;
@@ -16,7 +13,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import jakarta.mail.Header;
 import jakarta.mail.MessagingException;
@@ -182,25 +178,7 @@ public final class Pop3Retriever implements Retriever {
 
     /** An SSL context that trusts exactly the account's configured certificate(s); verification stays on. */
     static SSLContext trusting(String pem) {
-        try {
-            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-            trust.load(null, null);
-            int i = 0;
-            for (Certificate cert : CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
-                trust.setCertificateEntry("trusted-" + i++, cert);
-            }
-            if (i == 0) {
-                throw new IllegalArgumentException("the trusted certificate holds no PEM certificate");
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException("cannot use the trusted certificate: " + e.getMessage(), e);
-        }
+        return org.mailfetch.fetch.AccountTrust.trusting(pem);
     }
 
     @Override
