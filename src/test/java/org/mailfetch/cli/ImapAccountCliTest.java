@@ -190,6 +190,36 @@ class ImapAccountCliTest {
         }
     }
 
+    @Test
+    void switchingAnAccountFromPop3ToImapShouldDeliverNothingTwice() throws Exception {
+        com.icegreen.greenmail.util.GreenMail both = new com.icegreen.greenmail.util.GreenMail(new com.icegreen.greenmail.util.ServerSetup[] {
+                new com.icegreen.greenmail.util.ServerSetup(0, "127.0.0.1", com.icegreen.greenmail.util.ServerSetup.PROTOCOL_POP3),
+                new com.icegreen.greenmail.util.ServerSetup(0, "127.0.0.1", com.icegreen.greenmail.util.ServerSetup.PROTOCOL_IMAP)});
+        both.start();
+        try {
+            both.setUser("carol@mail.example.net", "carol", PASSWORD);
+            ImapServer.Mailbox remote = ImapServer.mailbox(both.getImap().getPort(), "carol", PASSWORD);
+            String first = remote.append("INBOX", "first\n");
+            String id = add("--name", "carol", "--host", "127.0.0.1", "--port", String.valueOf(both.getPop3().getPort()),
+                    "--security", "none", "--user", "carol", "--disabled");
+            assertEquals(0, run("account", "fetch", id), err());
+            assertTrue(out().contains("delivered 1"), out());
+
+            String second = remote.append("INBOX", "second\n");
+            assertEquals(0, update(id, "--protocol", "imap", "--port", String.valueOf(both.getImap().getPort())), err());
+            assertEquals(0, run("account", "fetch", id), err());
+            assertTrue(out().contains("downloaded 2"), "POP3 UIDLs mean nothing to IMAP: " + out());
+            try (Stream<Path> files = Files.list(dataDir.resolve("mailboxes/example.com/alice/new"))) {
+                List<String> texts = files.map(ImapAccountCliTest::read).toList();
+                assertEquals(2, texts.size(), "the first message is in the Maildir once");
+                assertEquals(1, texts.stream().filter(t -> t.contains("Subject: " + first)).count());
+                assertEquals(1, texts.stream().filter(t -> t.contains("Subject: " + second)).count());
+            }
+        } finally {
+            both.stop();
+        }
+    }
+
     private static String read(Path p) {
         try {
             return Files.readString(p, StandardCharsets.ISO_8859_1);
