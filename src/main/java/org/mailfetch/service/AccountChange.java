@@ -346,6 +346,10 @@ public final class AccountChange {
         }
     }
 
+    /**
+     * Whether the change sets an IMAP option. Switching one off (no move-to, no \Seen, no IDLE) asks
+     * for what a POP3 account has anyway, so an edited copy of a view or a form may carry it.
+     */
     private boolean gives(String field) {
         return switch (field) {
             case "folders" -> folders != null;
