@@ -64,10 +64,11 @@ async function loadAccounts() {
     row.dataset.id = a.id;
     cell(row, a.name, 'name');
     cell(row, a.enabled ? 'yes' : 'no', 'enabled');
-    cell(row, `${a.user}@${a.host}:${a.port} (${a.security})`);
+    cell(row, `${a.protocol === 'imap' ? 'IMAP ' : ''}${a.user}@${a.host}:${a.port} (${a.security})`
+      + (a.folders ? ` · ${a.folders.join(', ')}` : ''), 'server');
     cell(row, a.owner);
     if (a.running || (requested.has(a.id) && requested.get(a.id) !== a.lastStart)) requested.delete(a.id);
-    const state = a.running ? 'downloading…' : requested.has(a.id) ? 'requested…' : 'idle';
+    const state = a.running ? 'downloading…' : requested.has(a.id) ? 'requested…' : a.idleLive ? 'IDLE live' : 'idle';
     busy = busy || a.running || requested.has(a.id);
     cell(row, state, 'status');
     const result = cell(row, a.lastResult || 'never run', 'result result-' + (a.lastResult || 'none'));
@@ -155,14 +156,41 @@ async function openEditor(a) {
     const [mode, days] = a.delete.split(':');
     f.elements.deleteMode.value = mode;
     if (days) f.elements.deleteDays.value = days;
+    f.elements.folders.value = (a.folders || ['INBOX']).join('\n');
+    f.elements.moveTo.value = a.moveTo || '';
+    f.elements.markSeen.checked = !!a.markSeen;
+    f.elements.idle.checked = !!a.idle;
     f.elements.password.placeholder = 'unchanged';
     f.elements.trustCertPem.placeholder = a.trustedCertificate ? 'a certificate is trusted; paste one to replace it'
       : '-----BEGIN CERTIFICATE-----';
   } else {
     f.elements.password.placeholder = '';
   }
+  delete f.elements.port.dataset.default; // the port shown is the account's own
+  showProtocol();
   $('#editor').hidden = false;
   f.elements.name.focus();
+}
+
+/**
+ * The IMAP options only for IMAP; the port's placeholder is the default of protocol and security,
+ * and a port that was the old default becomes the new one (as on the command line).
+ */
+function showProtocol() {
+  const f = form().elements;
+  const imap = f.protocol.value === 'imap';
+  $('#imap-options').hidden = !imap;
+  const ssl = f.security.value === 'ssl';
+  const port = String(imap ? (ssl ? 993 : 143) : (ssl ? 995 : 110));
+  if (f.port.value !== '' && f.port.value === f.port.dataset.default) f.port.value = port;
+  f.port.dataset.default = port;
+  f.port.placeholder = `${port} (empty: the default)`;
+}
+
+/** Folder names one per line or, in a single line, separated by commas. */
+function folderList(text) {
+  const parts = text.includes('\n') ? text.split('\n') : text.split(',');
+  return parts.map(s => s.trim()).filter(Boolean);
 }
 
 function closeEditor() {
@@ -194,6 +222,13 @@ function formJson() {
     delete: f.deleteMode.value === 'after-days' ? `after-days:${f.deleteDays.value}` : f.deleteMode.value,
   };
   if (f.port.value !== '') json.port = Number(f.port.value);
+  if (f.protocol.value === 'imap') {
+    const folders = folderList(f.folders.value);
+    if (folders.length > 0) json.folders = folders;
+    json.moveTo = f.moveTo.value.trim() || null;
+    json.markSeen = f.markSeen.checked;
+    json.idle = f.idle.checked;
+  }
   if (f.recipientHeaders.value.trim() !== '') json.recipientHeaders = f.recipientHeaders.value;
   if (f.envelopeHeaders.value.trim() !== '') json.envelopeHeaders = f.envelopeHeaders.value;
   if (f.password.value !== '' || editingId === null) json.password = f.password.value;
@@ -322,6 +357,8 @@ document.addEventListener('DOMContentLoaded', () => {
     if (editingId !== null) downloadNow(await api('GET', `/api/accounts/${editingId}`));
   });
   form().addEventListener('submit', save);
+  form().elements.protocol.addEventListener('change', showProtocol);
+  form().elements.security.addEventListener('change', showProtocol);
   directoryForm('#domain-form', f => ['POST', '/api/domains',
     given({ name: trimmed(f.name), catchAll: trimmed(f.catchAll), lmtp: trimmed(f.lmtp) })]);
   // an empty catch-all or LMTP field clears that option

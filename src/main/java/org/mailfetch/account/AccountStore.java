@@ -34,7 +34,16 @@ public final class AccountStore {
 
     /** Inserts the account with a new id (the given one is ignored) and returns it. */
     public Account add(Account a, String password) {
+        return add(a, password, null);
+    }
+
+    /**
+     * Inserts the account with a new id and, for an IMAP account, its options, in one transaction;
+     * {@code imap} null leaves the account without options of its own ({@link ImapOptions#DEFAULT}).
+     */
+    public Account add(Account a, String password, ImapOptions imap) {
         try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
             long id = db.nextId(c);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO external_account (" + COLUMNS
                     + ", password_enc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
@@ -42,6 +51,10 @@ public final class AccountStore {
                 ps.setString(22, cipher.encrypt(password));
                 ps.executeUpdate();
             }
+            if (imap != null) {
+                ImapOptionsStore.write(c, id, imap);
+            }
+            c.commit();
             return get(id).orElseThrow();
         } catch (SQLException e) {
             throw new StoreException("cannot add account: " + e.getMessage(), e);
@@ -53,6 +66,18 @@ public final class AccountStore {
      * user name makes it another mailbox, so its UIDL ledger is cleared.
      */
     public Account update(Account a, String passwordOrNull) {
+        return update(a, passwordOrNull, false, null);
+    }
+
+    /**
+     * {@link #update(Account, String)} that also replaces the account's IMAP options in the same
+     * transaction: {@code imap} null drops them (an account back on POP3 has none).
+     */
+    public Account update(Account a, String passwordOrNull, ImapOptions imap) {
+        return update(a, passwordOrNull, true, imap);
+    }
+
+    private Account update(Account a, String passwordOrNull, boolean setImap, ImapOptions imap) {
         Account before = get(a.id()).orElseThrow(() -> new NotFound("no account " + a.id()));
         if (passwordOrNull == null && sendsPasswordElsewhere(before, a)) {
             // Passwords are write-only: pointing an account at another server (or dropping TLS) must
@@ -79,6 +104,11 @@ public final class AccountStore {
                     ps.setLong(2, a.id());
                     ps.executeUpdate();
                 }
+            }
+            if (setImap && imap != null) {
+                ImapOptionsStore.write(c, a.id(), imap);
+            } else if (setImap) {
+                ImapOptionsStore.remove(c, a.id());
             }
             if (!before.host().equalsIgnoreCase(a.host()) || !before.userName().equals(a.userName())) {
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM uidl_ledger WHERE account_id = ?")) {

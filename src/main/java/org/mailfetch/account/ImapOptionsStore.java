@@ -31,33 +31,44 @@ public final class ImapOptionsStore {
     public void set(long accountId, ImapOptions options) {
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement del = c.prepareStatement("DELETE FROM account_imap_folder WHERE account_id = ?");
-                 PreparedStatement delOptions = c.prepareStatement("DELETE FROM account_imap WHERE account_id = ?");
-                 PreparedStatement ins = c.prepareStatement(
-                         "INSERT INTO account_imap (account_id, move_to, mark_seen, idle) VALUES (?, ?, ?, ?)");
-                 PreparedStatement folder = c.prepareStatement(
-                         "INSERT INTO account_imap_folder (account_id, seq, name) VALUES (?, ?, ?)")) {
-                del.setLong(1, accountId);
-                del.executeUpdate();
-                delOptions.setLong(1, accountId);
-                delOptions.executeUpdate();
-                ins.setLong(1, accountId);
-                ins.setString(2, options.moveTo());
-                ins.setBoolean(3, options.markSeen());
-                ins.setBoolean(4, options.idle());
-                ins.executeUpdate();
-                int seq = 0;
-                for (String name : options.folders()) {
-                    folder.setLong(1, accountId);
-                    folder.setInt(2, seq++);
-                    folder.setString(3, name);
-                    folder.addBatch();
-                }
-                folder.executeBatch();
-            }
+            write(c, accountId, options);
             c.commit();
         } catch (SQLException e) {
             throw new StoreException("cannot store the IMAP options of account " + accountId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Replaces the account's options within the caller's transaction (AccountStore's add and update). */
+    static void write(Connection c, long accountId, ImapOptions options) throws SQLException {
+        remove(c, accountId);
+        try (PreparedStatement ins = c.prepareStatement(
+                     "INSERT INTO account_imap (account_id, move_to, mark_seen, idle) VALUES (?, ?, ?, ?)");
+             PreparedStatement folder = c.prepareStatement(
+                     "INSERT INTO account_imap_folder (account_id, seq, name) VALUES (?, ?, ?)")) {
+            ins.setLong(1, accountId);
+            ins.setString(2, options.moveTo());
+            ins.setBoolean(3, options.markSeen());
+            ins.setBoolean(4, options.idle());
+            ins.executeUpdate();
+            int seq = 0;
+            for (String name : options.folders()) {
+                folder.setLong(1, accountId);
+                folder.setInt(2, seq++);
+                folder.setString(3, name);
+                folder.addBatch();
+            }
+            folder.executeBatch();
+        }
+    }
+
+    /** Drops the account's options within the caller's transaction: a POP3 account has none. */
+    static void remove(Connection c, long accountId) throws SQLException {
+        try (PreparedStatement del = c.prepareStatement("DELETE FROM account_imap_folder WHERE account_id = ?");
+             PreparedStatement delOptions = c.prepareStatement("DELETE FROM account_imap WHERE account_id = ?")) {
+            del.setLong(1, accountId);
+            del.executeUpdate();
+            delOptions.setLong(1, accountId);
+            delOptions.executeUpdate();
         }
     }
 }

@@ -1,6 +1,8 @@
 package org.mailfetch.api;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -10,7 +12,9 @@ import org.mailfetch.service.AccountChange;
 /**
  * An account as the REST API receives it, mapped onto an {@link AccountChange}: the JSON fields of
  * {@link org.mailfetch.service.AccountView} (the names `account show --json` prints) plus
- * {@code password} (write-only), {@code trustCertPem} and {@code maxMessageSize}. Here only the JSON
+ * {@code password} (write-only), {@code trustCertPem} and {@code maxMessageSize}; for an IMAP account
+ * {@code folders} (an array of names, replacing the list), {@code moveTo} (null: delete instead),
+ * {@code markSeen} and {@code idle}. Here only the JSON
  * types are checked; the rules are the change's, each broken one a 400 naming its field. Fields
  * left out keep their value (update) or take the defaults (create). Status fields sent back
  * unchanged from a GET are ignored.
@@ -19,11 +23,12 @@ final class AccountRequest {
 
     private static final Set<String> FIELDS = Set.of("name", "enabled", "protocol", "host", "port", "security", "user",
             "password", "trustCertPem", "intervalMinutes", "mimeRecipients", "recipientHeaders", "envelopeHeaders",
-            "routeRecipients", "receivedDate", "antispam", "antivirus", "delete", "owner", "maxMessageSize");
+            "routeRecipients", "receivedDate", "antispam", "antivirus", "delete", "owner", "maxMessageSize",
+            "folders", "moveTo", "markSeen", "idle");
     /** Read-only fields of a GET response: accepted and ignored, so a client may send an edited copy back. */
     private static final Set<String> READ_ONLY = Set.of("id", "trustedCertificate", "running", "lastStart", "lastEnd",
             "lastResult", "lastError", "downloaded", "delivered", "deleted", "failed", "bytes", "totalDownloaded",
-            "totalBytes", "loginFailures", "backoffUntil", "nextRun");
+            "totalBytes", "loginFailures", "backoffUntil", "nextRun", "idleLive");
 
     private AccountRequest() {}
 
@@ -63,7 +68,30 @@ final class AccountRequest {
             JsonNode size = json.get("maxMessageSize");
             c.maxMessageSize(size.isNull() ? null : size.isIntegralNumber() ? size.asText() : body.text("maxMessageSize"));
         }
+        if (body.has("folders")) {
+            c.folders(folders(json.get("folders")));
+        }
+        if (body.has("moveTo")) {
+            c.moveTo(body.isCleared("moveTo") ? null : body.text("moveTo"));
+        }
+        bool(body, "markSeen", c::markSeen);
+        bool(body, "idle", c::idle);
         return c;
+    }
+
+    /** A JSON array of folder names, each kept as given (a name may hold commas and spaces). */
+    private static List<String> folders(JsonNode n) {
+        if (n == null || !n.isArray()) {
+            throw ApiError.badField("folders", "folders must be an array of folder names");
+        }
+        List<String> names = new ArrayList<>();
+        for (JsonNode e : n) {
+            if (!e.isTextual()) {
+                throw ApiError.badField("folders", "folders must be an array of folder names");
+            }
+            names.add(e.asText());
+        }
+        return names;
     }
 
     private static void text(RequestBody body, String field, Consumer<String> set) {

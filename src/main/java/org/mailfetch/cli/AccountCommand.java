@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.mailfetch.account.ImapOptions;
 import org.mailfetch.engine.FetchEngine;
 import org.mailfetch.fetch.SessionSummary;
 import org.mailfetch.mail.Printable;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "account", description = "External accounts (POP3) to fetch from.",
+@Command(name = "account", description = "External accounts (POP3 or IMAP) to fetch from.",
         subcommands = {AccountCommand.Add.class, AccountCommand.ListAccounts.class, AccountCommand.Show.class,
                 AccountCommand.Update.class, AccountCommand.Enable.class, AccountCommand.Disable.class,
                 AccountCommand.Remove.class, AccountCommand.Fetch.class})
@@ -60,7 +61,8 @@ final class AccountCommand {
         }
     }
 
-    @Command(name = "list", description = "List accounts: id, name, enabled, user@host:port, security, interval, delete, owner, last result.")
+    @Command(name = "list", description = "List accounts: id, name, enabled, protocol, user@host:port, security, interval,"
+            + " delete, owner, last result; IMAP accounts then their folders and options.")
     static final class ListAccounts implements Runnable {
         @ParentCommand AccountCommand parent;
         @Option(names = "--json", description = "Print JSON instead of one line per item") boolean json;
@@ -70,13 +72,20 @@ final class AccountCommand {
             try (Services s = parent.cli.services()) {
                 AccountService accounts = new AccountService(s);
                 Output.list(accounts.list(), json,
-                        a -> Output.fields(a.id(), a.name(), a.enabled() ? "enabled" : "disabled",
+                        a -> Output.fields(a.id(), a.name(), a.enabled() ? "enabled" : "disabled", a.protocol(),
                                 a.userName() + "@" + a.host() + ":" + a.port(), a.security().cliName(),
                                 a.intervalMinutes() + "min", "delete=" + a.deleteMode(), a.ownerAddress(),
-                                String.valueOf(accounts.lastResult(a.id()))),
+                                String.valueOf(accounts.lastResult(a.id())))
+                                + (AccountChange.IMAP.equals(a.protocol()) ? "\t" + imapFields(accounts.imapOptions(a)) : ""),
                         accounts::view);
             }
         }
+    }
+
+    /** An IMAP account's options in one field: folders=INBOX,Sent move-to=Archive mark-seen idle. */
+    private static String imapFields(ImapOptions o) {
+        return "folders=" + String.join(",", o.folders()) + (o.moveTo() == null ? "" : " move-to=" + o.moveTo())
+                + (o.markSeen() ? " mark-seen" : "") + (o.idle() ? " idle" : "");
     }
 
     @Command(name = "show", description = "Show every option and the status of an account (never the password).")
@@ -93,7 +102,8 @@ final class AccountCommand {
                 if (json) {
                     Output.print(d);
                 } else {
-                    d.forEach((k, v) -> Output.line(k + ": " + (v == null ? "" : v)));
+                    d.forEach((k, v) -> Output.line(k + ": " + (v == null ? ""
+                            : v instanceof java.util.List<?> l ? String.join(",", l.stream().map(String::valueOf).toList()) : v)));
                 }
             }
         }

@@ -21,9 +21,9 @@ final class AccountOptions {
 
     @Option(names = "--owner", paramLabel = "ADDRESS", description = "Local mailbox the account delivers to") String owner;
     @Option(names = "--name", paramLabel = "NAME", description = "Any name; need not be unique") String name;
-    @Option(names = "--host", paramLabel = "H", description = "The POP3 server: a host name or an IP address") String host;
-    @Option(names = "--port", paramLabel = "P", description = "Default 995 for ssl, 110 otherwise") Integer port;
-    @Option(names = "--protocol", paramLabel = "pop3", description = "pop3 (imap: not supported yet)") String protocol;
+    @Option(names = "--host", paramLabel = "H", description = "The POP3 or IMAP server: a host name or an IP address") String host;
+    @Option(names = "--port", paramLabel = "P", description = "Default: POP3 995 for ssl, 110 otherwise; IMAP 993 for ssl, 143 otherwise") Integer port;
+    @Option(names = "--protocol", paramLabel = "pop3|imap", description = "pop3 (default) or imap") String protocol;
     @Option(names = "--security", paramLabel = "MODE", description = "ssl (default), starttls, starttls-optional, none") String security;
     @Option(names = "--user", paramLabel = "U", description = "The user name to log in with") String user;
     @Option(names = "--password-stdin", description = "Read the password from standard input") boolean passwordStdin;
@@ -39,6 +39,14 @@ final class AccountOptions {
     @Option(names = "--antispam", negatable = true, description = "Score each message with spamd: .Junk at the mark score, quarantine at the delete score") Boolean antispam;
     @Option(names = "--antivirus", negatable = true, description = "Scan each message with clamd: infected mail goes to the quarantine") Boolean antivirus;
     @Option(names = "--delete", paramLabel = "MODE", description = "never (default), immediately, after-days:N") String delete;
+    @Option(names = "--folder", paramLabel = "NAME", description = "IMAP: a folder to fetch (repeatable; default INBOX);"
+            + " on update the folders given replace the list") List<String> folders;
+    @Option(names = "--move-to", paramLabel = "FOLDER", description = "IMAP: move delivered messages to this folder"
+            + " instead of deleting them (when --delete says so)") String moveTo;
+    @Option(names = "--no-move-to", description = "IMAP: delete messages again instead of moving them") boolean noMoveTo;
+    @Option(names = "--mark-seen", negatable = true, description = "IMAP: set \\Seen on the server once a message is delivered"
+            + " (fetching alone never does)") Boolean markSeen;
+    @Option(names = "--idle", negatable = true, description = "IMAP: push by IDLE besides the interval") Boolean idle;
     @Option(names = "--max-message-size", paramLabel = "SIZE", description = "Larger messages stay on the server,"
             + " e.g. 50MiB; 'default' = mailfetch.fetch.max-message-size") String maxMessageSize;
 
@@ -59,7 +67,13 @@ final class AccountOptions {
         if (maxMessageSize != null) {
             change.maxMessageSize(maxMessageSize.equalsIgnoreCase("default") ? null : maxMessageSize);
         }
-        return change;
+        if (moveTo != null && noMoveTo) {
+            throw new IllegalArgumentException("give either --move-to or --no-move-to, not both");
+        }
+        if (moveTo != null || noMoveTo) {
+            change.moveTo(moveTo);
+        }
+        return change.folders(folders).markSeen(markSeen).idle(idle);
     }
 
     /** The option that sets an {@link AccountChange} field. */
@@ -69,6 +83,7 @@ final class AccountOptions {
             case "trustCertPem" -> "--trust-cert " + trustCert;
             case "intervalMinutes" -> "--interval";
             case "enabled" -> "--disabled";
+            case "folders" -> "--folder";
             default -> "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
         };
     }

@@ -4,13 +4,20 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.mailfetch.store.Database;
 
-/** The account_status table: written by sessions, read by the CLI (and later the admin APIs). */
+/**
+ * The account_status table: written by sessions, read by the CLI and the admin APIs. Whether an
+ * account's IDLE connection is live is known only to the process that holds it, so it is kept here
+ * in memory (the CLI, another process, always sees false).
+ */
 public final class StatusBoard {
 
     private final Database db;
+    private final Set<Long> idleLive = ConcurrentHashMap.newKeySet();
 
     public StatusBoard(Database db) {
         this.db = db;
@@ -18,7 +25,16 @@ public final class StatusBoard {
 
     public AccountStatus get(long accountId) {
         return db.query("SELECT * FROM account_status WHERE account_id = ?", StatusBoard::read, accountId).stream()
-                .findFirst().orElse(AccountStatus.never(accountId));
+                .findFirst().orElse(AccountStatus.never(accountId)).withIdleLive(idleLive.contains(accountId));
+    }
+
+    /** The IDLE connection of the account is live (true) or gone (false): {@link AccountStatus#idleLive()}. */
+    public void idleLive(long accountId, boolean live) {
+        if (live) {
+            idleLive.add(accountId);
+        } else {
+            idleLive.remove(accountId);
+        }
     }
 
     public void started(long accountId, Instant at) {

@@ -42,6 +42,22 @@ public final class ExternalAccountMBean {
         return accounts.find(id).map(a -> a.userName() + "@" + a.host() + ":" + a.port()).orElse(null);
     }
 
+    @ManagedAttribute(description = "pop3 or imap")
+    public String getProtocol() {
+        return accounts.find(id).map(a -> a.protocol()).orElse(null);
+    }
+
+    @ManagedAttribute(description = "IMAP: the folders fetched, comma-separated (null for POP3)")
+    public String getFolders() {
+        return accounts.find(id).filter(a -> org.mailfetch.service.AccountChange.IMAP.equals(a.protocol()))
+                .map(a -> String.join(",", accounts.imapOptions(a).folders())).orElse(null);
+    }
+
+    @ManagedAttribute(description = "IMAP: the IDLE connection is live")
+    public boolean isIdleLive() {
+        return st().idleLive();
+    }
+
     @ManagedAttribute(description = "Fetched on schedule")
     public boolean isEnabled() {
         return accounts.find(id).map(a -> a.enabled()).orElse(false);

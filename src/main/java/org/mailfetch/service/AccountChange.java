@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
+import org.mailfetch.account.ImapOptions;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.mail.Security;
@@ -16,8 +17,11 @@ import org.mailfetch.store.InvalidValue;
 /**
  * What an administrator asks of an external account, on any surface: `account add|update`, POST and
  * PUT /api/accounts, the demo. A field not given stays as it is (update) or takes its default (a new
- * account): {@code --security ssl}, the port of the security mode, {@code --interval 30},
- * {@code --delete never}, enabled, the default header lists, every other option off.
+ * account): {@code --protocol pop3}, {@code --security ssl}, the port of protocol and security mode
+ * (POP3 995 or 110, IMAP 993 or 143), {@code --interval 30}, {@code --delete never}, enabled, the
+ * default header lists, every other option off; an IMAP account fetches INBOX, deletes rather than
+ * moves, sets no \Seen and does not IDLE ({@link ImapOptions#DEFAULT}). The IMAP options (folders,
+ * moveTo, markSeen, idle) are refused for a POP3 account.
  *
  * <p>Fields carry the names of the REST API and of `account show --json`; the surface says how its
  * user knows them ({@code --interval} on the command line, {@code intervalMinutes} in JSON). Every
@@ -30,6 +34,9 @@ public final class AccountChange {
     public static final Security DEFAULT_SECURITY = Security.SSL;
     public static final int DEFAULT_INTERVAL_MINUTES = 30;
     public static final DeleteMode DEFAULT_DELETE = DeleteMode.NEVER;
+    public static final String POP3 = "pop3";
+    public static final String IMAP = "imap";
+    public static final String DEFAULT_PROTOCOL = POP3;
     private final UnaryOperator<String> label;
 
     private String owner;
@@ -54,6 +61,11 @@ public final class AccountChange {
     private String delete;
     /** Null: unchanged; empty: back to mailfetch.fetch.max-message-size. */
     private Optional<String> maxMessageSize;
+    private List<String> folders;
+    /** Null: unchanged; empty: delete (or leave) messages instead of moving them. */
+    private Optional<String> moveTo;
+    private Boolean markSeen;
+    private Boolean idle;
 
     /** Fields named as the REST API names them. */
     public AccountChange() {
@@ -169,6 +181,38 @@ public final class AccountChange {
         return this;
     }
 
+    /** IMAP: the folders to fetch, in order; replaces the list the account had. */
+    public AccountChange folders(List<String> names) {
+        this.folders = names;
+        return this;
+    }
+
+    /** IMAP: the folder that takes delivered messages instead of deleting them; null deletes them again. */
+    public AccountChange moveTo(String folder) {
+        this.moveTo = Optional.ofNullable(folder);
+        return this;
+    }
+
+    /** IMAP: \Seen on the server for delivered messages that stay there. */
+    public AccountChange markSeen(Boolean on) {
+        this.markSeen = on;
+        return this;
+    }
+
+    /** IMAP: pushed by IDLE besides the interval. */
+    public AccountChange idle(Boolean on) {
+        this.idle = on;
+        return this;
+    }
+
+    /** The port an account of the protocol uses by default: POP3 995 (ssl) or 110, IMAP 993 (ssl) or 143. */
+    public static int defaultPort(String protocol, Security security) {
+        if (IMAP.equals(protocol)) {
+            return security == Security.SSL ? 993 : 143;
+        }
+        return security.defaultPort();
+    }
+
     /** How the surface names the field to its user. */
     public String label(String field) {
         return label.apply(field);
@@ -182,7 +226,7 @@ public final class AccountChange {
         require("user", user);
         require("password", password);
         Security sec = security == null ? DEFAULT_SECURITY : parse("security", security, Security::parse);
-        Account defaults = new Account(0, "", true, "pop3", "", sec.defaultPort(), sec, "", null,
+        Account defaults = new Account(0, "", true, DEFAULT_PROTOCOL, "", defaultPort(DEFAULT_PROTOCOL, sec), sec, "", null,
                 DEFAULT_INTERVAL_MINUTES, false, Account.DEFAULT_RECIPIENT_HEADERS, Account.DEFAULT_ENVELOPE_HEADERS,
                 false, false, false, false, DEFAULT_DELETE, "", Instant.now());
         return apply(defaults, true);
@@ -194,7 +238,7 @@ public final class AccountChange {
     }
 
     private Account apply(Account a, boolean isNew) {
-        checkProtocol();
+        String proto = protocol == null ? a.protocol() : protocol();
         Security sec = security == null ? a.security() : parse("security", security, Security::parse);
         int newPort;
         if (port != null) {
@@ -203,8 +247,10 @@ public final class AccountChange {
                 throw invalid("port", label("port") + " must be between 1 and 65535");
             }
         } else {
-            // a new security mode brings its port, unless the port had been set apart from the old mode's
-            newPort = security != null && (isNew || a.port() == a.security().defaultPort()) ? sec.defaultPort() : a.port();
+            // a new protocol or security mode brings its port, unless the port had been set apart from the old one's
+            boolean moved = security != null || protocol != null;
+            newPort = moved && (isNew || a.port() == defaultPort(a.protocol(), a.security())) ? defaultPort(proto, sec)
+                    : a.port();
         }
         int minutes = intervalMinutes == null ? a.intervalMinutes() : intervalMinutes;
         if (minutes < 1) {
@@ -213,7 +259,7 @@ public final class AccountChange {
         return new Account(a.id(),
                 name == null ? a.name() : nonBlank("name", name, 200),
                 enabled == null ? a.enabled() : enabled,
-                a.protocol(),
+                proto,
                 host == null ? a.host() : AdminInput.host(label("host"), nonBlank("host", host, 253)),
                 newPort, sec,
                 user == null ? a.userName() : nonBlank("user", user, 320),
@@ -265,11 +311,61 @@ public final class AccountChange {
                 + " must be a number of bytes or a size like 50MiB, got '" + size + "'");
     }
 
-    private void checkProtocol() {
-        if (protocol != null && !protocol.equalsIgnoreCase("pop3")) {
-            throw invalid("protocol", protocol.equalsIgnoreCase("imap") ? label("protocol") + " imap: not supported yet"
-                    : label("protocol") + " must be pop3, got '" + protocol + "'");
+    /**
+     * The IMAP options of {@code changed}, the account this change made: null for a POP3 account
+     * (whose stored options, if it had any as an IMAP account, are dropped), else {@code current}
+     * with the given fields changed. Every IMAP option given for a POP3 account is refused, naming it.
+     *
+     * @param current the account's options before the change; {@link ImapOptions#DEFAULT} for a new
+     *                account or one that was POP3
+     */
+    public ImapOptions imapOptions(Account changed, ImapOptions current) {
+        if (!IMAP.equals(changed.protocol())) {
+            for (String field : List.of("folders", "moveTo", "markSeen", "idle")) {
+                if (gives(field)) {
+                    throw invalid(field, label(field) + " is only for IMAP accounts (" + label("protocol") + " imap)");
+                }
+            }
+            return null;
         }
+        List<String> names = current.folders();
+        if (folders != null) {
+            names = folders.stream().map(f -> AdminInput.text(label("folders"), f)).toList();
+            try {
+                new ImapOptions(names, null, false, false);
+            } catch (IllegalArgumentException e) {
+                throw invalid("folders", label("folders") + ": " + e.getMessage());
+            }
+        }
+        String target = moveTo == null ? current.moveTo() : moveTo.map(m -> AdminInput.text(label("moveTo"), m)).orElse(null);
+        try {
+            return new ImapOptions(names, target, or(markSeen, current.markSeen()), or(idle, current.idle()));
+        } catch (IllegalArgumentException e) {
+            String field = moveTo != null ? "moveTo" : "folders";
+            throw invalid(field, label(field) + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Whether the change sets an IMAP option. Switching one off (no move-to, no \Seen, no IDLE) asks
+     * for what a POP3 account has anyway, so an edited copy of a view or a form may carry it.
+     */
+    private boolean gives(String field) {
+        return switch (field) {
+            case "folders" -> folders != null;
+            case "moveTo" -> moveTo != null && moveTo.isPresent();
+            case "markSeen" -> markSeen != null && markSeen;
+            case "idle" -> idle != null && idle;
+            default -> false;
+        };
+    }
+
+    private String protocol() {
+        String p = AdminInput.text(label("protocol"), protocol).trim().toLowerCase(java.util.Locale.ROOT);
+        if (!p.equals(POP3) && !p.equals(IMAP)) {
+            throw invalid("protocol", label("protocol") + " must be pop3 or imap, got '" + protocol + "'");
+        }
+        return p;
     }
 
     private void require(String field, String value) {

@@ -7,6 +7,8 @@ import java.util.Optional;
 import org.mailfetch.store.NotFound;
 import org.mailfetch.mail.Account;
 import org.mailfetch.account.AccountStore;
+import org.mailfetch.account.ImapOptions;
+import org.mailfetch.account.ImapOptionsStore;
 import org.mailfetch.fetch.AccountStatus;
 import org.mailfetch.fetch.FetchSessions;
 import org.mailfetch.fetch.StatusBoard;
@@ -18,11 +20,20 @@ import org.mailfetch.store.StoreException;
 /**
  * The external accounts as the administrator manages them, whatever the surface (command line,
  * REST, JMX): {@link AccountChange}s applied with their rules, an account's owner a local mailbox,
- * the maximum message size kept with the account, and {@link AccountView}s out.
+ * the maximum message size kept with the account, an IMAP account's options stored with it in the
+ * same transaction, and {@link AccountView}s out.
+ *
+ * <p>The UIDL ledger stays across an update unless host or user name change (AccountStore). A new
+ * folder list keeps it too: ledger keys name their folder, so the rows of a folder no longer fetched
+ * match nothing, and the next complete session forgets them as it forgets any message gone from the
+ * server. A change of protocol keeps it as well; the keys of one protocol match nothing of the
+ * other, so what is still on the server is downloaded again, and its deterministic Maildir file
+ * names keep it from being delivered twice.
  */
 public final class AccountService {
 
     private final AccountStore accounts;
+    private final ImapOptionsStore imapOptions;
     private final StatusBoard status;
     private final LocalDirectory directory;
     private final FetchSessions sessions;
@@ -35,6 +46,7 @@ public final class AccountService {
     /** In the service: {@link #downloadNow} asks its sessions. */
     public AccountService(Services services, FetchSessions sessions) {
         this.accounts = services.accounts();
+        this.imapOptions = services.imapOptions();
         this.status = services.status();
         this.directory = services.directory();
         this.sessions = sessions;
@@ -56,9 +68,10 @@ public final class AccountService {
     /** Adds a new account (its owner must be a local mailbox); returns it with its id. */
     public Account add(AccountChange change) {
         Account account = change.toNewAccount();
+        ImapOptions imap = change.imapOptions(account, ImapOptions.DEFAULT);
         Long maxSize = change.changesMaxMessageSize() ? change.maxMessageSizeBytes() : null;
         requireMailbox(change, account.ownerAddress());
-        Account added = accounts.add(account, change.password());
+        Account added = accounts.add(account, change.password(), imap);
         if (maxSize != null) {
             accounts.maxMessageSize(added.id(), maxSize);
         }
@@ -67,10 +80,12 @@ public final class AccountService {
 
     /** Changes the fields the change gives; the others, and the password unless given, stay. */
     public Account update(long id, AccountChange change) {
-        Account changed = change.applyTo(get(id));
+        Account current = get(id);
+        Account changed = change.applyTo(current);
+        ImapOptions imap = change.imapOptions(changed, imapOptions(current));
         Long maxSize = change.changesMaxMessageSize() ? change.maxMessageSizeBytes() : null;
         requireMailbox(change, changed.ownerAddress());
-        Account updated = accounts.update(changed, change.password());
+        Account updated = accounts.update(changed, change.password(), imap);
         if (change.changesMaxMessageSize()) {
             accounts.maxMessageSize(id, maxSize);
         }
@@ -94,9 +109,19 @@ public final class AccountService {
         sessions.downloadNow(id);
     }
 
+    /** The options of an IMAP account; {@link ImapOptions#DEFAULT} for a POP3 account (it has none). */
+    public ImapOptions imapOptions(Account a) {
+        return AccountChange.IMAP.equals(a.protocol()) ? imapOptions.get(a.id()) : ImapOptions.DEFAULT;
+    }
+
     /** Every option and the status. */
     public Map<String, Object> view(Account a) {
-        return AccountView.of(a, status.get(a.id()));
+        return AccountView.of(a, imap(a), status.get(a.id()));
+    }
+
+    /** The IMAP options of an IMAP account, null for a POP3 one. */
+    private ImapOptions imap(Account a) {
+        return AccountChange.IMAP.equals(a.protocol()) ? imapOptions.get(a.id()) : null;
     }
 
     public List<Map<String, Object>> views() {
@@ -105,7 +130,8 @@ public final class AccountService {
 
     /** The status fields of {@link #view}. */
     public Map<String, Object> statusView(long id) {
-        return AccountView.status(get(id).id(), status.get(id));
+        Account a = get(id);
+        return AccountView.status(a.id(), imap(a), status.get(id));
     }
 
     public AccountStatus status(long id) {

@@ -3,19 +3,28 @@ package org.mailfetch.service;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.mailfetch.account.ImapOptions;
 import org.mailfetch.mail.Account;
 import org.mailfetch.fetch.AccountStatus;
 
 /**
  * An account as `account show` and `--json` print it and /api/accounts returns it: every option,
- * then the status. The password is never among the fields.
+ * then the status. The password is never among the fields. An IMAP account has four fields more,
+ * after {@code delete}: {@code folders} (a list), {@code moveTo} (null: messages are deleted, not
+ * moved), {@code markSeen} and {@code idle}; its status adds {@code folders} and {@code idleLive}.
+ * A POP3 account's view has none of them.
  */
 public final class AccountView {
 
     private AccountView() {}
 
-    /** Every option and the status. */
+    /** Every option and the status of a POP3 account. */
     public static Map<String, Object> of(Account a, AccountStatus st) {
+        return of(a, null, st);
+    }
+
+    /** Every option and the status; {@code imap} null for a POP3 account. */
+    public static Map<String, Object> of(Account a, ImapOptions imap, AccountStatus st) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("id", a.id());
         d.put("name", a.name());
@@ -35,20 +44,29 @@ public final class AccountView {
         d.put("antispam", a.antispam());
         d.put("antivirus", a.antivirus());
         d.put("delete", a.deleteMode().toString());
+        if (imap != null) {
+            d.put("folders", imap.folders());
+            d.put("moveTo", imap.moveTo());
+            d.put("markSeen", imap.markSeen());
+            d.put("idle", imap.idle());
+        }
         d.put("owner", a.ownerAddress());
-        putStatus(d, st);
+        putStatus(d, imap, st);
         return d;
     }
 
     /** The id and the status fields of {@link #of}: GET /api/accounts/{id}/status. */
-    public static Map<String, Object> status(long id, AccountStatus st) {
+    public static Map<String, Object> status(long id, ImapOptions imap, AccountStatus st) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("id", id);
-        putStatus(d, st);
+        if (imap != null) {
+            d.put("folders", imap.folders());
+        }
+        putStatus(d, imap, st);
         return d;
     }
 
-    private static void putStatus(Map<String, Object> d, AccountStatus st) {
+    private static void putStatus(Map<String, Object> d, ImapOptions imap, AccountStatus st) {
         d.put("running", st.running());
         d.put("lastStart", text(st.lastStart()));
         d.put("lastEnd", text(st.lastEnd()));
@@ -64,6 +82,9 @@ public final class AccountView {
         d.put("loginFailures", st.loginFailures());
         d.put("backoffUntil", text(st.backoffUntil()));
         d.put("nextRun", text(st.nextRun()));
+        if (imap != null) {
+            d.put("idleLive", st.idleLive());
+        }
     }
 
     private static String text(Object o) {

@@ -1,6 +1,7 @@
 package org.mailfetch.service;
 
 import org.mailfetch.account.AccountStore;
+import org.mailfetch.account.ImapOptionsStore;
 import org.mailfetch.account.PasswordCipher;
 import org.mailfetch.config.Settings;
 import org.mailfetch.delivery.FilePermissions;
@@ -21,6 +22,7 @@ public final class Services implements AutoCloseable {
     private final Settings settings;
     private final Database db;
     private final AccountStore accounts;
+    private final ImapOptionsStore imapOptions;
     private final LocalDirectory directory;
     private final UidlLedger ledger;
     private final StatusBoard status;
@@ -33,6 +35,7 @@ public final class Services implements AutoCloseable {
         this.db = Database.open(settings.dataDir());
         PasswordCipher cipher = PasswordCipher.forDataDir(settings.dataDir());
         this.accounts = new AccountStore(db, cipher);
+        this.imapOptions = new ImapOptionsStore(db);
         this.smtpRoutes = new SmtpRoutes(db, cipher);
         this.outbox = new Outbox(db, settings.dataDir(), java.time.Clock.systemUTC());
         this.directory = new LocalDirectory(db);
@@ -50,6 +53,11 @@ public final class Services implements AutoCloseable {
 
     public AccountStore accounts() {
         return accounts;
+    }
+
+    /** The IMAP-only options of the accounts (folders, move-to, mark-seen, IDLE). */
+    public ImapOptionsStore imapOptions() {
+        return imapOptions;
     }
 
     public LocalDirectory directory() {

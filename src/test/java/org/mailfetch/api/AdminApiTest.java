@@ -208,7 +208,7 @@ class AdminApiTest {
         cases.put("owner", base.replace(MailfetchFixture.OWNER, "nobody@example.com"));
         cases.put("password", base.replace("\"password\":\"" + POP_PASSWORD + "\"", "\"password\":null"));
         cases.put("bogus", base.replace("{", "{\"bogus\":1,"));
-        cases.put("protocol", base.replace("{", "{\"protocol\":\"imap\","));
+        cases.put("protocol", base.replace("{", "{\"protocol\":\"gopher\","));
         cases.put("antispam", base.replace("{", "{\"antispam\":\"yes\","));
         cases.put("envelopeHeaders", base.replace("{", "{\"envelopeHeaders\":[\"Bad Header\"],"));
         for (Map.Entry<String, String> c : cases.entrySet()) {

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailfetch.mail.Account;
 import org.mailfetch.engine.FetchEngine;
 import org.mailfetch.service.AdminPassword;
+import org.mailfetch.testsupport.ImapServer;
 import org.mailfetch.testsupport.MailfetchFixture;
 import org.mailfetch.testsupport.Pop3Server;
 import org.mailfetch.testsupport.Scanning;
@@ -159,6 +160,66 @@ class WebAdminBrowserTest {
         wait.until(d -> d.findElement(By.id("aliases")).getText().contains("info@example.com → " + MailfetchFixture.OWNER));
         assertEquals(java.util.List.of(MailfetchFixture.OWNER, "bob@partner.example"),
                 fixture.services().directory().aliasTargets(org.mailfetch.mail.MailAddress.parse("info@example.com")));
+    }
+
+    @Test
+    void anImapAccountAddedThroughTheFormShouldFetchItsFolders() throws Exception {
+        try (ImapServer imap = new ImapServer()) {
+            imap.user("webimap", "imap-pw-123");
+            ImapServer.Mailbox remote = imap.mailbox("webimap", "imap-pw-123");
+            String inbox = remote.append("INBOX", "one\n");
+            String work = remote.append("Work", "two\n");
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+            browser.get("http://127.0.0.1:" + AdminHttp.port(service.camel()) + "/admin/");
+            wait.until(d -> d.findElement(By.cssSelector("#mailboxes li")).getText().contains(MailfetchFixture.OWNER));
+
+            browser.findElement(By.id("add-account")).click();
+            WebElement form = browser.findElement(By.id("account-form"));
+            wait.until(d -> new Select(form.findElement(By.name("owner"))).getOptions().size() == 1);
+            assertTrue(!browser.findElement(By.id("imap-options")).isDisplayed(), "no IMAP options for POP3");
+            type(form, "name", "web imap");
+            form.findElement(By.name("enabled")).click();
+            new Select(form.findElement(By.name("protocol"))).selectByValue("imap");
+            assertTrue(browser.findElement(By.id("imap-options")).isDisplayed());
+            assertEquals("993 (empty: the default)", form.findElement(By.name("port")).getAttribute("placeholder"));
+            type(form, "host", "127.0.0.1");
+            new Select(form.findElement(By.name("security"))).selectByValue("none");
+            assertEquals("143 (empty: the default)", form.findElement(By.name("port")).getAttribute("placeholder"));
+            type(form, "port", String.valueOf(imap.port()));
+            type(form, "user", "webimap");
+            type(form, "password", "imap-pw-123");
+            type(form, "folders", "INBOX, Work");
+            form.findElement(By.name("markSeen")).click();
+            browser.findElement(By.id("save")).click();
+
+            wait.until(d -> cellText("tbody tr[data-id]", "") != null);
+            long id = Long.parseLong((String) browser.executeScript(
+                    "return document.querySelector('#accounts tbody tr[data-id]').dataset.id"));
+            Account saved = fixture.services().accounts().get(id).orElseThrow();
+            assertEquals("imap", saved.protocol());
+            assertEquals(new org.mailfetch.account.ImapOptions(java.util.List.of("INBOX", "Work"), null, true, false),
+                    fixture.services().imapOptions().get(id));
+            String row = "tr[data-id='" + id + "'] ";
+            assertTrue(cellText(row, ".server").startsWith("IMAP webimap@127.0.0.1:") && cellText(row, ".server")
+                    .endsWith(" · INBOX, Work"), cellText(row, ".server"));
+
+            browser.executeScript("document.querySelector(\"#accounts " + row + ".download\").click()");
+            wait.until(d -> "ok".equals(cellText(row, ".result")) && "idle".equals(cellText(row, ".status")));
+            for (String subject : new String[] {inbox, work}) {
+                assertTrue(fixture.delivered().stream().anyMatch(m -> m.contains("Subject: " + subject)), subject);
+            }
+
+            browser.executeScript("document.querySelector(\"#accounts " + row + ".edit\").click()");
+            wait.until(d -> "web imap".equals(d.findElement(By.name("name")).getAttribute("value")));
+            assertEquals("INBOX\nWork", form.findElement(By.name("folders")).getAttribute("value"));
+            assertTrue(form.findElement(By.name("markSeen")).isSelected());
+            type(form, "moveTo", "INBOX");
+            browser.findElement(By.id("save")).click();
+            wait.until(d -> d.findElement(By.id("form-error")).isDisplayed());
+            assertTrue(browser.findElement(By.id("form-error")).getText().startsWith("moveTo: "),
+                    browser.findElement(By.id("form-error")).getText());
+            screenshot("web-admin-imap-form.png");
+        }
     }
 
     @Test

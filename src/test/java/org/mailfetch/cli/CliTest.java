@@ -170,8 +170,8 @@ class CliTest {
     void badInputShouldExitTwoWithUsage() {
         run("domain", "add", "example.com");
         run("mailbox", "add", "alice@example.com");
-        assertEquals(2, addAccount("--name", "x", "--host", "h", "--protocol", "imap"));
-        assertTrue(err.toString().contains("not supported yet"), err.toString());
+        assertEquals(2, addAccount("--name", "x", "--host", "h", "--protocol", "smtp"));
+        assertTrue(err.toString().contains("--protocol must be pop3 or imap"), err.toString());
         assertEquals(2, addAccount("--name", "x", "--host", "h", "--security", "tls9"));
         assertEquals(2, addAccount("--name", "x", "--host", "h", "--delete", "sometimes"));
         assertEquals(2, run("account", "add", "--owner", "alice@example.com", "--name", "x"));

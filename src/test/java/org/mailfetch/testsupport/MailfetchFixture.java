@@ -78,8 +78,8 @@ public final class MailfetchFixture implements AutoCloseable {
     }
 
     /**
-     * An IMAP account on 127.0.0.1 with its IMAP options stored (the command line does not take
-     * --protocol imap yet): inserted through the stores, as the CLI of phase 2 will.
+     * An IMAP account on 127.0.0.1 with its IMAP options stored through the stores (the CLI's
+     * `account add --protocol imap` is tested on its own)
      */
     public Account addImapAccount(String name, Security security, int port, String trustCertPem, String user,
                                   String password, DeleteMode delete, org.mailfetch.account.ImapOptions options) {
