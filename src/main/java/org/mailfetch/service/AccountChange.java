@@ -338,12 +338,20 @@ public final class AccountChange {
             }
         }
         String target = moveTo == null ? current.moveTo() : moveTo.map(m -> AdminInput.text(label("moveTo"), m)).orElse(null);
+        ImapOptions options;
         try {
-            return new ImapOptions(names, target, or(markSeen, current.markSeen()), or(idle, current.idle()));
+            options = new ImapOptions(names, target, or(markSeen, current.markSeen()), or(idle, current.idle()));
         } catch (IllegalArgumentException e) {
             String field = moveTo != null ? "moveTo" : "folders";
             throw invalid(field, label(field) + ": " + e.getMessage());
         }
+        if (options.moveTo() != null && DeleteMode.NEVER.equals(changed.deleteMode())) {
+            // moving is how a due message leaves the folder: under "never" nothing is ever due
+            String field = moveTo != null && moveTo.isPresent() ? "moveTo" : "delete";
+            throw invalid(field, label("moveTo") + " moves messages when they are due: give " + label("delete")
+                    + " immediately or after-days:N with it (" + label("delete") + " never leaves the server untouched)");
+        }
+        return options;
     }
 
     /**

@@ -106,7 +106,7 @@ class ImapAccountApiTest {
         assertEquals(143, ok(201, send("POST", "/api/accounts", account("security", "starttls"))).get("port").asInt());
 
         JsonNode full = ok(201, send("POST", "/api/accounts", account("folders", List.of("INBOX", "Lists/a, b"),
-                "moveTo", "Archive", "markSeen", true, "idle", true)));
+                "delete", "immediately", "moveTo", "Archive", "markSeen", true, "idle", true)));
         long id = full.get("id").asLong();
         assertEquals(new ImapOptions(List.of("INBOX", "Lists/a, b"), "Archive", true, true),
                 fixture.services().imapOptions().get(id));
@@ -141,7 +141,9 @@ class ImapAccountApiTest {
         assertRefused("POST", "/api/accounts", account("folders", "INBOX,Sent"), "folders", "array of folder names");
         assertRefused("POST", "/api/accounts", account("folders", List.of(1)), "folders", "array of folder names");
         assertRefused("POST", "/api/accounts", account("folders", List.of("IN\nBOX")), "folders", "control characters");
-        assertRefused("POST", "/api/accounts", account("moveTo", "INBOX"), "moveTo", "one of the fetched folders");
+        assertRefused("POST", "/api/accounts", account("delete", "immediately", "moveTo", "INBOX"), "moveTo",
+                "one of the fetched folders");
+        assertRefused("POST", "/api/accounts", account("moveTo", "Done"), "moveTo", "give delete immediately or after-days:N");
         assertRefused("POST", "/api/accounts", account("markSeen", "yes"), "markSeen", "true or false");
         assertEquals(0, fixture.services().accounts().list().size(), "nothing stored");
     }

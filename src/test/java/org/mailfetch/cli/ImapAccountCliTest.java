@@ -77,7 +77,7 @@ class ImapAccountCliTest {
     @Test
     void everyImapOptionShouldBeSetAndClearedWithItsNoForm() throws Exception {
         String id = add("--name", "imap", "--host", "imap.example.net", "--protocol", "imap", "--folder", "INBOX",
-                "--folder", "Lists/rust, dev", "--move-to", "Archive", "--mark-seen", "--idle");
+                "--folder", "Lists/rust, dev", "--delete", "immediately", "--move-to", "Archive", "--mark-seen", "--idle");
         JsonNode a = show(id);
         assertEquals("[\"INBOX\",\"Lists/rust, dev\"]", a.get("folders").toString(), "a name may hold a comma");
         assertEquals("Archive", a.get("moveTo").asText());
@@ -109,7 +109,11 @@ class ImapAccountCliTest {
         assertTrue(err().contains("--mark-seen is only for IMAP accounts"), err());
         assertEquals(2, addExit("--name", "p", "--host", "pop.example.net", "--protocol", "smtp"));
         assertTrue(err().contains("--protocol must be pop3 or imap, got 'smtp'"), err());
-        assertEquals(2, addExit("--name", "i", "--host", "imap.example.net", "--protocol", "imap", "--move-to", "INBOX"));
+        assertEquals(2, addExit("--name", "i", "--host", "imap.example.net", "--protocol", "imap", "--move-to", "Done"));
+        assertTrue(err().contains("--move-to moves messages when they are due: give --delete immediately or after-days:N"),
+                err());
+        assertEquals(2, addExit("--name", "i", "--host", "imap.example.net", "--protocol", "imap", "--delete", "immediately",
+                "--move-to", "INBOX"));
         assertTrue(err().contains("--move-to: the move-to folder INBOX is one of the fetched folders"), err());
         assertEquals(2, addExit("--name", "i", "--host", "imap.example.net", "--protocol", "imap",
                 "--folder", "A", "--folder", "A"));

@@ -111,7 +111,7 @@ class AccountChangeTest {
 
     @Test
     void imapOptionsShouldChangeOnlyWhatIsGiven() {
-        Account a = minimal().protocol("imap").toNewAccount();
+        Account a = minimal().protocol("imap").delete("immediately").toNewAccount();
         ImapOptions set = minimal().folders(List.of("INBOX", "Lists/rust, dev")).moveTo("Archive").markSeen(true).idle(true)
                 .imapOptions(a, ImapOptions.DEFAULT);
         assertEquals(new ImapOptions(List.of("INBOX", "Lists/rust, dev"), "Archive", true, true), set);
