@@ -12,6 +12,7 @@ import java.util.Properties;
 import java.util.stream.Stream;
 import javax.net.SocketFactory;
 
+import org.mailfetch.account.ImapOptions;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.mail.Security;
@@ -26,12 +27,18 @@ import org.mailfetch.testsupport.MailfetchFixture;
  * account with delete=never, one session through {@link MailfetchFixture#fetch(long)}), and prints
  * msg/s, MB/s and mailfetch's ratios to both baselines. Run it through {@code bench/run}.
  *
+ * <p>IMAP rows (issue 10) follow the POP3 rows of each mailbox, from the same messages in the same
+ * Dovecot: a raw IMAP client ({@link RawImapClient}: UID FETCH BODY.PEEK[] one by one, bytes
+ * discarded), a raw durable write taken right before, and mailfetch over IMAP (delete=never, so the
+ * folder is opened read-only). "vs raw" is the ratio against the raw client of the row's protocol.
+ *
  * <p>System properties: {@code bench.dir} (a directory on the disk under test, not a tmpfs;
  * default {@code target/bench}), {@code bench.batch-sizes} (comma-separated values of
  * {@code mailfetch.fetch.batch-size}; default {@code 200}), {@code bench.tls} ({@code true}: also
  * the 1 MB mailbox over POP3S; default {@code true}), {@code bench.cases} ({@code small,large};
  * default both), {@code bench.rounds} (mailfetch sessions per batch size, each into a fresh data
- * dir; the first of a JVM also pays for class loading and JIT warm-up; default 1).
+ * dir; the first of a JVM also pays for class loading and JIT warm-up; default 1),
+ * {@code bench.protocols} ({@code pop3,imap}; default both).
  *
  * <p>MB/s everywhere is the size of the messages as stored (LF line ends), so that the figures of
  * the raw client (which reads CRLF, dot-stuffed bytes) and of mailfetch compare.
@@ -77,6 +84,7 @@ public final class FetchBench {
         boolean tls = Boolean.parseBoolean(System.getProperty("bench.tls", "true"));
         List<String> wanted = List.of(System.getProperty("bench.cases", "small,large").split(","));
         int rounds = Integer.getInteger("bench.rounds", 1);
+        List<String> protocols = List.of(System.getProperty("bench.protocols", "pop3,imap").split(","));
         Files.createDirectories(benchDir);
 
         List<Case> cases = new ArrayList<>();
@@ -93,7 +101,7 @@ public final class FetchBench {
         System.out.printf("mailfetch benchmark: data under %s, batch sizes %s, %d CPUs, Java %s%n", benchDir,
                 batchSizes, Runtime.getRuntime().availableProcessors(), Runtime.version());
         try (Dovecot dovecot = Dovecot.start()) {
-            run(benchDir, batchSizes, rounds, cases, dovecot);
+            run(benchDir, batchSizes, rounds, cases, protocols, dovecot);
         } finally {
             for (Path dir : LEFTOVERS) {
                 deleteTree(dir);
@@ -101,8 +109,10 @@ public final class FetchBench {
         }
     }
 
-    private static void run(Path benchDir, List<Integer> batchSizes, int rounds, List<Case> cases, Dovecot dovecot)
-            throws Exception {
+    private static void run(Path benchDir, List<Integer> batchSizes, int rounds, List<Case> cases,
+                            List<String> protocols, Dovecot dovecot) throws Exception {
+        boolean pop3Rows = protocols.contains("pop3");
+        boolean imapRows = protocols.contains("imap");
         String pem = Files.readString(dovecot.certificatePem(), StandardCharsets.US_ASCII);
         for (String user : cases.stream().map(Case::user).distinct().toList()) {
             dovecot.addUser(user, PASSWORD);
@@ -110,6 +120,10 @@ public final class FetchBench {
             BenchMailbox.fill(dovecot, user, c.count(), c.size());
             // the first pass lets Dovecot index the fresh Maildir (and warms the JIT); not reported
             RawPop3Client.fetchAll(SocketFactory.getDefault(), dovecot.host(), dovecot.pop3Port(), user, PASSWORD);
+            if (imapRows) {
+                // IMAP's first pass adds what it caches (UIDs, sizes, dates) to Dovecot's index
+                RawImapClient.fetchAll(SocketFactory.getDefault(), dovecot.host(), dovecot.imapPort(), user, PASSWORD);
+            }
         }
         if (cases.stream().anyMatch(Case::tls)) {
             // warms the JDK's TLS code as the plain pass warmed the socket code
@@ -120,29 +134,57 @@ public final class FetchBench {
         // the filled mailboxes (over 50 MB) must not be written back while the disk is measured
         syncFileSystems();
         System.out.printf("%n%-18s %-28s %9s %8s %8s %10s %10s%n", "mailbox", "what", "msg/s", "MB/s", "s",
-                "vs POP3", "vs disk");
+                "vs raw", "vs disk");
         for (Case c : cases) {
             byte[] sample = BenchMailbox.message(0, c.size(), c.user() + "@example.org");
             long bytes = (long) c.count() * c.size();
             SocketFactory sockets = c.tls() ? dovecot.clientSslContext().getSocketFactory() : SocketFactory.getDefault();
             int port = c.tls() ? dovecot.pop3sPort() : dovecot.pop3Port();
 
-            RawPop3Client.Result raw = RawPop3Client.fetchAll(sockets, dovecot.host(), port, c.user(), PASSWORD);
-            Timing pop3 = new Timing(raw.messages(), bytes, raw.elapsed());
-            check(c, raw.messages());
-            print(c.label(), "raw POP3 (RETR one by one)", pop3, null, null);
+            String label = c.label();
+            if (pop3Rows) {
+                RawPop3Client.Result raw = RawPop3Client.fetchAll(sockets, dovecot.host(), port, c.user(), PASSWORD);
+                Timing pop3 = new Timing(raw.messages(), bytes, raw.elapsed());
+                check(c, raw.messages());
+                print(label, "raw POP3 (RETR one by one)", pop3, null, null);
+                label = "";
 
-            for (int round = 1; round <= rounds; round++) {
-                for (int batchSize : batchSizes) {
-                    // the disk's speed drifts within minutes (see LEFTOVERS, and other work on the machine):
-                    // its baseline is taken right before each mailfetch run it is compared with
-                    Timing disk = rawDurableWrite(benchDir, c.count(), sample, batchSize);
-                    Timing[] mf = mailfetch(benchDir, dovecot, c, pem, batchSize, bytes);
-                    String name = "mailfetch batch " + batchSize + (rounds > 1 ? " #" + round : "");
-                    print("", "raw durable write (dir/" + batchSize + ")", disk, null, null);
-                    print("", name + " session", mf[1], pop3, disk);
-                    print("", name + " +engine", mf[0], pop3, disk);
+                for (int round = 1; round <= rounds; round++) {
+                    for (int batchSize : batchSizes) {
+                        // the disk's speed drifts within minutes (see LEFTOVERS, and other work on the machine):
+                        // its baseline is taken right before each mailfetch run it is compared with
+                        Timing disk = rawDurableWrite(benchDir, c.count(), sample, batchSize);
+                        Timing[] mf = mailfetch(benchDir, dovecot, c, pem, batchSize, bytes, false);
+                        String name = "mailfetch batch " + batchSize + (rounds > 1 ? " #" + round : "");
+                        print("", "raw durable write (dir/" + batchSize + ")", disk, null, null);
+                        print("", name + " session", mf[1], pop3, disk);
+                        print("", name + " +engine", mf[0], pop3, disk);
+                    }
                 }
+            }
+            if (imapRows) {
+                imapRows(benchDir, batchSizes, rounds, dovecot, c, pem, label, sample, bytes);
+            }
+        }
+    }
+
+    /** The IMAP rows of one mailbox: the raw IMAP client, then per batch size the disk and mailfetch over IMAP. */
+    private static void imapRows(Path benchDir, List<Integer> batchSizes, int rounds, Dovecot dovecot, Case c,
+                                 String pem, String label, byte[] sample, long bytes) throws Exception {
+        SocketFactory sockets = c.tls() ? dovecot.clientSslContext().getSocketFactory() : SocketFactory.getDefault();
+        int port = c.tls() ? dovecot.imapsPort() : dovecot.imapPort();
+        RawPop3Client.Result raw = RawImapClient.fetchAll(sockets, dovecot.host(), port, c.user(), PASSWORD);
+        Timing imap = new Timing(raw.messages(), bytes, raw.elapsed());
+        check(c, raw.messages());
+        print(label, "raw IMAP (UID FETCH 1 by 1)", imap, null, null);
+        for (int round = 1; round <= rounds; round++) {
+            for (int batchSize : batchSizes) {
+                Timing disk = rawDurableWrite(benchDir, c.count(), sample, batchSize);
+                Timing[] mf = mailfetch(benchDir, dovecot, c, pem, batchSize, bytes, true);
+                String name = "mailfetch IMAP " + batchSize + (rounds > 1 ? " #" + round : "");
+                print("", "raw durable write (dir/" + batchSize + ")", disk, null, null);
+                print("", name + " session", mf[1], imap, disk);
+                print("", name + " +engine", mf[0], imap, disk);
             }
         }
     }
@@ -152,8 +194,8 @@ public final class FetchBench {
      * (including starting and stopping the Camel engine) and the session's own time (from its summary:
      * after login and UIDL listing until QUIT, after the last group commit).
      */
-    private static Timing[] mailfetch(Path benchDir, Dovecot dovecot, Case c, String pem, int batchSize, long bytes)
-            throws Exception {
+    private static Timing[] mailfetch(Path benchDir, Dovecot dovecot, Case c, String pem, int batchSize, long bytes,
+                                      boolean imap) throws Exception {
         Path dataDir = Files.createTempDirectory(benchDir, "data-");
         LEFTOVERS.add(dataDir);
         Properties extra = new Properties();
@@ -161,7 +203,11 @@ public final class FetchBench {
         // the default timeouts: the fixture's short test values would only matter on a stall
         extra.setProperty("mailfetch.fetch.read-timeout", "120s");
         try (MailfetchFixture fixture = new MailfetchFixture(dataDir, extra)) {
-            Account a = c.tls()
+            Account a = imap
+                    ? fixture.addImapAccount("bench", c.tls() ? Security.SSL : Security.NONE,
+                            c.tls() ? dovecot.imapsPort() : dovecot.imapPort(), c.tls() ? pem : null, c.user(), PASSWORD,
+                            DeleteMode.NEVER, ImapOptions.DEFAULT)
+                    : c.tls()
                     ? fixture.addAccount("bench", Security.SSL, dovecot.pop3sPort(), pem, c.user(), PASSWORD, DeleteMode.NEVER)
                     : fixture.addAccount("bench", Security.NONE, dovecot.pop3Port(), null, c.user(), PASSWORD,
                             DeleteMode.NEVER);
