@@ -2,7 +2,12 @@ package org.mailfetch.fetch;
 
 import java.time.Instant;
 
-/** What an administrator sees of an account's fetching: the last session and what comes next. */
+/**
+ * What an administrator sees of an account's fetching: the last session and what comes next; for
+ * an IMAP account with IDLE, whether its IDLE connections are live ({@code idleLive}: every folder
+ * watched) and, when not, why ({@code idleNote}: e.g. the server lacks IDLE and the account is
+ * polled, or a reconnect is due).
+ */
 public record AccountStatus(
         long accountId,
         boolean running,
@@ -19,7 +24,18 @@ public record AccountStatus(
         long totalBytes,
         int loginFailures,
         Instant backoffUntil,
-        Instant nextRun) {
+        Instant nextRun,
+        boolean idleLive,
+        String idleNote) {
+
+    /** Without IDLE information (accounts that are not pushed). */
+    public AccountStatus(long accountId, boolean running, Instant lastStart, Instant lastEnd, String lastResult,
+                         String lastError, int downloaded, int delivered, int deleted, int failed, long bytes,
+                         long totalDownloaded, long totalBytes, int loginFailures, Instant backoffUntil,
+                         Instant nextRun) {
+        this(accountId, running, lastStart, lastEnd, lastResult, lastError, downloaded, delivered, deleted, failed,
+                bytes, totalDownloaded, totalBytes, loginFailures, backoffUntil, nextRun, false, null);
+    }
 
     public static AccountStatus never(long accountId) {
         return new AccountStatus(accountId, false, null, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0, null, null);

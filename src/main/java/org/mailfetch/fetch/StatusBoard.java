@@ -50,6 +50,18 @@ public final class StatusBoard {
         db.update("UPDATE account_status SET next_run = ? WHERE account_id = ?", nextRun, accountId);
     }
 
+    /** IMAP IDLE: whether every folder of the account is watched, and if not, why (null: not pushed). */
+    public void idle(long accountId, boolean live, String note) {
+        ensureRow(accountId);
+        db.update("UPDATE account_status SET idle_live = ?, idle_note = ? WHERE account_id = ?", live, truncate(note),
+                accountId);
+    }
+
+    /** At service start: no IDLE connection is up yet, whatever a process that ended left behind. */
+    public void clearIdle() {
+        db.update("UPDATE account_status SET idle_live = FALSE, idle_note = NULL WHERE idle_live OR idle_note IS NOT NULL");
+    }
+
     private void ensureRow(long accountId) {
         db.update("INSERT INTO account_status (account_id) SELECT ? WHERE NOT EXISTS"
                 + " (SELECT 1 FROM account_status WHERE account_id = ?)", accountId, accountId);
@@ -64,7 +76,8 @@ public final class StatusBoard {
                 instant(rs, "last_end"), rs.getString("last_result"), rs.getString("last_error"), rs.getInt("downloaded"),
                 rs.getInt("delivered"), rs.getInt("deleted"), rs.getInt("failed"), rs.getLong("bytes"),
                 rs.getLong("total_downloaded"), rs.getLong("total_bytes"), rs.getInt("login_failures"),
-                instant(rs, "backoff_until"), instant(rs, "next_run"));
+                instant(rs, "backoff_until"), instant(rs, "next_run"), rs.getBoolean("idle_live"),
+                rs.getString("idle_note"));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {
