@@ -23,16 +23,13 @@ import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.Folder;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
-import jakarta.mail.event.ConnectionAdapter;
-import jakarta.mail.event.ConnectionEvent;
-import jakarta.mail.event.MessageCountAdapter;
-import jakarta.mail.event.MessageCountEvent;
 import javax.net.SocketFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import org.eclipse.angus.mail.imap.IMAPFolder;
 import org.eclipse.angus.mail.imap.IMAPStore;
 import org.eclipse.angus.mail.imap.IdleManager;
+import org.eclipse.angus.mail.imap.protocol.IMAPResponse;
 import org.mailfetch.account.AccountStore;
 import org.mailfetch.account.ImapOptions;
 import org.mailfetch.account.ImapOptionsStore;
@@ -55,10 +52,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads, whatever the number of accounts: {@value #SHARDS_KEY} IdleManagers (Angus, NIO), each
  * one selector thread reading for its share of the connections, plus a few threads of their own for
- * ending IDLE; {@value #WORKERS_KEY} threads that connect, log in, renew and reconnect; Angus' one
- * event thread (mail.event.scope=application). A read on a selector thread is bounded by
- * {@link IdleSocket} (line and literal size, time per response, a timeout fails the connection), so
- * a hostile server holds its shard for at most a read timeout.
+ * ending IDLE; {@value #WORKERS_KEY} threads that connect, log in, renew and reconnect; EXISTS and
+ * BYE are seen by a response handler on the selector thread, which only schedules work. A read on
+ * a selector thread is bounded by {@link IdleSocket} (line and literal size, time per response, a
+ * timeout fails the connection), so a hostile server holds its shard for about one read timeout.
  *
  * <p>Per connection: log in (SSL, STARTTLS or plain, trust and host name checked as for fetching),
  * CAPABILITY must list IDLE — else the account is polled only, its status says so, and the
@@ -372,17 +369,17 @@ public final class IdleWatchers implements AutoCloseable {
                     }
                     IMAPFolder f = (IMAPFolder) store.getFolder(folder);
                     f.open(Folder.READ_ONLY);
-                    f.addMessageCountListener(new MessageCountAdapter() {
-                        @Override
-                        public void messagesAdded(MessageCountEvent e) {
-                            newMail(account.id());
-                        }
-                    });
-                    f.addConnectionListener(new ConnectionAdapter() {
-                        @Override
-                        public void closed(ConnectionEvent e) {
-                            lost(f, "the server closed the folder or the connection");
-                        }
+                    // read on the selector thread, response by response: no Jakarta event queue (its shared
+                    // thread can drop an event when a folder's CLOSED ends the queue while it restarts)
+                    f.doCommand(p -> {
+                        p.addResponseHandler(r -> {
+                            if (r instanceof IMAPResponse ir && ir.keyEquals("EXISTS")) {
+                                newMail(account.id());
+                            } else if (r.isBYE()) {
+                                lost(f, r.isSynthetic() ? "connection lost" : "the server said BYE");
+                            }
+                        });
+                        return null;
                     });
                     manager = shard();
                     manager.watch(f);
@@ -433,7 +430,7 @@ public final class IdleWatchers implements AutoCloseable {
             next = workers.schedule(this::renew, config.renew().toMillis(), TimeUnit.MILLISECONDS);
         }
 
-        /** Told by Angus' event thread that the folder closed. */
+        /** Told by the selector thread that the connection ended (BYE, or a synthetic BYE for a failed read). */
         void lost(IMAPFolder f, String why) {
             workers.execute(() -> {
                 synchronized (this) {
@@ -540,7 +537,7 @@ public final class IdleWatchers implements AutoCloseable {
             p.setProperty("mail.imap.connectiontimeout", String.valueOf(context.connectTimeout().toMillis()));
             p.setProperty("mail.imap.timeout", String.valueOf(config.readTimeout().toMillis()));
             p.setProperty("mail.imap.usesocketchannels", "true");
-            // one event thread for every account's listeners, not one per folder
+            // no listeners are registered; should Angus queue an event anyway, one shared thread, not one per folder
             p.setProperty("mail.event.scope", "application");
             p.put("mail.imap.socketFactory", s.plain());
             p.setProperty("mail.imap.socketFactory.fallback", "false");
