@@ -37,6 +37,21 @@ public record AccountStatus(
                 bytes, totalDownloaded, totalBytes, loginFailures, backoffUntil, nextRun, false, null);
     }
 
+    /** With IDLE's state but no note (the shape the admin surfaces were written against). */
+    public AccountStatus(long accountId, boolean running, Instant lastStart, Instant lastEnd, String lastResult,
+                         String lastError, int downloaded, int delivered, int deleted, int failed, long bytes,
+                         long totalDownloaded, long totalBytes, int loginFailures, Instant backoffUntil,
+                         Instant nextRun, boolean idleLive) {
+        this(accountId, running, lastStart, lastEnd, lastResult, lastError, downloaded, delivered, deleted, failed,
+                bytes, totalDownloaded, totalBytes, loginFailures, backoffUntil, nextRun, idleLive, null);
+    }
+
+    /** This status with {@code idleLive} as given. */
+    public AccountStatus withIdleLive(boolean live) {
+        return new AccountStatus(accountId, running, lastStart, lastEnd, lastResult, lastError, downloaded, delivered,
+                deleted, failed, bytes, totalDownloaded, totalBytes, loginFailures, backoffUntil, nextRun, live, idleNote);
+    }
+
     public static AccountStatus never(long accountId) {
         return new AccountStatus(accountId, false, null, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0, null, null);
     }

@@ -7,7 +7,10 @@ import java.time.Instant;
 
 import org.mailfetch.store.Database;
 
-/** The account_status table: written by sessions, read by the CLI (and later the admin APIs). */
+/**
+ * The account_status table: written by sessions (and by the service's IMAP IDLE watches: idle_live,
+ * idle_note), read by the CLI and the admin APIs.
+ */
 public final class StatusBoard {
 
     private final Database db;
@@ -50,7 +53,16 @@ public final class StatusBoard {
         db.update("UPDATE account_status SET next_run = ? WHERE account_id = ?", nextRun, accountId);
     }
 
-    /** IMAP IDLE: whether every folder of the account is watched, and if not, why (null: not pushed). */
+    /** IMAP IDLE: whether every folder of the account is watched now; the note stays as it is. */
+    public void idleLive(long accountId, boolean live) {
+        ensureRow(accountId);
+        db.update("UPDATE account_status SET idle_live = ? WHERE account_id = ?", live, accountId);
+    }
+
+    /**
+     * IMAP IDLE: whether every folder of the account is watched, and if not, why (null: not pushed).
+     * Kept in the table, so that the CLI and other processes see what the running service does.
+     */
     public void idle(long accountId, boolean live, String note) {
         ensureRow(accountId);
         db.update("UPDATE account_status SET idle_live = ?, idle_note = ? WHERE account_id = ?", live, truncate(note),
