@@ -196,7 +196,13 @@ public final class IdleWatchers implements AutoCloseable {
                     it.remove();
                     if (a == null) {
                         long id = e.getKey();
-                        workers.execute(() -> status.idle(id, false, null));
+                        workers.execute(() -> {
+                            try {
+                                status.idle(id, false, null);
+                            } catch (RuntimeException gone) {
+                                LOG.debug("account {}: no status to clear ({})", id, gone.getMessage());
+                            }
+                        });
                         LOG.info("{}: IDLE ends", e.getValue().account().label());
                     }
                 }
@@ -389,6 +395,10 @@ public final class IdleWatchers implements AutoCloseable {
                 }
             } catch (MessagingException | IOException | RuntimeException e) {
                 failed(e);
+                return;
+            }
+            if (ended || stopped) { // stopped while logging in
+                closeQuietly();
                 return;
             }
             failures = 0;

@@ -87,6 +87,9 @@ class ImapIdleTest {
             Eventually.await("IDLE live", Duration.ofSeconds(20), () -> status(a).idleLive());
             awaitFirstSession(a);
             assertEquals(1, service.idleWatchers().liveConnections());
+            io.micrometer.core.instrument.MeterRegistry metrics = service.camel().getRegistry()
+                    .findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+            assertEquals(1.0, metrics.get("mailfetch.idle.connections").gauge().value(), "mailfetch_idle_connections");
             assertTrue(status(a).idleNote().contains("INBOX"), status(a).idleNote());
 
             long start = System.nanoTime();
