@@ -102,16 +102,13 @@ final class IdleSocket extends Socket {
         return ssl != null ? ssl.getOutputStream() : raw.getOutputStream();
     }
 
+    /**
+     * Closes the channel at once: no close_notify, which could not be written anyway while a
+     * selector holds the channel in non-blocking mode, nor wait for a server that does not read.
+     */
     @Override
     public void close() throws IOException {
-        try {
-            SSLSocket s = ssl;
-            if (s != null) {
-                s.close();
-            }
-        } finally {
-            channel.close();
-        }
+        channel.close();
     }
 
     @Override
