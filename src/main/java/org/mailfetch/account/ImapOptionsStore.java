@@ -3,7 +3,10 @@ package org.mailfetch.account;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.mailfetch.store.Database;
 import org.mailfetch.store.StoreException;
@@ -25,6 +28,21 @@ public final class ImapOptionsStore {
                         rs -> new ImapOptions(folders.isEmpty() ? ImapOptions.DEFAULT.folders() : folders,
                                 rs.getString(1), rs.getBoolean(2), rs.getBoolean(3)), accountId)
                 .stream().findFirst().orElse(ImapOptions.DEFAULT);
+    }
+
+    /** Every account whose options ask for IDLE, with its options: two queries, however many accounts. */
+    public Map<Long, ImapOptions> idleAccounts() {
+        Map<Long, List<String>> folders = new HashMap<>();
+        db.query("SELECT f.account_id, f.name FROM account_imap_folder f JOIN account_imap i"
+                        + " ON i.account_id = f.account_id WHERE i.idle ORDER BY f.account_id, f.seq",
+                rs -> folders.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(rs.getString(2)));
+        Map<Long, ImapOptions> idle = new HashMap<>();
+        db.query("SELECT account_id, move_to, mark_seen FROM account_imap WHERE idle", rs -> {
+            List<String> f = folders.get(rs.getLong(1));
+            return idle.put(rs.getLong(1), new ImapOptions(f == null ? ImapOptions.DEFAULT.folders() : f,
+                    rs.getString(2), rs.getBoolean(3), true));
+        });
+        return idle;
     }
 
     /** Replaces the account's options in one transaction. */

@@ -34,6 +34,7 @@ import org.mailfetch.fetch.AccountLease;
 import org.mailfetch.fetch.FetchContext;
 import org.mailfetch.fetch.FetchSessions;
 import org.mailfetch.fetch.pop3.Pop3Retriever;
+import org.mailfetch.fetch.imap.IdleWatchers;
 import org.mailfetch.fetch.imap.ImapRetriever;
 import org.mailfetch.account.ImapOptionsStore;
 import org.mailfetch.fetch.SessionSummary;
@@ -70,6 +71,8 @@ public final class FetchEngine implements AutoCloseable {
     private final OutboxWorker outboxWorker;
     private final ExecutorService commitPool;
     private final ScheduledExecutorService leaseRenewer;
+    /** IMAP IDLE push; the service only (null in CLI one-shots). */
+    private final IdleWatchers idleWatchers;
 
     public FetchEngine(Services services, Mode mode, Clock clock) {
         this.mode = mode;
@@ -78,9 +81,12 @@ public final class FetchEngine implements AutoCloseable {
         commitPool = Executors.newCachedThreadPool(daemon("mailfetch-commit"));
         FetchContext context = FetchContext.from(settings, clock, fsyncPool, commitPool);
         leaseRenewer = Executors.newSingleThreadScheduledExecutor(daemon("mailfetch-lease"));
+        ImapOptionsStore imapOptions = new ImapOptionsStore(services.db());
         sessions = new FetchSessions(services.accounts(), services.ledger(), services.status(),
                 new AccountLease(services.db(), clock, context.lease()), context, leaseRenewer,
-                Map.of("pop3", Pop3Retriever::connect, "imap", ImapRetriever.opener(new ImapOptionsStore(services.db()), services.ledger())));
+                Map.of("pop3", Pop3Retriever::connect, "imap", ImapRetriever.opener(imapOptions, services.ledger())));
+        idleWatchers = mode == Mode.SERVICE ? new IdleWatchers(services.accounts(), imapOptions, services.status(),
+                context, IdleWatchers.Config.from(settings), sessions::downloadNow) : null;
 
         main = new Main();
         Properties props = settings.asProperties();
@@ -121,8 +127,13 @@ public final class FetchEngine implements AutoCloseable {
         main.bind("apiErrors", new ApiErrors());
         AdminPassword adminPassword = new AdminPassword(services.db());
         AccountMBeans accountMBeans = new AccountMBeans(accountService);
-        accountRoutes.setObserver(accountMBeans::update);
         FetchMetrics metrics = new FetchMetrics();
+        accountRoutes.setObserver(all -> {
+            accountMBeans.update(all);
+            if (idleWatchers != null) {
+                idleWatchers.update(all); // IDLE follows the accounts table like the routes do
+            }
+        });
         sessions.setObserver(metrics);
         main.addMainListener(new MainListenerSupport() {
             @Override
@@ -140,10 +151,23 @@ public final class FetchEngine implements AutoCloseable {
                         if (mode == Mode.SERVICE) {
                             AdminHttp.secure(camel, adminPassword);
                             HealthCheckRegistry.get(camel).register(new DatabaseHealthCheck(services.db()));
+                            try {
+                                idleWatchers.start();
+                            } catch (java.io.IOException e) {
+                                throw new IllegalStateException("cannot start IMAP IDLE: " + e.getMessage(), e);
+                            }
+                            metrics.idleConnections(idleWatchers::liveConnections);
                         }
                     });
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public void beforeStop(BaseMainSupport m) {
+                if (idleWatchers != null) {
+                    idleWatchers.close(); // no new IDLE triggers while sessions finish
                 }
             }
         });
@@ -244,6 +268,11 @@ public final class FetchEngine implements AutoCloseable {
         return outboxWorker;
     }
 
+    /** IMAP IDLE push of the service; null in CLI one-shots. */
+    public IdleWatchers idleWatchers() {
+        return idleWatchers;
+    }
+
     public FetchSessions sessions() {
         return sessions;
     }
@@ -258,6 +287,9 @@ public final class FetchEngine implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (idleWatchers != null) {
+            idleWatchers.close();
+        }
         main.stop();
         fsyncPool.shutdown();
         commitPool.shutdown();

@@ -3,9 +3,10 @@ package org.mailfetch.fetch;
 import java.time.Instant;
 
 /**
- * What an administrator sees of an account's fetching: the last session and what comes next; for an
- * IDLE account, whether its IDLE connection is live now ({@code idleLive}, set through
- * {@link StatusBoard#idleLive(long, boolean)}; false for every other account).
+ * What an administrator sees of an account's fetching: the last session and what comes next; for
+ * an IMAP account with IDLE, whether its IDLE connections are live ({@code idleLive}: every folder
+ * watched) and, when not, why ({@code idleNote}: e.g. the server lacks IDLE and the account is
+ * polled, or a reconnect is due).
  */
 public record AccountStatus(
         long accountId,
@@ -24,23 +25,34 @@ public record AccountStatus(
         int loginFailures,
         Instant backoffUntil,
         Instant nextRun,
-        boolean idleLive) {
+        boolean idleLive,
+        String idleNote) {
 
-    /** Without IDLE. */
+    /** Without IDLE information (accounts that are not pushed). */
     public AccountStatus(long accountId, boolean running, Instant lastStart, Instant lastEnd, String lastResult,
                          String lastError, int downloaded, int delivered, int deleted, int failed, long bytes,
-                         long totalDownloaded, long totalBytes, int loginFailures, Instant backoffUntil, Instant nextRun) {
-        this(accountId, running, lastStart, lastEnd, lastResult, lastError, downloaded, delivered, deleted, failed, bytes,
-                totalDownloaded, totalBytes, loginFailures, backoffUntil, nextRun, false);
+                         long totalDownloaded, long totalBytes, int loginFailures, Instant backoffUntil,
+                         Instant nextRun) {
+        this(accountId, running, lastStart, lastEnd, lastResult, lastError, downloaded, delivered, deleted, failed,
+                bytes, totalDownloaded, totalBytes, loginFailures, backoffUntil, nextRun, false, null);
     }
 
-    public static AccountStatus never(long accountId) {
-        return new AccountStatus(accountId, false, null, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0, null, null);
+    /** With IDLE's state but no note (the shape the admin surfaces were written against). */
+    public AccountStatus(long accountId, boolean running, Instant lastStart, Instant lastEnd, String lastResult,
+                         String lastError, int downloaded, int delivered, int deleted, int failed, long bytes,
+                         long totalDownloaded, long totalBytes, int loginFailures, Instant backoffUntil,
+                         Instant nextRun, boolean idleLive) {
+        this(accountId, running, lastStart, lastEnd, lastResult, lastError, downloaded, delivered, deleted, failed,
+                bytes, totalDownloaded, totalBytes, loginFailures, backoffUntil, nextRun, idleLive, null);
     }
 
     /** This status with {@code idleLive} as given. */
     public AccountStatus withIdleLive(boolean live) {
         return new AccountStatus(accountId, running, lastStart, lastEnd, lastResult, lastError, downloaded, delivered,
-                deleted, failed, bytes, totalDownloaded, totalBytes, loginFailures, backoffUntil, nextRun, live);
+                deleted, failed, bytes, totalDownloaded, totalBytes, loginFailures, backoffUntil, nextRun, live, idleNote);
+    }
+
+    public static AccountStatus never(long accountId) {
+        return new AccountStatus(accountId, false, null, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0, null, null);
     }
 }

@@ -4,20 +4,16 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.mailfetch.store.Database;
 
 /**
- * The account_status table: written by sessions, read by the CLI and the admin APIs. Whether an
- * account's IDLE connection is live is known only to the process that holds it, so it is kept here
- * in memory (the CLI, another process, always sees false).
+ * The account_status table: written by sessions (and by the service's IMAP IDLE watches: idle_live,
+ * idle_note), read by the CLI and the admin APIs.
  */
 public final class StatusBoard {
 
     private final Database db;
-    private final Set<Long> idleLive = ConcurrentHashMap.newKeySet();
 
     public StatusBoard(Database db) {
         this.db = db;
@@ -25,16 +21,7 @@ public final class StatusBoard {
 
     public AccountStatus get(long accountId) {
         return db.query("SELECT * FROM account_status WHERE account_id = ?", StatusBoard::read, accountId).stream()
-                .findFirst().orElse(AccountStatus.never(accountId)).withIdleLive(idleLive.contains(accountId));
-    }
-
-    /** The IDLE connection of the account is live (true) or gone (false): {@link AccountStatus#idleLive()}. */
-    public void idleLive(long accountId, boolean live) {
-        if (live) {
-            idleLive.add(accountId);
-        } else {
-            idleLive.remove(accountId);
-        }
+                .findFirst().orElse(AccountStatus.never(accountId));
     }
 
     public void started(long accountId, Instant at) {
@@ -66,6 +53,27 @@ public final class StatusBoard {
         db.update("UPDATE account_status SET next_run = ? WHERE account_id = ?", nextRun, accountId);
     }
 
+    /** IMAP IDLE: whether every folder of the account is watched now; the note stays as it is. */
+    public void idleLive(long accountId, boolean live) {
+        ensureRow(accountId);
+        db.update("UPDATE account_status SET idle_live = ? WHERE account_id = ?", live, accountId);
+    }
+
+    /**
+     * IMAP IDLE: whether every folder of the account is watched, and if not, why (null: not pushed).
+     * Kept in the table, so that the CLI and other processes see what the running service does.
+     */
+    public void idle(long accountId, boolean live, String note) {
+        ensureRow(accountId);
+        db.update("UPDATE account_status SET idle_live = ?, idle_note = ? WHERE account_id = ?", live, truncate(note),
+                accountId);
+    }
+
+    /** At service start: no IDLE connection is up yet, whatever a process that ended left behind. */
+    public void clearIdle() {
+        db.update("UPDATE account_status SET idle_live = FALSE, idle_note = NULL WHERE idle_live OR idle_note IS NOT NULL");
+    }
+
     private void ensureRow(long accountId) {
         db.update("INSERT INTO account_status (account_id) SELECT ? WHERE NOT EXISTS"
                 + " (SELECT 1 FROM account_status WHERE account_id = ?)", accountId, accountId);
@@ -80,7 +88,8 @@ public final class StatusBoard {
                 instant(rs, "last_end"), rs.getString("last_result"), rs.getString("last_error"), rs.getInt("downloaded"),
                 rs.getInt("delivered"), rs.getInt("deleted"), rs.getInt("failed"), rs.getLong("bytes"),
                 rs.getLong("total_downloaded"), rs.getLong("total_bytes"), rs.getInt("login_failures"),
-                instant(rs, "backoff_until"), instant(rs, "next_run"));
+                instant(rs, "backoff_until"), instant(rs, "next_run"), rs.getBoolean("idle_live"),
+                rs.getString("idle_note"));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -91,6 +91,19 @@ public final class FetchMetrics implements Consumer<SessionSummary> {
                 .tag("account", account).tag("kind", kind).register(r).increment(n);
     }
 
+    /** The gauge mailfetch_idle_connections: IMAP IDLE connections up now. */
+    public void idleConnections(java.util.function.IntSupplier live) {
+        idleLive = live; // a gauge holds its object weakly: keep it here
+        MeterRegistry r = registry();
+        if (r != null) {
+            io.micrometer.core.instrument.Gauge.builder("mailfetch.idle.connections", this,
+                            m -> m.idleLive.getAsInt())
+                    .description("IMAP IDLE connections up now").register(r);
+        }
+    }
+
+    private volatile java.util.function.IntSupplier idleLive = () -> 0;
+
     private MeterRegistry registry() {
         MeterRegistry r = registry;
         if (r == null && camel != null) {

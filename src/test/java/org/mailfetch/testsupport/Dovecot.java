@@ -190,6 +190,9 @@ public final class Dovecot extends PrivateDaemon {
                 ssl_cert = <@ROOT@/cert.pem
                 ssl_key = <@ROOT@/key.pem
                 postmaster_address = postmaster@localhost
+                # room for the IDLE benchmark (bench/run --idle): one imap process per connection
+                default_process_limit = 1500
+                default_client_limit = 6000
                 # one file per user: Dovecot re-checks a passwd-file at most once a second, but a
                 # path it has not looked at yet is read at once, so users added later log in at once
                 passdb {
