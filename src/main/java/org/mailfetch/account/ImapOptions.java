@@ -16,7 +16,9 @@ public record ImapOptions(List<String> folders, String moveTo, boolean markSeen,
     public static final int MAX_FOLDER_CHARS = 1000;
 
     public ImapOptions {
-        folders = List.copyOf(folders);
+        // INBOX is case-insensitive (RFC 3501 5.1): "inbox" and "INBOX" are one folder, fetched once
+        folders = folders.stream().map(ImapOptions::inbox).toList();
+        moveTo = inbox(moveTo);
         if (folders.isEmpty()) {
             throw new IllegalArgumentException("an IMAP account fetches at least one folder");
         }
@@ -33,6 +35,10 @@ public record ImapOptions(List<String> folders, String moveTo, boolean markSeen,
                         + " moved mail would be fetched again");
             }
         }
+    }
+
+    private static String inbox(String name) {
+        return name != null && name.equalsIgnoreCase("INBOX") ? "INBOX" : name;
     }
 
     private static void checkFolder(String name) {

@@ -43,6 +43,7 @@ import org.eclipse.angus.mail.imap.protocol.BODY;
 import org.eclipse.angus.mail.imap.protocol.FetchResponse;
 import org.eclipse.angus.mail.imap.protocol.IMAPResponse;
 import org.eclipse.angus.mail.imap.protocol.UID;
+import org.mailfetch.mail.Printable;
 import org.mailfetch.account.ImapOptions;
 import org.mailfetch.account.ImapOptionsStore;
 import org.mailfetch.fetch.AccountTrust;
@@ -228,7 +229,9 @@ public final class ImapRetriever implements Retriever {
     private void missing(String folder, String why) {
         complete = false;
         selected = null;
-        remarks.add("folder " + folder + " " + why + "; the other folders are fetched, its ledger rows kept");
+        // the status is read raw by JMX and REST clients: the server's words are escaped here
+        remarks.add(Printable.escape("folder " + folder + " " + why + "; the other folders are fetched, its ledger rows kept",
+                Printable.MAX_CHARS));
     }
 
     private static boolean refused(MessagingException e) {
@@ -573,6 +576,11 @@ public final class ImapRetriever implements Retriever {
                 LOG.info("moved {} messages from {} to {}", ms.length, name, options.moveTo());
                 return;
             }
+            if (!hasCapability(f, "UIDPLUS")) {
+                // refused before the COPY: a copy whose expunge is then refused would be copied again every session
+                refuseIfOthersDeleted(f, name, delete, "the " + ms.length + " delivered message(s) are neither copied nor"
+                        + " flagged");
+            }
             f.copyMessages(ms, target);
         }
         f.setFlags(ms, new Flags(Flags.Flag.DELETED), true);
@@ -580,14 +588,21 @@ public final class ImapRetriever implements Retriever {
             f.expunge(ms); // UID EXPUNGE: only these
             return;
         }
+        refuseIfOthersDeleted(f, name, delete, "the " + ms.length + " delivered message(s) stay flagged \\Deleted,"
+                + " not expunged");
+        f.expunge();
+    }
+
+    /** Without UIDPLUS, EXPUNGE removes every \Deleted message: refused while another one is flagged. */
+    private static void refuseIfOthersDeleted(IMAPFolder f, String name, Set<Long> ours, String outcome)
+            throws MessagingException, ServerException {
         Set<Long> others = deletedUids(f);
-        others.removeAll(delete);
+        others.removeAll(ours);
         if (!others.isEmpty()) {
             throw new ServerException(ServerException.Kind.REFUSED, "folder " + name + ": the server has no UIDPLUS and "
-                    + others.size() + " other message(s) there are flagged \\Deleted, which EXPUNGE would remove too;"
-                    + " the " + ms.length + " delivered message(s) stay flagged \\Deleted, not expunged");
+                    + others.size() + " other message(s) there are flagged \\Deleted, which EXPUNGE would remove too; "
+                    + outcome);
         }
-        f.expunge();
     }
 
     /** The messages of these UIDs still in the folder. */
