@@ -32,6 +32,7 @@ import org.mailfetch.mail.Account;
 import org.mailfetch.delivery.DeliveryBatch;
 import org.mailfetch.delivery.DeliverySession;
 import org.mailfetch.delivery.MaildirMailbox;
+import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.mail.MailAddress;
 import org.mailfetch.mail.MessageLog;
 import org.mailfetch.store.PrivateFiles;
@@ -74,6 +75,8 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     private final Map<String, Long> expectedSize = new HashMap<>();
     /** Keys of UIDLs a listing of this session repeated ("x", "x#2", …): their order, not their UIDL, tells them apart. */
     private final Set<String> repeatedKeys = new HashSet<>();
+    /** Keys whose row was matched by digest after a UIDVALIDITY change, not by content: never deleted or moved. */
+    private final Set<String> matchedByDigest = new HashSet<>();
     private final Map<String, UidlLedger.Row> rows;
     private final Map<String, UidlLedger.Failure> priorFailures;
     /** Messages whose download failed in this session, with their new count. */
@@ -156,6 +159,11 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         PrivateFiles.createDirectories(spoolDir);
         clearSpool();
         LOG.debug("{} messages on the server, {} new", retriever.listing().size(), toFetch.size());
+        if (!matchedByDigest.isEmpty() && account.deleteMode().kind() != DeleteMode.Kind.NEVER) {
+            LOG.info("{} message(s) recognised by digest after a UIDVALIDITY change stay on the server: they are not"
+                    + " fetched again, and not deleted or moved either, since only their content would prove them the"
+                    + " messages delivered", matchedByDigest.size());
+        }
     }
 
     /**
@@ -167,6 +175,9 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         UidlLedger.Row row = rows.get(m.uidl());
         if (row != null && row.sameMessage(m.size())) {
             recorded.put(m.uidl(), row.firstDownloaded());
+            if (row.matchedByDigest()) {
+                matchedByDigest.add(m.uidl());
+            }
             if (row.listSize() != null) {
                 expectedSize.put(m.uidl(), row.listSize());
             }
@@ -642,6 +653,9 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     }
 
     private boolean isDue(Retriever.Listed m, Instant now) {
+        if (matchedByDigest.contains(m.uidl())) {
+            return false; // kept from being delivered twice, but not proven to be the message delivered
+        }
         Instant first = recorded.get(m.uidl());
         if (first == null || !account.deleteMode().isDue(first, now)) {
             return false;

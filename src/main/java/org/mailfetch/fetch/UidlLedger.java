@@ -26,7 +26,8 @@ import org.mailfetch.store.StoreException;
 public final class UidlLedger {
 
     /** A recorded message. {@code listSize}/{@code contentDigest} are null for rows older than V5. */
-    public record Row(Instant firstDownloaded, Long listSize, String contentDigest, Instant deletedAt) {
+    public record Row(Instant firstDownloaded, Long listSize, String contentDigest, Instant deletedAt,
+                      boolean matchedByDigest) {
 
         /**
          * Whether the listed message is the one this row recorded: its DELE was not applied and
@@ -66,11 +67,11 @@ public final class UidlLedger {
     /** Every recorded UIDL of the account with what was recorded about it. */
     public Map<String, Row> rows(long accountId) {
         Map<String, Row> out = new HashMap<>();
-        db.query("SELECT uidl, first_downloaded_at, list_size, content_digest, deleted_at FROM uidl_ledger"
-                        + " WHERE account_id = ?",
+        db.query("SELECT uidl, first_downloaded_at, list_size, content_digest, deleted_at, matched_by_digest"
+                        + " FROM uidl_ledger WHERE account_id = ?",
                 rs -> out.put(rs.getString(1), new Row(rs.getTimestamp(2).toInstant(),
                         rs.getObject(3) == null ? null : rs.getLong(3), rs.getString(4),
-                        rs.getTimestamp(5) == null ? null : rs.getTimestamp(5).toInstant())), accountId);
+                        rs.getTimestamp(5) == null ? null : rs.getTimestamp(5).toInstant(), rs.getBoolean(6))), accountId);
         return out;
     }
 
@@ -138,7 +139,7 @@ public final class UidlLedger {
         }
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement up = c.prepareStatement("UPDATE uidl_ledger SET uidl = ? WHERE account_id = ? AND uidl = ?");
+            try (PreparedStatement up = c.prepareStatement("UPDATE uidl_ledger SET uidl = ?, matched_by_digest = TRUE WHERE account_id = ? AND uidl = ?");
                  PreparedStatement del = c.prepareStatement("DELETE FROM message_failure WHERE account_id = ? AND uidl = ?")) {
                 for (Map.Entry<String, String> e : newKeys.entrySet()) {
                     up.setString(1, e.getValue());

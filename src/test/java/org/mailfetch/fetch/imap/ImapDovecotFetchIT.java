@@ -253,6 +253,39 @@ class ImapDovecotFetchIT {
         assertEquals(0, fixture.fetch(a.id()).downloaded());
     }
 
+    /**
+     * Rows matched by digest after a UIDVALIDITY change keep that mail from being delivered twice, but
+     * the digest (folder, Message-ID, INTERNALDATE, size) is not the content: whoever can APPEND with a
+     * chosen date could make undelivered mail match. So such messages are never deleted, even when due.
+     */
+    @Test
+    void messagesMatchedByDigestAfterAUidvalidityChangeShouldNeverBeDeleted() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-10T08:00:00Z"));
+        List<String> subjects = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            subjects.add(remote.append("Work", "work mail " + i + "\n"));
+        }
+        Account a = account(dovecot.imapPort(), DeleteMode.parse("after-days:1"),
+                new ImapOptions(List.of("Work"), null, false, false));
+        assertEquals(3, fixture.fetch(a.id(), clock).delivered());
+
+        remote.recreate("Work");
+        String late = remote.append("Work", "arrived after the folder was rebuilt\n");
+        clock.advance(Duration.ofDays(2));
+        SessionSummary second = fixture.fetch(a.id(), clock);
+        clock.advance(Duration.ofDays(2));
+        SessionSummary third = fixture.fetch(a.id(), clock);
+
+        assertOk(second);
+        assertEquals(1, second.downloaded(), second.line());
+        assertEquals(0, second.deleted(), "the matched ones are due by date, but only matched by digest: " + second.line());
+        assertOk(third);
+        assertEquals(1, third.deleted(), "only the message downloaded under its key: " + third.line());
+        subjects.add(late);
+        assertDeliveredOnce(subjects);
+        assertEquals(3, remote.subjects("Work").size(), "the matched messages stay: " + remote.subjects("Work"));
+    }
+
     @Test
     void aConnectionCutInTheMiddleOfAFetchShouldLoseNothingAndDeliverNothingTwice() throws Exception {
         List<String> subjects = deliver(4);
