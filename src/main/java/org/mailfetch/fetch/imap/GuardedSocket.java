@@ -21,10 +21,13 @@ final class GuardedSocket extends Socket {
     private final boolean tlsAtConnect;
     private final int readTimeoutMillis;
     private final long maxResponse;
+    private final long maxMessages;
     private SSLSocket ssl;
     private InputStream in;
 
-    GuardedSocket(SSLSocketFactory tls, boolean tlsAtConnect, int readTimeoutMillis, long maxResponse) {
+    GuardedSocket(SSLSocketFactory tls, boolean tlsAtConnect, int readTimeoutMillis, long maxResponse,
+                  long maxMessages) {
+        this.maxMessages = maxMessages;
         this.tls = tls;
         this.tlsAtConnect = tlsAtConnect;
         this.readTimeoutMillis = readTimeoutMillis;
@@ -63,7 +66,8 @@ final class GuardedSocket extends Socket {
     @Override
     public synchronized InputStream getInputStream() throws IOException {
         if (in == null) {
-            in = new ResponseLimit(ssl != null ? ssl.getInputStream() : super.getInputStream(), maxResponse);
+            in = new ResponseLimit(ssl != null ? ssl.getInputStream() : super.getInputStream(), maxResponse,
+                    maxMessages);
         }
         return in;
     }

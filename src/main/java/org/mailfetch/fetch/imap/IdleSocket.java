@@ -21,10 +21,14 @@ import javax.net.ssl.SSLSocketFactory;
  * — the certificate and host name verified as for every other connection. What Angus reads is
  * bounded, because an IdleManager thread reads for many accounts:
  * <ul>
- * <li>a line longer than {@code maxResponse} bytes, or a literal announced larger, fails the
- * connection before Angus allocates it;</li>
+ * <li>a response (lines and literals, framed as Angus frames them, see {@link ImapFraming}) longer
+ * than {@code maxResponse} bytes, or a literal announced larger, fails the connection before Angus
+ * allocates it; so do untagged replies beyond a per-command budget and message numbers beyond
+ * {@code maxMessages} (mailfetch.fetch.max-listing) or of 0;</li>
  * <li>a response that has not ended {@code responseMillis} after its first byte fails it (a server
- * dripping one byte per read timeout cannot hold the thread);</li>
+ * dripping one byte per read timeout, or chaining literals, cannot hold the thread);</li>
+ * <li>a server streaming responses without pause keeps the thread at most {@link #BURST_NANOS} at a
+ * time (see {@code Bounded.available()});</li>
  * <li>a read timeout is a failure, not a pause: Angus would read again after a silent timeout in
  * IDLE, yet it only reads here when the selector said data was waiting.</li>
  * </ul>
@@ -38,11 +42,22 @@ final class IdleSocket extends Socket {
     private final int readTimeoutMillis;
     private final long maxResponse;
     private final long responseNanos;
+    private final long maxMessages;
     private volatile SSLSocket ssl;
     private InputStream in;
 
+    /** How long in a row one connection's responses may keep the IdleManager thread before it lets go. */
+    static final long BURST_NANOS = 500_000_000L;
+
     IdleSocket(SSLSocketFactory tls, boolean tlsAtConnect, int readTimeoutMillis, long maxResponse,
                long responseMillis) throws IOException {
+        this(tls, tlsAtConnect, readTimeoutMillis, maxResponse, responseMillis, ResponseLimit.DEFAULT_MAX_MESSAGES);
+    }
+
+    /** {@code maxMessages}: mailfetch.fetch.max-listing, the most messages a folder may announce. */
+    IdleSocket(SSLSocketFactory tls, boolean tlsAtConnect, int readTimeoutMillis, long maxResponse,
+               long responseMillis, long maxMessages) throws IOException {
+        this.maxMessages = maxMessages;
         this.channel = SocketChannel.open();
         this.raw = channel.socket();
         this.tls = tls;
@@ -190,14 +205,17 @@ final class IdleSocket extends Socket {
         return "IdleSocket[" + raw.getRemoteSocketAddress() + (ssl != null ? ", TLS]" : "]");
     }
 
-    /** Lines, literal announcements and response time bounded; a timeout fails the connection. */
+    /**
+     * Responses framed as Angus frames them ({@link ImapFraming}: size with literals, untagged replies
+     * per command, message numbers) and response time bounded; a timeout fails the connection; and
+     * {@link #available()} lets the selector thread go after a burst of {@link #BURST_NANOS}.
+     */
     private final class Bounded extends FilterInputStream {
-        private long inLine;
-        /** System.nanoTime() of the current line's first byte; 0 between lines. */
-        private long lineStart;
-        /** Digits of a {n} announcement at the end of the line so far; -1: none open. */
-        private long literal = -1;
-        private boolean literalClosed;
+        private final ImapFraming framing = new ImapFraming(maxResponse, maxMessages);
+        /** System.nanoTime() of the current response's first byte; 0 between responses. */
+        private long responseStart;
+        /** System.nanoTime() when available() first said more was waiting in a row; 0: not in a burst. */
+        private long burstStart;
 
         Bounded(InputStream in) {
             super(in);
@@ -212,7 +230,7 @@ final class IdleSocket extends Socket {
                 throw timedOut();
             }
             if (b >= 0) {
-                see((byte) b);
+                see(b);
                 checkTime();
             }
             return b;
@@ -227,10 +245,35 @@ final class IdleSocket extends Socket {
                 throw timedOut();
             }
             for (int i = 0; i < n; i++) {
-                see(buf[off + i]);
+                see(buf[off + i] & 0xff);
             }
             if (n > 0) {
                 checkTime();
+            }
+            return n;
+        }
+
+        /**
+         * What is waiting, as the stream below says — Angus' handleIdle goes on reading while it is
+         * above 0 — but 0 once it has been above 0 for longer than {@link #BURST_NANOS} in a row, so
+         * that a server streaming small responses cannot hold the IdleManager's thread: handleIdle
+         * returns, the selector serves the other accounts and comes back for the rest (still in the
+         * socket, so the channel selects again). Always 0 would strand responses that TLS has already
+         * decrypted and buffered, which no selector sees.
+         */
+        @Override
+        public int available() throws IOException {
+            int n = super.available();
+            if (n <= 0) {
+                burstStart = 0;
+                return 0;
+            }
+            long now = System.nanoTime();
+            if (burstStart == 0) {
+                burstStart = now;
+            } else if (now - burstStart > BURST_NANOS) {
+                burstStart = 0;
+                return 0;
             }
             return n;
         }
@@ -240,36 +283,17 @@ final class IdleSocket extends Socket {
         }
 
         private void checkTime() throws IOException {
-            if (lineStart != 0 && System.nanoTime() - lineStart > responseNanos) {
+            if (responseStart != 0 && System.nanoTime() - responseStart > responseNanos) {
                 throw new IOException("a response took longer than " + responseNanos / 1_000_000 + " ms to arrive");
             }
         }
 
-        private void see(byte b) throws IOException {
-            if (lineStart == 0) {
-                lineStart = System.nanoTime();
+        private void see(int b) throws IOException {
+            if (responseStart == 0) {
+                responseStart = System.nanoTime();
             }
-            if (++inLine > maxResponse) {
-                throw new IOException("a response line longer than " + maxResponse + " bytes");
-            }
-            if (b == '\n') {
-                if (literalClosed && literal > maxResponse) {
-                    throw new IOException("a literal of " + literal + " bytes announced, more than " + maxResponse);
-                }
-                inLine = 0;
-                lineStart = 0;
-                literal = -1;
-                literalClosed = false;
-            } else if (b == '{') {
-                literal = 0;
-                literalClosed = false;
-            } else if (literal >= 0 && !literalClosed && b >= '0' && b <= '9') {
-                literal = Math.min(literal * 10 + (b - '0'), Long.MAX_VALUE / 20);
-            } else if (literal >= 0 && b == '}') {
-                literalClosed = true;
-            } else if (b != '\r' && b != '+') {
-                literal = -1;
-                literalClosed = false;
+            if (framing.see(b)) {
+                responseStart = 0; // only the end of a whole response (its literals too) restarts the clock
             }
         }
     }

@@ -149,7 +149,7 @@ public final class ImapRetriever implements Retriever {
         uidValidity.clear();
         complete = true;
         sockets = new ImapSockets(AccountTrust.of(account), account.security() == Security.SSL,
-                (int) context.readTimeout().toMillis(), MAX_RESPONSE);
+                (int) context.readTimeout().toMillis(), MAX_RESPONSE, context.maxListing());
         armWatchdog();
         try {
             store = (IMAPStore) Session.getInstance(properties(sockets)).getStore("imap");

@@ -27,9 +27,17 @@ final class ImapSockets {
     private final boolean tlsAtConnect;
     private final int readTimeoutMillis;
     private final long maxResponse;
+    private final long maxMessages;
 
     /** {@code tlsAtConnect}: SSL (implicit TLS); {@code maxResponse}: the most one IMAP response may hold. */
     ImapSockets(SSLContext trust, boolean tlsAtConnect, int readTimeoutMillis, long maxResponse) throws IOException {
+        this(trust, tlsAtConnect, readTimeoutMillis, maxResponse, ResponseLimit.DEFAULT_MAX_MESSAGES);
+    }
+
+    /** {@code maxMessages}: mailfetch.fetch.max-listing, the most messages a folder may announce. */
+    ImapSockets(SSLContext trust, boolean tlsAtConnect, int readTimeoutMillis, long maxResponse, long maxMessages)
+            throws IOException {
+        this.maxMessages = maxMessages;
         try {
             this.tls = (trust != null ? trust : SSLContext.getDefault()).getSocketFactory();
         } catch (NoSuchAlgorithmException e) {
@@ -50,7 +58,7 @@ final class ImapSockets {
         return new SocketFactory() {
             @Override
             public Socket createSocket() {
-                return track(new GuardedSocket(tls, tlsAtConnect, readTimeoutMillis, maxResponse));
+                return track(new GuardedSocket(tls, tlsAtConnect, readTimeoutMillis, maxResponse, maxMessages));
             }
 
             @Override

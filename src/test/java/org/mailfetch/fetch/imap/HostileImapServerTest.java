@@ -87,6 +87,63 @@ class HostileImapServerTest {
     }
 
     @Test
+    void aChainOfNegativeLiteralsShouldFailTheConnection() throws Exception {
+        // Angus reads no bytes for {-1} and goes on with the same response: 2 MB through a 1.3 MB limit unless cut
+        SessionSummary s = fetchWithBody(out -> {
+            String line = "* OK " + "y".repeat(1000) + " {-1}\r\n";
+            for (int i = 0; i < 2000; i++) {
+                write(out, line);
+            }
+        });
+
+        assertEquals(0, s.delivered(), s.line());
+        assertTrue(s.line().contains("negative size"), s.line());
+    }
+
+    @Test
+    void anEndlessUntaggedStreamToOneCommandShouldFailTheSession() throws Exception {
+        // max-listing 100: one listing FETCH may bring at most 1.3 MB + 100 x 512 bytes of untagged replies,
+        // all of which Angus keeps until the tagged OK; here 8 MB of small ones, then a valid listing
+        String body = "From: x\r\nSubject: s\r\n\r\nhi\r\n";
+        SessionSummary s = fetchWith(out -> write(out, "* 1 FETCH (UID 7 BODY[]<0> {" + body.length() + "}\r\n"
+                + body + ")\r\n"), null, out -> {
+            String filler = "* OK " + "x".repeat(400) + "\r\n";
+            for (int i = 0; i < 20_000; i++) {
+                write(out, filler);
+            }
+            write(out, "* 1 FETCH (UID 7 RFC822.SIZE " + body.length()
+                    + " INTERNALDATE \"01-Jan-2024 00:00:00 +0000\")\r\n");
+        });
+
+        assertEquals(0, s.delivered(), s.line());
+        assertTrue(s.error() != null && s.line().contains("connection"), s.line());
+    }
+
+    @Test
+    void aHugeExistsAtSelectShouldFailTheSessionWithoutAllocatingIt() throws Exception {
+        SessionSummary s = fetchWith(null, out -> write(out, "* 2147483000 EXISTS\r\n* OK [UIDVALIDITY 42]\r\n"), null);
+
+        assertEquals(0, s.delivered(), s.line());
+        assertTrue(s.line().contains("2147483000 EXISTS"), s.line());
+    }
+
+    @Test
+    void anExistsAboveMaxListingShouldFailTheSession() throws Exception {
+        SessionSummary s = fetchWith(null, out -> write(out, "* 101 EXISTS\r\n* OK [UIDVALIDITY 42]\r\n"), null);
+
+        assertEquals(0, s.delivered(), s.line());
+        assertTrue(s.line().contains("101 EXISTS") && s.line().contains("mailfetch.fetch.max-listing"), s.line());
+    }
+
+    @Test
+    void messageNumberZeroShouldFailTheSession() throws Exception {
+        SessionSummary s = fetchWith(null, null, out -> write(out, "* 0 FETCH (UID 7 RFC822.SIZE 60)\r\n"));
+
+        assertEquals(0, s.delivered(), s.line());
+        assertTrue(s.error() != null && s.line().contains("connection"), s.line());
+    }
+
+    @Test
     void theBodyOfAnUnrequestedUidShouldNotBeDelivered() throws Exception {
         String body = "From: x\r\nSubject: not the one asked for\r\n\r\nhi\r\n";
         SessionSummary s = fetchWithBody(out -> write(out, "* 1 FETCH (UID 99 BODY[]<0> {" + body.length() + "}\r\n"
@@ -297,12 +354,23 @@ class HostileImapServerTest {
 
     /** One session against a server that answers the body FETCH with {@code body}, then its tagged OK. */
     private SessionSummary fetchWithBody(Consumer<OutputStream> body) throws Exception {
+        return fetchWith(body, null, null);
+    }
+
+    /**
+     * One session against a server that answers the body FETCH with {@code body}, and SELECT /
+     * EXAMINE with {@code select} and the listing FETCH with {@code listing} where those are not
+     * null (each then followed by its tagged OK).
+     */
+    private SessionSummary fetchWith(Consumer<OutputStream> body, Consumer<OutputStream> select,
+                                     Consumer<OutputStream> listing) throws Exception {
         listener = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
-        Thread server = new Thread(() -> serve(body), "hostile-imap");
+        Thread server = new Thread(() -> serve(body, select, listing), "hostile-imap");
         server.setDaemon(true);
         server.start();
         Properties p = new Properties();
         p.setProperty("mailfetch.fetch.read-timeout", "5s");
+        p.setProperty("mailfetch.fetch.max-listing", "100");
         fixture = new MailfetchFixture(dataDir, p);
         Account a = fixture.addImapAccount("hostile", Security.NONE, listener.getLocalPort(), null, "bob", "secret",
                 DeleteMode.IMMEDIATELY, ImapOptions.DEFAULT);
@@ -315,11 +383,11 @@ class HostileImapServerTest {
         return s;
     }
 
-    private void serve(Consumer<OutputStream> body) {
+    private void serve(Consumer<OutputStream> body, Consumer<OutputStream> select, Consumer<OutputStream> listing) {
         while (!listener.isClosed()) {
             try (Socket c = listener.accept()) {
                 c.setSoTimeout(10_000);
-                conversation(c, body);
+                conversation(c, body, select, listing);
             } catch (IOException | RuntimeException e) {
                 // the client hung up (as it should, after a hostile answer)
             }
@@ -327,6 +395,11 @@ class HostileImapServerTest {
     }
 
     private static void conversation(Socket c, Consumer<OutputStream> body) throws IOException {
+        conversation(c, body, null, null);
+    }
+
+    private static void conversation(Socket c, Consumer<OutputStream> body, Consumer<OutputStream> select,
+                                     Consumer<OutputStream> listing) throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.ISO_8859_1));
         OutputStream out = c.getOutputStream();
         write(out, "* OK [CAPABILITY IMAP4rev1] scripted\r\n");
@@ -338,10 +411,18 @@ class HostileImapServerTest {
             switch (command) {
                 case "LOGIN" -> write(out, tag + " OK [CAPABILITY IMAP4rev1] logged in\r\n");
                 case "CAPABILITY" -> write(out, "* CAPABILITY IMAP4rev1\r\n" + tag + " OK\r\n");
-                case "SELECT", "EXAMINE" -> write(out, "* 1 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 42]\r\n"
-                        + "* OK [UIDNEXT 8]\r\n" + tag + " OK [READ-WRITE] selected\r\n");
+                case "SELECT", "EXAMINE" -> {
+                    if (select != null) {
+                        select.accept(out);
+                        write(out, tag + " OK [READ-WRITE] selected\r\n");
+                    } else {
+                        selectReply(out, tag);
+                    }
+                }
                 case "FETCH" -> {
-                    if (rest.contains("HEADER.FIELDS")) {
+                    if (listing != null && !rest.contains("HEADER.FIELDS")) {
+                        listing.accept(out);
+                    } else if (rest.contains("HEADER.FIELDS")) {
                         String header = "Message-ID: <m1@example.org>\r\n\r\n";
                         write(out, "* 1 FETCH (BODY[HEADER.FIELDS (Message-ID)] {" + header.length() + "}\r\n"
                                 + header + ")\r\n");
@@ -363,6 +444,11 @@ class HostileImapServerTest {
                 default -> write(out, tag + " OK\r\n");
             }
         }
+    }
+
+    private static void selectReply(OutputStream out, String tag) {
+        write(out, "* 1 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 42]\r\n"
+                + "* OK [UIDNEXT 8]\r\n" + tag + " OK [READ-WRITE] selected\r\n");
     }
 
     private static void write(OutputStream out, String text) {
