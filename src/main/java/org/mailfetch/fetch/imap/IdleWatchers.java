@@ -57,6 +57,12 @@ import org.slf4j.LoggerFactory;
  * BYE are seen by a response handler on the selector thread, which only schedules work. A read on
  * a selector thread is bounded by {@link IdleSocket} (line and literal size, time per response, a
  * timeout fails the connection), so a hostile server holds its shard for about one read timeout.
+ A selector that stops (a handler threw on its thread) is found within {@link #SHARD_CHECK},
+ * replaced, and its folders are connected anew; an account whose connections keep failing (never
+ * healthy for {@link #HEALTHY_AFTER}) backs off and, from {@link #QUARANTINE_AFTER} failures, is
+ * watched by a quarantine selector of its own. New-mail triggers and status updates run on two
+ * threads of their own, never behind a connect; an account has at most one connect in flight, and
+ * at most {@value #MAX_FOLDERS_KEY} (default 20) of its folders in IDLE, the others polled only.
  *
  * <p>Per connection: log in (SSL, STARTTLS or plain, trust and host name checked as for fetching),
  * CAPABILITY must list IDLE — else the account is polled only, its status says so, and the
@@ -232,17 +238,23 @@ public final class IdleWatchers implements AutoCloseable {
                 if (dead.isEmpty()) {
                     return;
                 }
-                everRan.removeAll(dead);
-                for (Watched w : watched.values()) {
-                    for (Watch x : w.watches()) {
-                        if (dead.contains(x.manager)) {
-                            x.selectorStopped(x.manager);
-                        }
-                    }
-                }
+                dead.forEach(this::abandon);
             }
         } catch (RuntimeException | Error e) {
             LOG.warn("checking the IDLE selectors: {}", e.toString());
+        }
+    }
+
+    /** A stopped selector, replaced: its folders are marked not live and connected anew. Holds this lock. */
+    private void abandon(IdleManager dead) {
+        everRan.remove(dead);
+        for (Watched w : watched.values()) {
+            for (Watch x : w.watches()) {
+                IdleManager m = x.manager;
+                if (m == dead) {
+                    x.selectorStopped(m);
+                }
+            }
         }
     }
 
@@ -382,6 +394,9 @@ public final class IdleWatchers implements AutoCloseable {
     private synchronized IdleManager shard(boolean quarantined) {
         if (quarantined) {
             if (quarantine == null || !quarantine.isRunning() && stoppedManager(quarantine)) {
+                if (quarantine != null) {
+                    abandon(quarantine);
+                }
                 quarantine = newManager();
                 LOG.warn("the IDLE quarantine selector had stopped; replaced");
             }
@@ -390,6 +405,9 @@ public final class IdleWatchers implements AutoCloseable {
         int i = Math.floorMod(nextShard.getAndIncrement(), shards.length);
         IdleManager m = shards[i];
         if (m == null || !m.isRunning() && stoppedManager(m)) {
+            if (m != null) {
+                abandon(m); // found stopped before the check: its other folders are connected anew all the same
+            }
             try {
                 m = new IdleManager(managerSession, idleThreads);
                 shards[i] = m;
