@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
@@ -57,12 +56,6 @@ import org.slf4j.LoggerFactory;
  * BYE are seen by a response handler on the selector thread, which only schedules work. A read on
  * a selector thread is bounded by {@link IdleSocket} (line and literal size, time per response, a
  * timeout fails the connection), so a hostile server holds its shard for about one read timeout.
- A selector that stops (a handler threw on its thread) is found within {@link #SHARD_CHECK},
- * replaced, and its folders are connected anew; an account whose connections keep failing (never
- * healthy for {@link #HEALTHY_AFTER}) backs off and, from {@link #QUARANTINE_AFTER} failures, is
- * watched by a quarantine selector of its own. New-mail triggers and status updates run on two
- * threads of their own, never behind a connect; an account has at most one connect in flight, and
- * at most {@value #MAX_FOLDERS_KEY} (default 20) of its folders in IDLE, the others polled only.
  *
  * <p>Per connection: log in (SSL, STARTTLS or plain, trust and host name checked as for fetching),
  * CAPABILITY must list IDLE — else the account is polled only, its status says so, and the
@@ -88,17 +81,6 @@ public final class IdleWatchers implements AutoCloseable {
     public static final String BACKOFF_KEY = "mailfetch.imap.idle.backoff";
     public static final String BACKOFF_CAP_KEY = "mailfetch.imap.idle.backoff-cap";
     public static final String READ_TIMEOUT_KEY = "mailfetch.imap.idle.read-timeout";
-    /** IDLE folders per account at most (default 20); the account's other folders are polled only. */
-    public static final String MAX_FOLDERS_KEY = "mailfetch.imap.idle.max-folders";
-    static final int DEFAULT_MAX_FOLDERS = 20;
-    /** How often the selectors are checked; a stopped one is replaced and its folders watched anew. */
-    static final Duration SHARD_CHECK = Duration.ofSeconds(2);
-    /** A connection counts as healthy (its back-off starts over) once it has been live this long. */
-    static final Duration HEALTHY_AFTER = Duration.ofMinutes(2);
-    /** From this many failures in a row an account's folders go to the quarantine selector. */
-    static final int QUARANTINE_AFTER = 2;
-    /** How soon a folder waiting for its account's connect in flight tries again. */
-    static final Duration CONNECT_TURN = Duration.ofMillis(250);
     /** A server without IDLE is asked again after this long (it may have been upgraded). */
     static final Duration NO_IDLE_RECHECK = Duration.ofHours(1);
     /** The most one response on an IDLE connection may hold: IDLE brings short untagged lines. */
@@ -108,16 +90,8 @@ public final class IdleWatchers implements AutoCloseable {
 
     /** How the watches run; see application.properties for the keys and their defaults. */
     public record Config(int shards, int workers, Duration renew, Duration backoff, Duration backoffCap,
-                         Duration readTimeout, Duration debounce, int maxFolders) {
-        public Config(int shards, int workers, Duration renew, Duration backoff, Duration backoffCap,
-                      Duration readTimeout, Duration debounce) {
-            this(shards, workers, renew, backoff, backoffCap, readTimeout, debounce, DEFAULT_MAX_FOLDERS);
-        }
-
+                         Duration readTimeout, Duration debounce) {
         public Config {
-            if (maxFolders < 1) {
-                throw new IllegalArgumentException(MAX_FOLDERS_KEY + " must be at least 1");
-            }
             if (shards < 1 || workers < 1) {
                 throw new IllegalArgumentException(SHARDS_KEY + " and " + WORKERS_KEY + " must be at least 1");
             }
@@ -129,8 +103,7 @@ public final class IdleWatchers implements AutoCloseable {
         public static Config from(Settings s) {
             return new Config(s.integer(SHARDS_KEY), s.integer(WORKERS_KEY), s.duration(RENEW_KEY),
                     s.duration(BACKOFF_KEY), s.duration(BACKOFF_CAP_KEY), s.duration(READ_TIMEOUT_KEY),
-                    Duration.ofMillis(300),
-                    s.optional(MAX_FOLDERS_KEY).map(Integer::parseInt).orElse(DEFAULT_MAX_FOLDERS));
+                    Duration.ofMillis(300));
         }
     }
 
@@ -141,12 +114,6 @@ public final class IdleWatchers implements AutoCloseable {
     private final Config config;
     private final LongConsumer downloadNow;
     private final ScheduledThreadPoolExecutor workers;
-    /** New-mail triggers, status updates and the selector check: never behind a connect on the workers. */
-    private final ScheduledThreadPoolExecutor notifier;
-    /** Accounts with a connect in flight: at most one per account, its other folders wait their turn. */
-    private final Set<Long> connecting = ConcurrentHashMap.newKeySet();
-    /** The selector of folders whose account keeps failing, so that it cannot stop the others' selectors. */
-    private IdleManager quarantine;
     private final ThreadPoolExecutor idleThreads;
     private final IdleManager[] shards;
     private final Session managerSession = Session.getInstance(new Properties());
@@ -171,10 +138,8 @@ public final class IdleWatchers implements AutoCloseable {
         this.downloadNow = downloadNow;
         this.workers = new ScheduledThreadPoolExecutor(config.workers(), daemon("mailfetch-idle-worker"));
         workers.setRemoveOnCancelPolicy(true);
-        this.notifier = new ScheduledThreadPoolExecutor(2, daemon("mailfetch-idle-notify"));
-        notifier.setRemoveOnCancelPolicy(true);
         // each shard's selector loop holds one thread for good; the others end IDLE (DONE) with a timeout
-        int threads = (config.shards() + 1) * 2; // + the quarantine selector
+        int threads = config.shards() * 2;
         this.idleThreads = new ThreadPoolExecutor(threads, threads, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(),
                 daemon("mailfetch-idle"));
         this.shards = new IdleManager[config.shards()];
@@ -194,79 +159,8 @@ public final class IdleWatchers implements AutoCloseable {
         for (int i = 0; i < shards.length; i++) {
             shards[i] = new IdleManager(managerSession, idleThreads);
         }
-        quarantine = new IdleManager(managerSession, idleThreads);
         status.clearIdle();
         started = true;
-        long every = SHARD_CHECK.toMillis();
-        notifier.scheduleWithFixedDelay(this::checkShards, every, every, TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * A selector thread ends for good when a handler throws a RuntimeException or an Error (Angus
-     * catches MessagingException only), or when a channel closed under it fails (ClosedChannelException
-     * outside its try): Angus then ends IDLE for every folder it watched. Its folders are marked not
-     * live at once and connected anew on a fresh selector.
-     */
-    void checkShards() {
-        if (stopped) {
-            return;
-        }
-        try {
-            List<IdleManager> dead = new ArrayList<>();
-            synchronized (this) {
-                for (int i = 0; i < shards.length; i++) {
-                    IdleManager m = shards[i];
-                    if (m != null && !m.isRunning() && everRan.contains(m)) {
-                        dead.add(m);
-                        shards[i] = newManager();
-                        LOG.warn("IDLE selector {} stopped; replaced, its folders are watched anew", i);
-                    }
-                }
-                if (quarantine != null && !quarantine.isRunning() && everRan.contains(quarantine)) {
-                    dead.add(quarantine);
-                    quarantine = newManager();
-                    LOG.warn("the IDLE quarantine selector stopped; replaced");
-                }
-                for (IdleManager m : shards) {
-                    if (m != null && m.isRunning()) {
-                        everRan.add(m);
-                    }
-                }
-                if (quarantine != null && quarantine.isRunning()) {
-                    everRan.add(quarantine);
-                }
-                if (dead.isEmpty()) {
-                    return;
-                }
-                dead.forEach(this::abandon);
-            }
-        } catch (RuntimeException | Error e) {
-            LOG.warn("checking the IDLE selectors: {}", e.toString());
-        }
-    }
-
-    /** A stopped selector, replaced: its folders are marked not live and connected anew. Holds this lock. */
-    private void abandon(IdleManager dead) {
-        everRan.remove(dead);
-        for (Watched w : watched.values()) {
-            for (Watch x : w.watches()) {
-                IdleManager m = x.manager;
-                if (m == dead) {
-                    x.selectorStopped(m);
-                }
-            }
-        }
-    }
-
-    /** Selectors seen running: one not running now has ended (not just not yet started by its pool). */
-    private final Set<IdleManager> everRan = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-
-    private IdleManager newManager() {
-        try {
-            return new IdleManager(managerSession, idleThreads);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot open a selector for IDLE: " + e.getMessage(), e);
-        }
     }
 
     /** IDLE connections up now (the gauge mailfetch_idle_connections). */
@@ -302,7 +196,7 @@ public final class IdleWatchers implements AutoCloseable {
                     it.remove();
                     if (a == null) {
                         long id = e.getKey();
-                        notifier.execute(() -> {
+                        workers.execute(() -> {
                             try {
                                 status.idle(id, false, null);
                             } catch (RuntimeException gone) {
@@ -317,19 +211,12 @@ public final class IdleWatchers implements AutoCloseable {
                 if (!watched.containsKey(a.id())) {
                     ImapOptions o = idle.get(a.id());
                     List<Watch> watches = new ArrayList<>();
-                    List<String> folders = o.folders();
-                    List<String> idled = folders.size() > config.maxFolders()
-                            ? List.copyOf(folders.subList(0, config.maxFolders())) : folders;
-                    for (String folder : idled) {
+                    for (String folder : o.folders()) {
                         watches.add(new Watch(a, folder));
                     }
                     watched.put(a.id(), new Watched(a, o, watches));
-                    LOG.info("{}: IDLE on {}; the interval ({} min) keeps polling besides", a.label(), idled,
+                    LOG.info("{}: IDLE on {}; the interval ({} min) keeps polling besides", a.label(), o.folders(),
                             a.intervalMinutes());
-                    if (idled.size() < folders.size()) {
-                        LOG.warn("{}: {} folders, IDLE on the first {} ({}); the others are polled only", a.label(),
-                                folders.size(), idled.size(), MAX_FOLDERS_KEY);
-                    }
                     watches.forEach(w -> workers.execute(w::connect));
                 }
             }
@@ -357,11 +244,7 @@ public final class IdleWatchers implements AutoCloseable {
                 m.stop();
             }
         }
-        if (quarantine != null) {
-            quarantine.stop();
-        }
         workers.shutdownNow();
-        notifier.shutdownNow();
         idleThreads.shutdown();
         try {
             idleThreads.awaitTermination(5, TimeUnit.SECONDS);
@@ -380,7 +263,7 @@ public final class IdleWatchers implements AutoCloseable {
     private void newMail(long accountId) {
         AtomicBoolean due = triggerDue.computeIfAbsent(accountId, k -> new AtomicBoolean());
         if (due.compareAndSet(false, true) && !stopped) {
-            notifier.schedule(() -> {
+            workers.schedule(() -> {
                 due.set(false);
                 try {
                     downloadNow.accept(accountId);
@@ -391,23 +274,10 @@ public final class IdleWatchers implements AutoCloseable {
         }
     }
 
-    private synchronized IdleManager shard(boolean quarantined) {
-        if (quarantined) {
-            if (quarantine == null || !quarantine.isRunning() && stoppedManager(quarantine)) {
-                if (quarantine != null) {
-                    abandon(quarantine);
-                }
-                quarantine = newManager();
-                LOG.warn("the IDLE quarantine selector had stopped; replaced");
-            }
-            return quarantine;
-        }
+    private synchronized IdleManager shard() {
         int i = Math.floorMod(nextShard.getAndIncrement(), shards.length);
         IdleManager m = shards[i];
         if (m == null || !m.isRunning() && stoppedManager(m)) {
-            if (m != null) {
-                abandon(m); // found stopped before the check: its other folders are connected anew all the same
-            }
             try {
                 m = new IdleManager(managerSession, idleThreads);
                 shards[i] = m;
@@ -430,10 +300,7 @@ public final class IdleWatchers implements AutoCloseable {
     }
 
     private void accountChanged(long accountId) {
-        if (notifier.isShutdown()) {
-            return;
-        }
-        notifier.execute(() -> {
+        workers.execute(() -> {
             Watched w;
             synchronized (this) {
                 w = watched.get(accountId);
@@ -442,13 +309,9 @@ public final class IdleWatchers implements AutoCloseable {
                 return;
             }
             boolean allLive = w.watches().stream().allMatch(Watch::isLive);
-            int all = w.options().folders().size();
-            String polled = w.watches().size() < all ? "; " + (all - w.watches().size()) + " of " + all
-                    + " folders polled only (" + MAX_FOLDERS_KEY + " " + config.maxFolders() + ")" : "";
-            String note = allLive ? "live on " + String.join(", ", w.watches().stream().map(x -> x.folder).toList())
-                    + polled
+            String note = allLive ? "live on " + String.join(", ", w.options().folders())
                     : w.watches().stream().filter(x -> !x.isLive()).map(Watch::note).filter(Objects::nonNull)
-                            .findFirst().orElse("connecting") + polled;
+                            .findFirst().orElse("connecting");
             try {
                 status.idle(accountId, allLive, note);
             } catch (RuntimeException e) {
@@ -463,16 +326,14 @@ public final class IdleWatchers implements AutoCloseable {
         private final String folder;
         private final String label;
         private int failures;
-        /** When the connection went live (System.nanoTime), 0 while not live. */
-        private long liveSince;
         private boolean connectedBefore;
         private volatile boolean ended;
-        private final AtomicBoolean isLive = new AtomicBoolean();
+        private volatile boolean isLive;
         private volatile String note;
         private IdleSocketFactory sockets;
         private IMAPStore store;
         private IMAPFolder watching;
-        private volatile IdleManager manager;
+        private IdleManager manager;
         private ScheduledFuture<?> next;
 
         Watch(Account account, String folder) {
@@ -482,34 +343,21 @@ public final class IdleWatchers implements AutoCloseable {
         }
 
         boolean isLive() {
-            return isLive.get();
+            return isLive;
         }
 
         String note() {
             return note;
         }
 
-        /** One connect in flight per account: the account's other folders wait their turn, holding no worker. */
         synchronized void connect() {
             if (ended || stopped) {
                 return;
             }
             next = null;
-            if (!connecting.add(account.id())) {
-                next = workers.schedule(this::connect, CONNECT_TURN.toMillis(), TimeUnit.MILLISECONDS);
-                return;
-            }
-            try {
-                connectNow();
-            } finally {
-                connecting.remove(account.id());
-            }
-        }
-
-        private void connectNow() {
             try {
                 sockets = new IdleSocketFactory(AccountTrust.of(account), account.security() == Security.SSL,
-                        (int) config.readTimeout().toMillis(), MAX_RESPONSE);
+                        (int) config.readTimeout().toMillis(), MAX_RESPONSE, context.maxListing());
                 Watchdog bound = Watchdog.closeAfter(sockets::closeAll,
                         context.connectTimeout().plus(config.readTimeout().multipliedBy(4)));
                 try {
@@ -539,10 +387,7 @@ public final class IdleWatchers implements AutoCloseable {
                         });
                         return null;
                     });
-                    manager = shard(failures >= QUARANTINE_AFTER);
-                    if (Hooks.handlerFault != null) {
-                        Hooks.handlerFault.accept(account.id(), f);
-                    }
+                    manager = shard();
                     manager.watch(f);
                     watching = f;
                 } finally {
@@ -556,9 +401,7 @@ public final class IdleWatchers implements AutoCloseable {
                 closeQuietly();
                 return;
             }
-            // failures count on until the connection has been healthy a while: a server that fails each
-            // connection soon after login backs off, and goes to the quarantine selector
-            liveSince = System.nanoTime();
+            failures = 0;
             setLive(true, null);
             LOG.info("{}: IDLE live", label);
             if (connectedBefore) {
@@ -585,10 +428,7 @@ public final class IdleWatchers implements AutoCloseable {
                     p.simpleCommand("NOOP", null);
                     return null;
                 });
-                if (healthy()) {
-                    failures = 0;
-                }
-                manager = shard(failures >= QUARANTINE_AFTER);
+                manager = shard();
                 manager.watch(f);
             } catch (MessagingException | RuntimeException e) {
                 failed(e);
@@ -598,29 +438,6 @@ public final class IdleWatchers implements AutoCloseable {
             }
             LOG.debug("{}: IDLE renewed", label);
             next = workers.schedule(this::renew, config.renew().toMillis(), TimeUnit.MILLISECONDS);
-        }
-
-        private boolean healthy() {
-            return liveSince != 0 && System.nanoTime() - liveSince >= HEALTHY_AFTER.toNanos();
-        }
-
-        /**
-         * Told by the selector check (holding the IdleWatchers lock, so not taking this one) that the
-         * selector {@code m} watching this folder has stopped: not live at once, connected anew.
-         */
-        void selectorStopped(IdleManager m) {
-            if (isLive.getAndSet(false)) {
-                live.decrementAndGet();
-            }
-            note = "its IDLE selector stopped; reconnecting";
-            accountChanged(account.id());
-            workers.execute(() -> {
-                synchronized (this) {
-                    if (manager == m && watching != null && !ended) {
-                        failed(new IOException("its IDLE selector stopped"));
-                    }
-                }
-            });
         }
 
         /** Told by the selector thread that the connection ended (BYE, or a synthetic BYE for a failed read). */
@@ -639,10 +456,6 @@ public final class IdleWatchers implements AutoCloseable {
             if (ended || stopped) {
                 return;
             }
-            if (healthy()) {
-                failures = 0;
-            }
-            liveSince = 0;
             failures++;
             long base = config.backoff().toMillis() << Math.min(20, failures - 1);
             long wait = Math.min(config.backoffCap().toMillis(), base);
@@ -686,7 +499,8 @@ public final class IdleWatchers implements AutoCloseable {
             if (s != null) {
                 s.closeAll();
             }
-            if (isLive.getAndSet(false)) {
+            if (isLive) {
+                isLive = false;
                 live.decrementAndGet();
             }
         }
@@ -701,7 +515,8 @@ public final class IdleWatchers implements AutoCloseable {
         }
 
         private void setLive(boolean now, String why) {
-            boolean was = isLive.getAndSet(now);
+            boolean was = isLive;
+            isLive = now;
             note = why;
             if (was != now) {
                 if (now) {
@@ -750,15 +565,6 @@ public final class IdleWatchers implements AutoCloseable {
         }
     }
 
-    /** Test hooks; null in production. */
-    static final class Hooks {
-        /** Called with the account id and folder before the folder is watched (may add a response handler). */
-        static volatile java.util.function.BiConsumer<Long, IMAPFolder> handlerFault;
-
-        private Hooks() {
-        }
-    }
-
     /** The sockets of one IDLE connection ({@link IdleSocket}s), remembered so that they can be closed at once. */
     static final class IdleSocketFactory {
         private final List<IdleSocket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -766,9 +572,11 @@ public final class IdleWatchers implements AutoCloseable {
         private final boolean tlsAtConnect;
         private final int readTimeoutMillis;
         private final long maxResponse;
+        private final long maxMessages;
 
-        IdleSocketFactory(SSLContext trust, boolean tlsAtConnect, int readTimeoutMillis, long maxResponse)
-                throws IOException {
+        /** {@code maxMessages}: mailfetch.fetch.max-listing, the most messages a folder may announce. */
+        IdleSocketFactory(SSLContext trust, boolean tlsAtConnect, int readTimeoutMillis, long maxResponse,
+                          long maxMessages) throws IOException {
             try {
                 this.tls = (trust != null ? trust : SSLContext.getDefault()).getSocketFactory();
             } catch (java.security.NoSuchAlgorithmException e) {
@@ -777,10 +585,11 @@ public final class IdleWatchers implements AutoCloseable {
             this.tlsAtConnect = tlsAtConnect;
             this.readTimeoutMillis = readTimeoutMillis;
             this.maxResponse = maxResponse;
+            this.maxMessages = maxMessages;
         }
 
         private IdleSocket socket() throws IOException {
-            IdleSocket s = new IdleSocket(tls, tlsAtConnect, readTimeoutMillis, maxResponse, readTimeoutMillis);
+            IdleSocket s = new IdleSocket(tls, tlsAtConnect, readTimeoutMillis, maxResponse, readTimeoutMillis, maxMessages);
             sockets.add(s);
             return s;
         }

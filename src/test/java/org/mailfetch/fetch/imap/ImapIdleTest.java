@@ -41,32 +41,21 @@ class ImapIdleTest {
     private ImapServer imap;
     private ImapServer.Mailbox remote;
     private MailfetchFixture fixture;
-    private final Properties p = new Properties();
 
     @BeforeEach
     void setUp() {
         imap = new ImapServer();
         imap.user("bob", "secret");
         remote = imap.mailbox("bob", "secret");
+        Properties p = new Properties();
         p.setProperty(IdleWatchers.BACKOFF_KEY, "1s");
         p.setProperty(IdleWatchers.BACKOFF_CAP_KEY, "2s");
         p.setProperty(IdleWatchers.READ_TIMEOUT_KEY, "5s");
         fixture = new MailfetchFixture(dataDir, p);
     }
 
-    /** The fixture anew, with one more setting. */
-    private void refixture(String key, String value) throws Exception {
-        fixture.close();
-        p.setProperty(key, value);
-        Path dir = java.nio.file.Files.createDirectories(dataDir.resolve("again"),
-                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-        fixture = new MailfetchFixture(dir, p);
-    }
-
     @AfterEach
     void tearDown() {
-        IdleWatchers.Hooks.handlerFault = null;
         fixture.close();
         imap.close();
     }
@@ -169,106 +158,6 @@ class ImapIdleTest {
                         () -> delivered(meanwhile));
                 String after = remote.append("INBOX", "after reconnect\n");
                 Eventually.await("mail after the reconnect pushed", Duration.ofSeconds(10), () -> delivered(after));
-            }
-        }
-    }
-
-    /**
-     * A response that throws inside a handler on the selector thread (as a hostile server can make
-     * Angus do) stops that IdleManager, and Angus ends IDLE for every folder on it: the selector check
-     * must replace it and watch the other account's folder anew, so its push goes on.
-     */
-    @Test
-    void aSelectorStoppedByOneAccountShouldNotEndAnotherAccountsPush() throws Exception {
-        refixture(IdleWatchers.SHARDS_KEY, "1"); // both accounts on the one selector
-        imap.user("carol", "secret2");
-        ImapServer.Mailbox carolRemote = imap.mailbox("carol", "secret2");
-        Account good = idleAccount(imap.port(), IDLE);
-        Account bad = fixture.addImapAccount("carol", Security.NONE, imap.port(), null, "carol", "secret2",
-                DeleteMode.IMMEDIATELY, IDLE);
-        java.util.concurrent.atomic.AtomicInteger thrown = new java.util.concurrent.atomic.AtomicInteger();
-        IdleWatchers.Hooks.handlerFault = (id, f) -> {
-            if (id != bad.id()) {
-                return;
-            }
-            try {
-                f.doCommand(pr -> {
-                    pr.addResponseHandler(r -> {
-                        if (r instanceof org.eclipse.angus.mail.imap.protocol.IMAPResponse ir && ir.keyEquals("EXISTS")) {
-                            thrown.incrementAndGet();
-                            throw new IllegalStateException("hostile response");
-                        }
-                    });
-                    return null;
-                });
-            } catch (jakarta.mail.MessagingException e) {
-                throw new IllegalStateException(e);
-            }
-        };
-        try (FetchEngine service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC())) {
-            service.start();
-            Eventually.await("IDLE live on both", Duration.ofSeconds(20),
-                    () -> status(good).idleLive() && status(bad).idleLive());
-            awaitFirstSession(good);
-
-            carolRemote.append("INBOX", "kills the selector\n");
-            Eventually.await("the hostile response thrown on the selector", Duration.ofSeconds(10),
-                    () -> thrown.get() > 0);
-
-            Eventually.await("the other account idles again on a fresh selector", Duration.ofSeconds(15),
-                    () -> status(good).idleLive() && service.idleWatchers().live(good.id()));
-            long start = System.nanoTime();
-            String pushed = remote.append("INBOX", "pushed after the selector died\n");
-            Eventually.await("mail to the healthy account delivered", Duration.ofSeconds(10), () -> delivered(pushed));
-            long millis = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(millis < 8000, "delivered after " + millis + " ms");
-        }
-    }
-
-    /**
-     * An account with many folders on a server that never sends its greeting holds one worker at a
-     * time (one connect in flight per account), IDLE covers at most max-folders of its folders, and a
-     * healthy account's connect and push are not delayed behind it.
-     */
-    @Test
-    void aSlowGreetingAccountWithManyFoldersShouldNotDelayAHealthyAccountsPush() throws Exception {
-        try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
-            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
-            Thread acceptor = new Thread(() -> {
-                while (!silent.isClosed()) {
-                    try {
-                        held.add(silent.accept()); // never a greeting
-                    } catch (java.io.IOException e) {
-                        return;
-                    }
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            List<String> folders = new java.util.ArrayList<>();
-            for (int i = 0; i < 40; i++) {
-                folders.add("F" + i);
-            }
-            Account slow = fixture.addImapAccount("slow", Security.NONE, silent.getLocalPort(), null, "slow", "pw",
-                    DeleteMode.IMMEDIATELY, new ImapOptions(folders, null, false, true));
-            Account good = idleAccount(imap.port(), IDLE);
-            try (FetchEngine service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC())) {
-                service.start();
-                Eventually.await("the healthy account's IDLE live", Duration.ofSeconds(10), () -> status(good).idleLive());
-                awaitFirstSession(good);
-                long start = System.nanoTime();
-                String pushed = remote.append("INBOX", "pushed beside a slow account\n");
-                Eventually.await("mail to the healthy account delivered", Duration.ofSeconds(10), () -> delivered(pushed));
-                long millis = (System.nanoTime() - start) / 1_000_000;
-                assertTrue(millis < 5000, "delivered after " + millis + " ms");
-                assertTrue(held.size() <= 3, "connects in flight to the slow server: " + held.size());
-                Eventually.await("the slow account's status tells the folders polled only", Duration.ofSeconds(10),
-                        () -> status(slow).idleNote() != null && status(slow).idleNote().contains("20 of 40 folders polled only"));
-                assertFalse(status(slow).idleLive());
-            } finally {
-                for (java.net.Socket s : held) {
-                    s.close();
-                }
             }
         }
     }
