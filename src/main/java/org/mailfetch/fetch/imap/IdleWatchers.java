@@ -192,20 +192,25 @@ public final class IdleWatchers implements AutoCloseable {
     /** Opens the selectors; watches start with the first {@link #update}. */
     public synchronized void start() throws IOException {
         for (int i = 0; i < shards.length; i++) {
-            shards[i] = new IdleManager(managerSession, idleThreads);
+            shards[i] = newManager();
         }
-        quarantine = new IdleManager(managerSession, idleThreads);
+        quarantine = newManager();
         status.clearIdle();
         started = true;
         long every = SHARD_CHECK.toMillis();
-        notifier.scheduleWithFixedDelay(this::checkShards, every, every, TimeUnit.MILLISECONDS);
+        Duration first = Hooks.firstShardCheck;
+        notifier.scheduleWithFixedDelay(this::checkShards, first != null ? first.toMillis() : every, every,
+                TimeUnit.MILLISECONDS);
     }
 
     /**
      * A selector thread ends for good when a handler throws a RuntimeException or an Error (Angus
      * catches MessagingException only), or when a channel closed under it fails (ClosedChannelException
      * outside its try): Angus then ends IDLE for every folder it watched. Its folders are marked not
-     * live at once and connected anew on a fresh selector.
+     * live at once and connected anew on a fresh selector. Whether a selector ended is known from its
+     * select loop returning ({@link #newManager}), not from {@link IdleManager#isRunning()}, which
+     * is false too before the pool has started the loop: a selector that ends before any check saw
+     * it running is replaced all the same.
      */
     void checkShards() {
         if (stopped) {
@@ -216,24 +221,16 @@ public final class IdleWatchers implements AutoCloseable {
             synchronized (this) {
                 for (int i = 0; i < shards.length; i++) {
                     IdleManager m = shards[i];
-                    if (m != null && !m.isRunning() && everRan.contains(m)) {
+                    if (m != null && selectEnded(m)) {
                         dead.add(m);
                         shards[i] = newManager();
                         LOG.warn("IDLE selector {} stopped; replaced, its folders are watched anew", i);
                     }
                 }
-                if (quarantine != null && !quarantine.isRunning() && everRan.contains(quarantine)) {
+                if (quarantine != null && selectEnded(quarantine)) {
                     dead.add(quarantine);
                     quarantine = newManager();
                     LOG.warn("the IDLE quarantine selector stopped; replaced");
-                }
-                for (IdleManager m : shards) {
-                    if (m != null && m.isRunning()) {
-                        everRan.add(m);
-                    }
-                }
-                if (quarantine != null && quarantine.isRunning()) {
-                    everRan.add(quarantine);
                 }
                 if (dead.isEmpty()) {
                     return;
@@ -247,7 +244,7 @@ public final class IdleWatchers implements AutoCloseable {
 
     /** A stopped selector, replaced: its folders are marked not live and connected anew. Holds this lock. */
     private void abandon(IdleManager dead) {
-        everRan.remove(dead);
+        selectLoopEnded.remove(dead);
         for (Watched w : watched.values()) {
             for (Watch x : w.watches()) {
                 IdleManager m = x.manager;
@@ -258,15 +255,42 @@ public final class IdleWatchers implements AutoCloseable {
         }
     }
 
-    /** Selectors seen running: one not running now has ended (not just not yet started by its pool). */
-    private final Set<IdleManager> everRan = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** Per selector in use: set once its select loop has returned, for whatever reason. */
+    private final Map<IdleManager, AtomicBoolean> selectLoopEnded = new ConcurrentHashMap<>();
 
+    /**
+     * A selector whose select loop is known to end: the first task an IdleManager hands its executor
+     * (in its constructor) is that loop; later ones (DONE with a timeout) pass through unmarked.
+     */
     private IdleManager newManager() {
+        AtomicBoolean ended = new AtomicBoolean();
+        AtomicBoolean loopSubmitted = new AtomicBoolean();
+        java.util.concurrent.Executor executor = task -> {
+            if (loopSubmitted.compareAndSet(false, true)) {
+                idleThreads.execute(() -> {
+                    try {
+                        task.run();
+                    } finally {
+                        ended.set(true);
+                    }
+                });
+            } else {
+                idleThreads.execute(task);
+            }
+        };
         try {
-            return new IdleManager(managerSession, idleThreads);
+            IdleManager m = new IdleManager(managerSession, executor);
+            selectLoopEnded.put(m, ended);
+            return m;
         } catch (IOException e) {
             throw new IllegalStateException("cannot open a selector for IDLE: " + e.getMessage(), e);
         }
+    }
+
+    /** Whether the selector's loop has returned: it watches nothing any more and must be replaced. */
+    private boolean selectEnded(IdleManager m) {
+        AtomicBoolean ended = selectLoopEnded.get(m);
+        return ended == null || ended.get();
     }
 
     /** IDLE connections up now (the gauge mailfetch_idle_connections). */
@@ -393,7 +417,7 @@ public final class IdleWatchers implements AutoCloseable {
 
     private synchronized IdleManager shard(boolean quarantined) {
         if (quarantined) {
-            if (quarantine == null || !quarantine.isRunning() && stoppedManager(quarantine)) {
+            if (quarantine == null || selectEnded(quarantine)) {
                 if (quarantine != null) {
                     abandon(quarantine);
                 }
@@ -404,29 +428,15 @@ public final class IdleWatchers implements AutoCloseable {
         }
         int i = Math.floorMod(nextShard.getAndIncrement(), shards.length);
         IdleManager m = shards[i];
-        if (m == null || !m.isRunning() && stoppedManager(m)) {
+        if (m == null || selectEnded(m)) {
             if (m != null) {
                 abandon(m); // found stopped before the check: its other folders are connected anew all the same
             }
-            try {
-                m = new IdleManager(managerSession, idleThreads);
-                shards[i] = m;
-                LOG.warn("IDLE selector {} had stopped; replaced", i);
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot open a selector for IDLE: " + e.getMessage(), e);
-            }
+            m = newManager();
+            shards[i] = m;
+            LOG.warn("IDLE selector {} had stopped; replaced", i);
         }
         return m;
-    }
-
-    /** A manager not running: not yet started by its executor (fine), or ended (to be replaced). */
-    private static boolean stoppedManager(IdleManager m) {
-        try {
-            Thread.sleep(5); // its select task may just be starting on the pool
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return !m.isRunning();
     }
 
     private void accountChanged(long accountId) {
@@ -509,7 +519,7 @@ public final class IdleWatchers implements AutoCloseable {
         private void connectNow() {
             try {
                 sockets = new IdleSocketFactory(AccountTrust.of(account), account.security() == Security.SSL,
-                        (int) config.readTimeout().toMillis(), MAX_RESPONSE);
+                        (int) config.readTimeout().toMillis(), MAX_RESPONSE, context.maxListing());
                 Watchdog bound = Watchdog.closeAfter(sockets::closeAll,
                         context.connectTimeout().plus(config.readTimeout().multipliedBy(4)));
                 try {
@@ -575,7 +585,7 @@ public final class IdleWatchers implements AutoCloseable {
             }
             next = null;
             IMAPFolder f = watching;
-            if (!manager.isRunning()) {
+            if (selectEnded(manager)) {
                 failed(new IOException("its IDLE selector stopped"));
                 return;
             }
@@ -754,6 +764,8 @@ public final class IdleWatchers implements AutoCloseable {
     static final class Hooks {
         /** Called with the account id and folder before the folder is watched (may add a response handler). */
         static volatile java.util.function.BiConsumer<Long, IMAPFolder> handlerFault;
+        /** When the first selector check runs after {@link #start()}; null: after {@link #SHARD_CHECK}. */
+        static volatile Duration firstShardCheck;
 
         private Hooks() {
         }
@@ -766,9 +778,11 @@ public final class IdleWatchers implements AutoCloseable {
         private final boolean tlsAtConnect;
         private final int readTimeoutMillis;
         private final long maxResponse;
+        private final long maxMessages;
 
-        IdleSocketFactory(SSLContext trust, boolean tlsAtConnect, int readTimeoutMillis, long maxResponse)
-                throws IOException {
+        /** {@code maxMessages}: mailfetch.fetch.max-listing, the most messages a folder may announce in IDLE. */
+        IdleSocketFactory(SSLContext trust, boolean tlsAtConnect, int readTimeoutMillis, long maxResponse,
+                          long maxMessages) throws IOException {
             try {
                 this.tls = (trust != null ? trust : SSLContext.getDefault()).getSocketFactory();
             } catch (java.security.NoSuchAlgorithmException e) {
@@ -777,10 +791,12 @@ public final class IdleWatchers implements AutoCloseable {
             this.tlsAtConnect = tlsAtConnect;
             this.readTimeoutMillis = readTimeoutMillis;
             this.maxResponse = maxResponse;
+            this.maxMessages = maxMessages;
         }
 
         private IdleSocket socket() throws IOException {
-            IdleSocket s = new IdleSocket(tls, tlsAtConnect, readTimeoutMillis, maxResponse, readTimeoutMillis);
+            IdleSocket s = new IdleSocket(tls, tlsAtConnect, readTimeoutMillis, maxResponse, readTimeoutMillis,
+                    maxMessages);
             sockets.add(s);
             return s;
         }

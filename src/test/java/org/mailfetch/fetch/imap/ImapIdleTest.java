@@ -67,6 +67,7 @@ class ImapIdleTest {
     @AfterEach
     void tearDown() {
         IdleWatchers.Hooks.handlerFault = null;
+        IdleWatchers.Hooks.firstShardCheck = null;
         fixture.close();
         imap.close();
     }
@@ -222,6 +223,85 @@ class ImapIdleTest {
             Eventually.await("mail to the healthy account delivered", Duration.ofSeconds(10), () -> delivered(pushed));
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(millis < 8000, "delivered after " + millis + " ms");
+        }
+    }
+
+    /**
+     * A selector that stops before any check has seen it running (here: the first check is late, as
+     * on a loaded machine) is replaced all the same: whether it ended is known from its select loop,
+     * not from isRunning(), which also says false before the pool has started the loop.
+     */
+    @Test
+    void aSelectorStoppedBeforeTheFirstCheckShouldStillBeReplaced() throws Exception {
+        IdleWatchers.Hooks.firstShardCheck = Duration.ofSeconds(8);
+        refixture(IdleWatchers.SHARDS_KEY, "1"); // both accounts on the one selector
+        imap.user("carol", "secret2");
+        ImapServer.Mailbox carolRemote = imap.mailbox("carol", "secret2");
+        Account good = idleAccount(imap.port(), IDLE);
+        Account bad = fixture.addImapAccount("carol", Security.NONE, imap.port(), null, "carol", "secret2",
+                DeleteMode.IMMEDIATELY, IDLE);
+        java.util.concurrent.atomic.AtomicInteger thrown = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong thrownAt = new java.util.concurrent.atomic.AtomicLong();
+        IdleWatchers.Hooks.handlerFault = (id, f) -> {
+            if (id != bad.id()) {
+                return;
+            }
+            try {
+                f.doCommand(pr -> {
+                    pr.addResponseHandler(r -> {
+                        if (r instanceof org.eclipse.angus.mail.imap.protocol.IMAPResponse ir && ir.keyEquals("EXISTS")) {
+                            thrownAt.compareAndSet(0, System.nanoTime());
+                            thrown.incrementAndGet();
+                            throw new IllegalStateException("hostile response");
+                        }
+                    });
+                    return null;
+                });
+            } catch (jakarta.mail.MessagingException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        try (FetchEngine service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC())) {
+            long started = System.nanoTime();
+            service.start();
+            Eventually.await("IDLE live on both", Duration.ofSeconds(6),
+                    () -> status(good).idleLive() && status(bad).idleLive());
+            carolRemote.append("INBOX", "kills the selector\n");
+            Eventually.await("the hostile response thrown on the selector", Duration.ofSeconds(6),
+                    () -> thrown.get() > 0);
+            assertTrue(thrownAt.get() - started < Duration.ofSeconds(8).toNanos(),
+                    "the selector must stop before the first check for this test to mean anything");
+
+            String meanwhile = remote.append("INBOX", "while the selector was dead\n");
+            Eventually.await("the healthy account reconnected and fetched", Duration.ofSeconds(20),
+                    () -> delivered(meanwhile));
+            Eventually.await("the other account idles again on a fresh selector", Duration.ofSeconds(10),
+                    () -> status(good).idleLive() && service.idleWatchers().live(good.id()));
+            long start = System.nanoTime();
+            String pushed = remote.append("INBOX", "pushed after the selector died\n");
+            Eventually.await("mail to the healthy account delivered", Duration.ofSeconds(10), () -> delivered(pushed));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 8000, "delivered after " + millis + " ms");
+        }
+    }
+
+    /**
+     * IDLE connections take mailfetch.fetch.max-listing as the most messages a folder may announce:
+     * an EXISTS above it fails the connection (Angus sizes its arrays by EXISTS), as in a session.
+     */
+    @Test
+    void anExistsAboveMaxListingShouldFailTheIdleConnection() throws Exception {
+        refixture(org.mailfetch.fetch.FetchContext.MAX_LISTING, "2");
+        for (int i = 0; i < 3; i++) {
+            remote.append("INBOX", "one of three\n");
+        }
+        Account a = idleAccount(imap.port(), IDLE);
+        try (FetchEngine service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC())) {
+            service.start();
+            Eventually.await("the IDLE connection refused for * 3 EXISTS", Duration.ofSeconds(20),
+                    () -> status(a).idleNote() != null && status(a).idleNote().contains("max-listing (2)"));
+            assertFalse(status(a).idleLive(), status(a).idleNote());
+            assertEquals(0, service.idleWatchers().liveConnections());
         }
     }
 
