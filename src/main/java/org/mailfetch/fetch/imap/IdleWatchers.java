@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
@@ -56,6 +57,12 @@ import org.slf4j.LoggerFactory;
  * BYE are seen by a response handler on the selector thread, which only schedules work. A read on
  * a selector thread is bounded by {@link IdleSocket} (line and literal size, time per response, a
  * timeout fails the connection), so a hostile server holds its shard for about one read timeout.
+ A selector that stops (a handler threw on its thread) is found within {@link #SHARD_CHECK},
+ * replaced, and its folders are connected anew; an account whose connections keep failing (never
+ * healthy for {@link #HEALTHY_AFTER}) backs off and, from {@link #QUARANTINE_AFTER} failures, is
+ * watched by a quarantine selector of its own. New-mail triggers and status updates run on two
+ * threads of their own, never behind a connect; an account has at most one connect in flight, and
+ * at most {@value #MAX_FOLDERS_KEY} (default 20) of its folders in IDLE, the others polled only.
  *
  * <p>Per connection: log in (SSL, STARTTLS or plain, trust and host name checked as for fetching),
  * CAPABILITY must list IDLE — else the account is polled only, its status says so, and the
@@ -81,6 +88,17 @@ public final class IdleWatchers implements AutoCloseable {
     public static final String BACKOFF_KEY = "mailfetch.imap.idle.backoff";
     public static final String BACKOFF_CAP_KEY = "mailfetch.imap.idle.backoff-cap";
     public static final String READ_TIMEOUT_KEY = "mailfetch.imap.idle.read-timeout";
+    /** IDLE folders per account at most (default 20); the account's other folders are polled only. */
+    public static final String MAX_FOLDERS_KEY = "mailfetch.imap.idle.max-folders";
+    static final int DEFAULT_MAX_FOLDERS = 20;
+    /** How often the selectors are checked; a stopped one is replaced and its folders watched anew. */
+    static final Duration SHARD_CHECK = Duration.ofSeconds(2);
+    /** A connection counts as healthy (its back-off starts over) once it has been live this long. */
+    static final Duration HEALTHY_AFTER = Duration.ofMinutes(2);
+    /** From this many failures in a row an account's folders go to the quarantine selector. */
+    static final int QUARANTINE_AFTER = 2;
+    /** How soon a folder waiting for its account's connect in flight tries again. */
+    static final Duration CONNECT_TURN = Duration.ofMillis(250);
     /** A server without IDLE is asked again after this long (it may have been upgraded). */
     static final Duration NO_IDLE_RECHECK = Duration.ofHours(1);
     /** The most one response on an IDLE connection may hold: IDLE brings short untagged lines. */
@@ -90,8 +108,16 @@ public final class IdleWatchers implements AutoCloseable {
 
     /** How the watches run; see application.properties for the keys and their defaults. */
     public record Config(int shards, int workers, Duration renew, Duration backoff, Duration backoffCap,
-                         Duration readTimeout, Duration debounce) {
+                         Duration readTimeout, Duration debounce, int maxFolders) {
+        public Config(int shards, int workers, Duration renew, Duration backoff, Duration backoffCap,
+                      Duration readTimeout, Duration debounce) {
+            this(shards, workers, renew, backoff, backoffCap, readTimeout, debounce, DEFAULT_MAX_FOLDERS);
+        }
+
         public Config {
+            if (maxFolders < 1) {
+                throw new IllegalArgumentException(MAX_FOLDERS_KEY + " must be at least 1");
+            }
             if (shards < 1 || workers < 1) {
                 throw new IllegalArgumentException(SHARDS_KEY + " and " + WORKERS_KEY + " must be at least 1");
             }
@@ -103,7 +129,8 @@ public final class IdleWatchers implements AutoCloseable {
         public static Config from(Settings s) {
             return new Config(s.integer(SHARDS_KEY), s.integer(WORKERS_KEY), s.duration(RENEW_KEY),
                     s.duration(BACKOFF_KEY), s.duration(BACKOFF_CAP_KEY), s.duration(READ_TIMEOUT_KEY),
-                    Duration.ofMillis(300));
+                    Duration.ofMillis(300),
+                    s.optional(MAX_FOLDERS_KEY).map(Integer::parseInt).orElse(DEFAULT_MAX_FOLDERS));
         }
     }
 
@@ -114,6 +141,12 @@ public final class IdleWatchers implements AutoCloseable {
     private final Config config;
     private final LongConsumer downloadNow;
     private final ScheduledThreadPoolExecutor workers;
+    /** New-mail triggers, status updates and the selector check: never behind a connect on the workers. */
+    private final ScheduledThreadPoolExecutor notifier;
+    /** Accounts with a connect in flight: at most one per account, its other folders wait their turn. */
+    private final Set<Long> connecting = ConcurrentHashMap.newKeySet();
+    /** The selector of folders whose account keeps failing, so that it cannot stop the others' selectors. */
+    private IdleManager quarantine;
     private final ThreadPoolExecutor idleThreads;
     private final IdleManager[] shards;
     private final Session managerSession = Session.getInstance(new Properties());
@@ -138,8 +171,10 @@ public final class IdleWatchers implements AutoCloseable {
         this.downloadNow = downloadNow;
         this.workers = new ScheduledThreadPoolExecutor(config.workers(), daemon("mailfetch-idle-worker"));
         workers.setRemoveOnCancelPolicy(true);
+        this.notifier = new ScheduledThreadPoolExecutor(2, daemon("mailfetch-idle-notify"));
+        notifier.setRemoveOnCancelPolicy(true);
         // each shard's selector loop holds one thread for good; the others end IDLE (DONE) with a timeout
-        int threads = config.shards() * 2;
+        int threads = (config.shards() + 1) * 2; // + the quarantine selector
         this.idleThreads = new ThreadPoolExecutor(threads, threads, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(),
                 daemon("mailfetch-idle"));
         this.shards = new IdleManager[config.shards()];
@@ -157,10 +192,105 @@ public final class IdleWatchers implements AutoCloseable {
     /** Opens the selectors; watches start with the first {@link #update}. */
     public synchronized void start() throws IOException {
         for (int i = 0; i < shards.length; i++) {
-            shards[i] = new IdleManager(managerSession, idleThreads);
+            shards[i] = newManager();
         }
+        quarantine = newManager();
         status.clearIdle();
         started = true;
+        long every = SHARD_CHECK.toMillis();
+        Duration first = Hooks.firstShardCheck;
+        notifier.scheduleWithFixedDelay(this::checkShards, first != null ? first.toMillis() : every, every,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A selector thread ends for good when a handler throws a RuntimeException or an Error (Angus
+     * catches MessagingException only), or when a channel closed under it fails (ClosedChannelException
+     * outside its try): Angus then ends IDLE for every folder it watched. Its folders are marked not
+     * live at once and connected anew on a fresh selector. Whether a selector ended is known from its
+     * select loop returning ({@link #newManager}), not from {@link IdleManager#isRunning()}, which
+     * is false too before the pool has started the loop: a selector that ends before any check saw
+     * it running is replaced all the same.
+     */
+    void checkShards() {
+        if (stopped) {
+            return;
+        }
+        try {
+            List<IdleManager> dead = new ArrayList<>();
+            synchronized (this) {
+                for (int i = 0; i < shards.length; i++) {
+                    IdleManager m = shards[i];
+                    if (m != null && selectEnded(m)) {
+                        dead.add(m);
+                        shards[i] = newManager();
+                        LOG.warn("IDLE selector {} stopped; replaced, its folders are watched anew", i);
+                    }
+                }
+                if (quarantine != null && selectEnded(quarantine)) {
+                    dead.add(quarantine);
+                    quarantine = newManager();
+                    LOG.warn("the IDLE quarantine selector stopped; replaced");
+                }
+                if (dead.isEmpty()) {
+                    return;
+                }
+                dead.forEach(this::abandon);
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.warn("checking the IDLE selectors: {}", e.toString());
+        }
+    }
+
+    /** A stopped selector, replaced: its folders are marked not live and connected anew. Holds this lock. */
+    private void abandon(IdleManager dead) {
+        selectLoopEnded.remove(dead);
+        for (Watched w : watched.values()) {
+            for (Watch x : w.watches()) {
+                IdleManager m = x.manager;
+                if (m == dead) {
+                    x.selectorStopped(m);
+                }
+            }
+        }
+    }
+
+    /** Per selector in use: set once its select loop has returned, for whatever reason. */
+    private final Map<IdleManager, AtomicBoolean> selectLoopEnded = new ConcurrentHashMap<>();
+
+    /**
+     * A selector whose select loop is known to end: the first task an IdleManager hands its executor
+     * (in its constructor) is that loop; later ones (DONE with a timeout) pass through unmarked.
+     */
+    private IdleManager newManager() {
+        AtomicBoolean ended = new AtomicBoolean();
+        AtomicBoolean loopSubmitted = new AtomicBoolean();
+        java.util.concurrent.Executor executor = task -> {
+            if (loopSubmitted.compareAndSet(false, true)) {
+                idleThreads.execute(() -> {
+                    try {
+                        task.run();
+                    } finally {
+                        ended.set(true);
+                    }
+                });
+            } else {
+                idleThreads.execute(task);
+            }
+        };
+        try {
+            IdleManager m = new IdleManager(managerSession, executor);
+            selectLoopEnded.put(m, ended);
+            return m;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open a selector for IDLE: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the selector's loop has returned: it watches nothing any more and must be replaced. */
+    private boolean selectEnded(IdleManager m) {
+        AtomicBoolean ended = selectLoopEnded.get(m);
+        return ended == null || ended.get();
     }
 
     /** IDLE connections up now (the gauge mailfetch_idle_connections). */
@@ -196,7 +326,7 @@ public final class IdleWatchers implements AutoCloseable {
                     it.remove();
                     if (a == null) {
                         long id = e.getKey();
-                        workers.execute(() -> {
+                        notifier.execute(() -> {
                             try {
                                 status.idle(id, false, null);
                             } catch (RuntimeException gone) {
@@ -211,12 +341,19 @@ public final class IdleWatchers implements AutoCloseable {
                 if (!watched.containsKey(a.id())) {
                     ImapOptions o = idle.get(a.id());
                     List<Watch> watches = new ArrayList<>();
-                    for (String folder : o.folders()) {
+                    List<String> folders = o.folders();
+                    List<String> idled = folders.size() > config.maxFolders()
+                            ? List.copyOf(folders.subList(0, config.maxFolders())) : folders;
+                    for (String folder : idled) {
                         watches.add(new Watch(a, folder));
                     }
                     watched.put(a.id(), new Watched(a, o, watches));
-                    LOG.info("{}: IDLE on {}; the interval ({} min) keeps polling besides", a.label(), o.folders(),
+                    LOG.info("{}: IDLE on {}; the interval ({} min) keeps polling besides", a.label(), idled,
                             a.intervalMinutes());
+                    if (idled.size() < folders.size()) {
+                        LOG.warn("{}: {} folders, IDLE on the first {} ({}); the others are polled only", a.label(),
+                                folders.size(), idled.size(), MAX_FOLDERS_KEY);
+                    }
                     watches.forEach(w -> workers.execute(w::connect));
                 }
             }
@@ -244,7 +381,11 @@ public final class IdleWatchers implements AutoCloseable {
                 m.stop();
             }
         }
+        if (quarantine != null) {
+            quarantine.stop();
+        }
         workers.shutdownNow();
+        notifier.shutdownNow();
         idleThreads.shutdown();
         try {
             idleThreads.awaitTermination(5, TimeUnit.SECONDS);
@@ -263,7 +404,7 @@ public final class IdleWatchers implements AutoCloseable {
     private void newMail(long accountId) {
         AtomicBoolean due = triggerDue.computeIfAbsent(accountId, k -> new AtomicBoolean());
         if (due.compareAndSet(false, true) && !stopped) {
-            workers.schedule(() -> {
+            notifier.schedule(() -> {
                 due.set(false);
                 try {
                     downloadNow.accept(accountId);
@@ -274,33 +415,35 @@ public final class IdleWatchers implements AutoCloseable {
         }
     }
 
-    private synchronized IdleManager shard() {
+    private synchronized IdleManager shard(boolean quarantined) {
+        if (quarantined) {
+            if (quarantine == null || selectEnded(quarantine)) {
+                if (quarantine != null) {
+                    abandon(quarantine);
+                }
+                quarantine = newManager();
+                LOG.warn("the IDLE quarantine selector had stopped; replaced");
+            }
+            return quarantine;
+        }
         int i = Math.floorMod(nextShard.getAndIncrement(), shards.length);
         IdleManager m = shards[i];
-        if (m == null || !m.isRunning() && stoppedManager(m)) {
-            try {
-                m = new IdleManager(managerSession, idleThreads);
-                shards[i] = m;
-                LOG.warn("IDLE selector {} had stopped; replaced", i);
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot open a selector for IDLE: " + e.getMessage(), e);
+        if (m == null || selectEnded(m)) {
+            if (m != null) {
+                abandon(m); // found stopped before the check: its other folders are connected anew all the same
             }
+            m = newManager();
+            shards[i] = m;
+            LOG.warn("IDLE selector {} had stopped; replaced", i);
         }
         return m;
     }
 
-    /** A manager not running: not yet started by its executor (fine), or ended (to be replaced). */
-    private static boolean stoppedManager(IdleManager m) {
-        try {
-            Thread.sleep(5); // its select task may just be starting on the pool
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return !m.isRunning();
-    }
-
     private void accountChanged(long accountId) {
-        workers.execute(() -> {
+        if (notifier.isShutdown()) {
+            return;
+        }
+        notifier.execute(() -> {
             Watched w;
             synchronized (this) {
                 w = watched.get(accountId);
@@ -309,9 +452,13 @@ public final class IdleWatchers implements AutoCloseable {
                 return;
             }
             boolean allLive = w.watches().stream().allMatch(Watch::isLive);
-            String note = allLive ? "live on " + String.join(", ", w.options().folders())
+            int all = w.options().folders().size();
+            String polled = w.watches().size() < all ? "; " + (all - w.watches().size()) + " of " + all
+                    + " folders polled only (" + MAX_FOLDERS_KEY + " " + config.maxFolders() + ")" : "";
+            String note = allLive ? "live on " + String.join(", ", w.watches().stream().map(x -> x.folder).toList())
+                    + polled
                     : w.watches().stream().filter(x -> !x.isLive()).map(Watch::note).filter(Objects::nonNull)
-                            .findFirst().orElse("connecting");
+                            .findFirst().orElse("connecting") + polled;
             try {
                 status.idle(accountId, allLive, note);
             } catch (RuntimeException e) {
@@ -326,14 +473,16 @@ public final class IdleWatchers implements AutoCloseable {
         private final String folder;
         private final String label;
         private int failures;
+        /** When the connection went live (System.nanoTime), 0 while not live. */
+        private long liveSince;
         private boolean connectedBefore;
         private volatile boolean ended;
-        private volatile boolean isLive;
+        private final AtomicBoolean isLive = new AtomicBoolean();
         private volatile String note;
         private IdleSocketFactory sockets;
         private IMAPStore store;
         private IMAPFolder watching;
-        private IdleManager manager;
+        private volatile IdleManager manager;
         private ScheduledFuture<?> next;
 
         Watch(Account account, String folder) {
@@ -343,18 +492,31 @@ public final class IdleWatchers implements AutoCloseable {
         }
 
         boolean isLive() {
-            return isLive;
+            return isLive.get();
         }
 
         String note() {
             return note;
         }
 
+        /** One connect in flight per account: the account's other folders wait their turn, holding no worker. */
         synchronized void connect() {
             if (ended || stopped) {
                 return;
             }
             next = null;
+            if (!connecting.add(account.id())) {
+                next = workers.schedule(this::connect, CONNECT_TURN.toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            }
+            try {
+                connectNow();
+            } finally {
+                connecting.remove(account.id());
+            }
+        }
+
+        private void connectNow() {
             try {
                 sockets = new IdleSocketFactory(AccountTrust.of(account), account.security() == Security.SSL,
                         (int) config.readTimeout().toMillis(), MAX_RESPONSE, context.maxListing());
@@ -387,7 +549,10 @@ public final class IdleWatchers implements AutoCloseable {
                         });
                         return null;
                     });
-                    manager = shard();
+                    manager = shard(failures >= QUARANTINE_AFTER);
+                    if (Hooks.handlerFault != null) {
+                        Hooks.handlerFault.accept(account.id(), f);
+                    }
                     manager.watch(f);
                     watching = f;
                 } finally {
@@ -401,7 +566,9 @@ public final class IdleWatchers implements AutoCloseable {
                 closeQuietly();
                 return;
             }
-            failures = 0;
+            // failures count on until the connection has been healthy a while: a server that fails each
+            // connection soon after login backs off, and goes to the quarantine selector
+            liveSince = System.nanoTime();
             setLive(true, null);
             LOG.info("{}: IDLE live", label);
             if (connectedBefore) {
@@ -418,7 +585,7 @@ public final class IdleWatchers implements AutoCloseable {
             }
             next = null;
             IMAPFolder f = watching;
-            if (!manager.isRunning()) {
+            if (selectEnded(manager)) {
                 failed(new IOException("its IDLE selector stopped"));
                 return;
             }
@@ -428,7 +595,10 @@ public final class IdleWatchers implements AutoCloseable {
                     p.simpleCommand("NOOP", null);
                     return null;
                 });
-                manager = shard();
+                if (healthy()) {
+                    failures = 0;
+                }
+                manager = shard(failures >= QUARANTINE_AFTER);
                 manager.watch(f);
             } catch (MessagingException | RuntimeException e) {
                 failed(e);
@@ -438,6 +608,29 @@ public final class IdleWatchers implements AutoCloseable {
             }
             LOG.debug("{}: IDLE renewed", label);
             next = workers.schedule(this::renew, config.renew().toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        private boolean healthy() {
+            return liveSince != 0 && System.nanoTime() - liveSince >= HEALTHY_AFTER.toNanos();
+        }
+
+        /**
+         * Told by the selector check (holding the IdleWatchers lock, so not taking this one) that the
+         * selector {@code m} watching this folder has stopped: not live at once, connected anew.
+         */
+        void selectorStopped(IdleManager m) {
+            if (isLive.getAndSet(false)) {
+                live.decrementAndGet();
+            }
+            note = "its IDLE selector stopped; reconnecting";
+            accountChanged(account.id());
+            workers.execute(() -> {
+                synchronized (this) {
+                    if (manager == m && watching != null && !ended) {
+                        failed(new IOException("its IDLE selector stopped"));
+                    }
+                }
+            });
         }
 
         /** Told by the selector thread that the connection ended (BYE, or a synthetic BYE for a failed read). */
@@ -456,6 +649,10 @@ public final class IdleWatchers implements AutoCloseable {
             if (ended || stopped) {
                 return;
             }
+            if (healthy()) {
+                failures = 0;
+            }
+            liveSince = 0;
             failures++;
             long base = config.backoff().toMillis() << Math.min(20, failures - 1);
             long wait = Math.min(config.backoffCap().toMillis(), base);
@@ -499,8 +696,7 @@ public final class IdleWatchers implements AutoCloseable {
             if (s != null) {
                 s.closeAll();
             }
-            if (isLive) {
-                isLive = false;
+            if (isLive.getAndSet(false)) {
                 live.decrementAndGet();
             }
         }
@@ -515,8 +711,7 @@ public final class IdleWatchers implements AutoCloseable {
         }
 
         private void setLive(boolean now, String why) {
-            boolean was = isLive;
-            isLive = now;
+            boolean was = isLive.getAndSet(now);
             note = why;
             if (was != now) {
                 if (now) {
@@ -565,6 +760,17 @@ public final class IdleWatchers implements AutoCloseable {
         }
     }
 
+    /** Test hooks; null in production. */
+    static final class Hooks {
+        /** Called with the account id and folder before the folder is watched (may add a response handler). */
+        static volatile java.util.function.BiConsumer<Long, IMAPFolder> handlerFault;
+        /** When the first selector check runs after {@link #start()}; null: after {@link #SHARD_CHECK}. */
+        static volatile Duration firstShardCheck;
+
+        private Hooks() {
+        }
+    }
+
     /** The sockets of one IDLE connection ({@link IdleSocket}s), remembered so that they can be closed at once. */
     static final class IdleSocketFactory {
         private final List<IdleSocket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -574,7 +780,7 @@ public final class IdleWatchers implements AutoCloseable {
         private final long maxResponse;
         private final long maxMessages;
 
-        /** {@code maxMessages}: mailfetch.fetch.max-listing, the most messages a folder may announce. */
+        /** {@code maxMessages}: mailfetch.fetch.max-listing, the most messages a folder may announce in IDLE. */
         IdleSocketFactory(SSLContext trust, boolean tlsAtConnect, int readTimeoutMillis, long maxResponse,
                           long maxMessages) throws IOException {
             try {
@@ -589,7 +795,8 @@ public final class IdleWatchers implements AutoCloseable {
         }
 
         private IdleSocket socket() throws IOException {
-            IdleSocket s = new IdleSocket(tls, tlsAtConnect, readTimeoutMillis, maxResponse, readTimeoutMillis, maxMessages);
+            IdleSocket s = new IdleSocket(tls, tlsAtConnect, readTimeoutMillis, maxResponse, readTimeoutMillis,
+                    maxMessages);
             sockets.add(s);
             return s;
         }

@@ -41,21 +41,33 @@ class ImapIdleTest {
     private ImapServer imap;
     private ImapServer.Mailbox remote;
     private MailfetchFixture fixture;
+    private final Properties p = new Properties();
 
     @BeforeEach
     void setUp() {
         imap = new ImapServer();
         imap.user("bob", "secret");
         remote = imap.mailbox("bob", "secret");
-        Properties p = new Properties();
         p.setProperty(IdleWatchers.BACKOFF_KEY, "1s");
         p.setProperty(IdleWatchers.BACKOFF_CAP_KEY, "2s");
         p.setProperty(IdleWatchers.READ_TIMEOUT_KEY, "5s");
         fixture = new MailfetchFixture(dataDir, p);
     }
 
+    /** The fixture anew, with one more setting. */
+    private void refixture(String key, String value) throws Exception {
+        fixture.close();
+        p.setProperty(key, value);
+        Path dir = java.nio.file.Files.createDirectories(dataDir.resolve("again"),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        fixture = new MailfetchFixture(dir, p);
+    }
+
     @AfterEach
     void tearDown() {
+        IdleWatchers.Hooks.handlerFault = null;
+        IdleWatchers.Hooks.firstShardCheck = null;
         fixture.close();
         imap.close();
     }
@@ -158,6 +170,185 @@ class ImapIdleTest {
                         () -> delivered(meanwhile));
                 String after = remote.append("INBOX", "after reconnect\n");
                 Eventually.await("mail after the reconnect pushed", Duration.ofSeconds(10), () -> delivered(after));
+            }
+        }
+    }
+
+    /**
+     * A response that throws inside a handler on the selector thread (as a hostile server can make
+     * Angus do) stops that IdleManager, and Angus ends IDLE for every folder on it: the selector check
+     * must replace it and watch the other account's folder anew, so its push goes on.
+     */
+    @Test
+    void aSelectorStoppedByOneAccountShouldNotEndAnotherAccountsPush() throws Exception {
+        refixture(IdleWatchers.SHARDS_KEY, "1"); // both accounts on the one selector
+        imap.user("carol", "secret2");
+        ImapServer.Mailbox carolRemote = imap.mailbox("carol", "secret2");
+        Account good = idleAccount(imap.port(), IDLE);
+        Account bad = fixture.addImapAccount("carol", Security.NONE, imap.port(), null, "carol", "secret2",
+                DeleteMode.IMMEDIATELY, IDLE);
+        java.util.concurrent.atomic.AtomicInteger thrown = new java.util.concurrent.atomic.AtomicInteger();
+        IdleWatchers.Hooks.handlerFault = (id, f) -> {
+            if (id != bad.id()) {
+                return;
+            }
+            try {
+                f.doCommand(pr -> {
+                    pr.addResponseHandler(r -> {
+                        if (r instanceof org.eclipse.angus.mail.imap.protocol.IMAPResponse ir && ir.keyEquals("EXISTS")) {
+                            thrown.incrementAndGet();
+                            throw new IllegalStateException("hostile response");
+                        }
+                    });
+                    return null;
+                });
+            } catch (jakarta.mail.MessagingException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        try (FetchEngine service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC())) {
+            service.start();
+            Eventually.await("IDLE live on both", Duration.ofSeconds(20),
+                    () -> status(good).idleLive() && status(bad).idleLive());
+            awaitFirstSession(good);
+
+            carolRemote.append("INBOX", "kills the selector\n");
+            Eventually.await("the hostile response thrown on the selector", Duration.ofSeconds(10),
+                    () -> thrown.get() > 0);
+
+            Eventually.await("the other account idles again on a fresh selector", Duration.ofSeconds(15),
+                    () -> status(good).idleLive() && service.idleWatchers().live(good.id()));
+            long start = System.nanoTime();
+            String pushed = remote.append("INBOX", "pushed after the selector died\n");
+            Eventually.await("mail to the healthy account delivered", Duration.ofSeconds(10), () -> delivered(pushed));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 8000, "delivered after " + millis + " ms");
+        }
+    }
+
+    /**
+     * A selector that stops before any check has seen it running (here: the first check is late, as
+     * on a loaded machine) is replaced all the same: whether it ended is known from its select loop,
+     * not from isRunning(), which also says false before the pool has started the loop.
+     */
+    @Test
+    void aSelectorStoppedBeforeTheFirstCheckShouldStillBeReplaced() throws Exception {
+        IdleWatchers.Hooks.firstShardCheck = Duration.ofSeconds(8);
+        refixture(IdleWatchers.SHARDS_KEY, "1"); // both accounts on the one selector
+        imap.user("carol", "secret2");
+        ImapServer.Mailbox carolRemote = imap.mailbox("carol", "secret2");
+        Account good = idleAccount(imap.port(), IDLE);
+        Account bad = fixture.addImapAccount("carol", Security.NONE, imap.port(), null, "carol", "secret2",
+                DeleteMode.IMMEDIATELY, IDLE);
+        java.util.concurrent.atomic.AtomicInteger thrown = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong thrownAt = new java.util.concurrent.atomic.AtomicLong();
+        IdleWatchers.Hooks.handlerFault = (id, f) -> {
+            if (id != bad.id()) {
+                return;
+            }
+            try {
+                f.doCommand(pr -> {
+                    pr.addResponseHandler(r -> {
+                        if (r instanceof org.eclipse.angus.mail.imap.protocol.IMAPResponse ir && ir.keyEquals("EXISTS")) {
+                            thrownAt.compareAndSet(0, System.nanoTime());
+                            thrown.incrementAndGet();
+                            throw new IllegalStateException("hostile response");
+                        }
+                    });
+                    return null;
+                });
+            } catch (jakarta.mail.MessagingException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        try (FetchEngine service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC())) {
+            long started = System.nanoTime();
+            service.start();
+            Eventually.await("IDLE live on both", Duration.ofSeconds(6),
+                    () -> status(good).idleLive() && status(bad).idleLive());
+            carolRemote.append("INBOX", "kills the selector\n");
+            Eventually.await("the hostile response thrown on the selector", Duration.ofSeconds(6),
+                    () -> thrown.get() > 0);
+            assertTrue(thrownAt.get() - started < Duration.ofSeconds(8).toNanos(),
+                    "the selector must stop before the first check for this test to mean anything");
+
+            String meanwhile = remote.append("INBOX", "while the selector was dead\n");
+            Eventually.await("the healthy account reconnected and fetched", Duration.ofSeconds(20),
+                    () -> delivered(meanwhile));
+            Eventually.await("the other account idles again on a fresh selector", Duration.ofSeconds(10),
+                    () -> status(good).idleLive() && service.idleWatchers().live(good.id()));
+            long start = System.nanoTime();
+            String pushed = remote.append("INBOX", "pushed after the selector died\n");
+            Eventually.await("mail to the healthy account delivered", Duration.ofSeconds(10), () -> delivered(pushed));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 8000, "delivered after " + millis + " ms");
+        }
+    }
+
+    /**
+     * IDLE connections take mailfetch.fetch.max-listing as the most messages a folder may announce:
+     * an EXISTS above it fails the connection (Angus sizes its arrays by EXISTS), as in a session.
+     */
+    @Test
+    void anExistsAboveMaxListingShouldFailTheIdleConnection() throws Exception {
+        refixture(org.mailfetch.fetch.FetchContext.MAX_LISTING, "2");
+        for (int i = 0; i < 3; i++) {
+            remote.append("INBOX", "one of three\n");
+        }
+        Account a = idleAccount(imap.port(), IDLE);
+        try (FetchEngine service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC())) {
+            service.start();
+            Eventually.await("the IDLE connection refused for * 3 EXISTS", Duration.ofSeconds(20),
+                    () -> status(a).idleNote() != null && status(a).idleNote().contains("max-listing (2)"));
+            assertFalse(status(a).idleLive(), status(a).idleNote());
+            assertEquals(0, service.idleWatchers().liveConnections());
+        }
+    }
+
+    /**
+     * An account with many folders on a server that never sends its greeting holds one worker at a
+     * time (one connect in flight per account), IDLE covers at most max-folders of its folders, and a
+     * healthy account's connect and push are not delayed behind it.
+     */
+    @Test
+    void aSlowGreetingAccountWithManyFoldersShouldNotDelayAHealthyAccountsPush() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
+            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                while (!silent.isClosed()) {
+                    try {
+                        held.add(silent.accept()); // never a greeting
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            List<String> folders = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                folders.add("F" + i);
+            }
+            Account slow = fixture.addImapAccount("slow", Security.NONE, silent.getLocalPort(), null, "slow", "pw",
+                    DeleteMode.IMMEDIATELY, new ImapOptions(folders, null, false, true));
+            Account good = idleAccount(imap.port(), IDLE);
+            try (FetchEngine service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC())) {
+                service.start();
+                Eventually.await("the healthy account's IDLE live", Duration.ofSeconds(10), () -> status(good).idleLive());
+                awaitFirstSession(good);
+                long start = System.nanoTime();
+                String pushed = remote.append("INBOX", "pushed beside a slow account\n");
+                Eventually.await("mail to the healthy account delivered", Duration.ofSeconds(10), () -> delivered(pushed));
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(millis < 5000, "delivered after " + millis + " ms");
+                assertTrue(held.size() <= 3, "connects in flight to the slow server: " + held.size());
+                Eventually.await("the slow account's status tells the folders polled only", Duration.ofSeconds(10),
+                        () -> status(slow).idleNote() != null && status(slow).idleNote().contains("20 of 40 folders polled only"));
+                assertFalse(status(slow).idleLive());
+            } finally {
+                for (java.net.Socket s : held) {
+                    s.close();
+                }
             }
         }
     }
