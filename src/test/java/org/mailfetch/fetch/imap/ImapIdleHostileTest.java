@@ -155,7 +155,7 @@ class ImapIdleHostileTest {
         try (FetchEngine service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC())) {
             service.start();
             Eventually.await("IDLE live", Duration.ofSeconds(20), () -> fixture.services().status().get(good.id()).idleLive());
-            Eventually.await("the first sessions ended", Duration.ofSeconds(20), () -> {
+            Eventually.await("the first sessions ended", Duration.ofSeconds(60), () -> {
                 var g = fixture.services().status().get(good.id());
                 return g.lastEnd() != null && !g.running();
             });
