@@ -543,24 +543,11 @@ public final class IdleWatchers implements AutoCloseable {
         }
 
         private Properties properties(IdleSocketFactory s) {
-            Properties p = new Properties();
-            p.setProperty("mail.imap.connectiontimeout", String.valueOf(context.connectTimeout().toMillis()));
-            p.setProperty("mail.imap.timeout", String.valueOf(config.readTimeout().toMillis()));
+            Properties p = AngusConnection.properties(account.security(), context.connectTimeout(), config.readTimeout(),
+                    s.plain(), s.tls());
             p.setProperty("mail.imap.usesocketchannels", "true");
             // no listeners are registered; should Angus queue an event anyway, one shared thread, not one per folder
             p.setProperty("mail.event.scope", "application");
-            p.put("mail.imap.socketFactory", s.plain());
-            p.setProperty("mail.imap.socketFactory.fallback", "false");
-            p.put("mail.imap.ssl.socketFactory", s.tls());
-            switch (account.security()) {
-                case SSL -> p.setProperty("mail.imap.starttls.enable", "false"); // the socket does TLS at connect
-                case STARTTLS -> {
-                    p.setProperty("mail.imap.starttls.enable", "true");
-                    p.setProperty("mail.imap.starttls.required", "true");
-                }
-                case STARTTLS_OPTIONAL -> p.setProperty("mail.imap.starttls.enable", "true");
-                case NONE -> p.setProperty("mail.imap.starttls.enable", "false");
-            }
             return p;
         }
     }

@@ -166,26 +166,11 @@ public final class ImapRetriever implements Retriever {
     }
 
     private Properties properties(ImapSockets s) {
-        Properties p = new Properties();
-        p.setProperty("mail.imap.connectiontimeout", String.valueOf(context.connectTimeout().toMillis()));
-        p.setProperty("mail.imap.timeout", String.valueOf(context.readTimeout().toMillis()));
+        Properties p = AngusConnection.properties(account.security(), context.connectTimeout(), context.readTimeout(),
+                s.plain(), s.tls());
         p.setProperty("mail.imap.peek", "true");
         p.setProperty("mail.imap.partialfetch", "true");
         p.setProperty("mail.imap.fetchsize", String.valueOf(CHUNK));
-        p.put("mail.imap.socketFactory", s.plain());
-        p.setProperty("mail.imap.socketFactory.fallback", "false");
-        p.put("mail.imap.ssl.socketFactory", s.tls());
-        // SSL: the guarded socket does TLS at connect (Angus sees a plain socket); STARTTLS: Angus asks
-        // the TLS factory to upgrade the guarded socket. Either way the certificate and host name are checked.
-        switch (account.security()) {
-            case SSL -> p.setProperty("mail.imap.starttls.enable", "false");
-            case STARTTLS -> {
-                p.setProperty("mail.imap.starttls.enable", "true");
-                p.setProperty("mail.imap.starttls.required", "true");
-            }
-            case STARTTLS_OPTIONAL -> p.setProperty("mail.imap.starttls.enable", "true");
-            case NONE -> p.setProperty("mail.imap.starttls.enable", "false");
-        }
         return p;
     }
 
