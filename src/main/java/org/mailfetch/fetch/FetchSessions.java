@@ -24,6 +24,7 @@ import org.apache.camel.api.management.ManagedOperation;
 import org.apache.camel.api.management.ManagedResource;
 import org.mailfetch.delivery.DeliverySession;
 import org.mailfetch.mail.Account;
+import org.mailfetch.mail.Credential;
 import org.mailfetch.mail.MessageLog;
 import org.mailfetch.account.AccountStore;
 import org.slf4j.Logger;
@@ -253,7 +254,7 @@ public final class FetchSessions {
         Retriever retriever = null;
         MessageLog.startSession(account);
         try {
-            retriever = retrievers.get(account.protocol()).open(account, accounts.password(account.id()), context,
+            retriever = retrievers.get(account.protocol()).open(account, new Credential.Password(accounts.password(account.id())), context,
                     startNanos + context.sessionDeadline().toNanos());
             long maxSize = accounts.maxMessageSize(account.id()).orElse(context.maxMessageSize());
             return new FetchSession(account, retriever, ledger, context, this::stopping, startNanos, maxSize);

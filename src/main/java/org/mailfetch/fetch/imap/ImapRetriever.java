@@ -55,6 +55,7 @@ import org.mailfetch.fetch.SessionDeadlineException;
 import org.mailfetch.fetch.TooLargeException;
 import org.mailfetch.fetch.UidlLedger;
 import org.mailfetch.mail.Account;
+import org.mailfetch.mail.Credential;
 import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.mail.Security;
 import org.mailfetch.net.Watchdog;
@@ -91,7 +92,7 @@ public final class ImapRetriever implements Retriever {
     static final long MAX_RESPONSE = CHUNK + (256L << 10);
 
     private final Account account;
-    private final String password;
+    private final Credential credential;
     private final FetchContext context;
     private final ImapOptions options;
     private final UidlLedger ledger;
@@ -115,10 +116,10 @@ public final class ImapRetriever implements Retriever {
     private final Map<String, Set<Long>> marked = new LinkedHashMap<>();
     private final Map<String, Set<Long>> seen = new LinkedHashMap<>();
 
-    private ImapRetriever(Account account, String password, FetchContext context, ImapOptions options,
+    private ImapRetriever(Account account, Credential credential, FetchContext context, ImapOptions options,
                           UidlLedger ledger, long deadlineNanos) {
         this.account = account;
-        this.password = password;
+        this.credential = credential;
         this.context = context;
         this.options = options;
         this.ledger = ledger;
@@ -127,14 +128,14 @@ public final class ImapRetriever implements Retriever {
 
     /** How FetchSessions opens IMAP sessions: the account's IMAP options and ledger come from these. */
     public static Retriever.Opener opener(ImapOptionsStore optionsStore, UidlLedger ledger) {
-        return (account, password, context, deadlineNanos) -> connect(account, password, context, deadlineNanos,
+        return (account, credential, context, deadlineNanos) -> connect(account, credential, context, deadlineNanos,
                 optionsStore.get(account.id()), ledger);
     }
 
     /** Connects, logs in and lists every folder; no read waits past {@code deadlineNanos} (System.nanoTime()). */
-    public static ImapRetriever connect(Account account, String password, FetchContext context, long deadlineNanos,
+    public static ImapRetriever connect(Account account, Credential credential, FetchContext context, long deadlineNanos,
                                         ImapOptions options, UidlLedger ledger) throws IOException {
-        ImapRetriever r = new ImapRetriever(account, password, context, options, ledger, deadlineNanos);
+        ImapRetriever r = new ImapRetriever(account, credential, context, options, ledger, deadlineNanos);
         r.open();
         return r;
     }
@@ -153,7 +154,10 @@ public final class ImapRetriever implements Retriever {
         armWatchdog();
         try {
             store = (IMAPStore) Session.getInstance(properties(sockets)).getStore("imap");
-            store.connect(account.host(), account.port(), account.userName(), password);
+            if (!(credential instanceof Credential.Password p)) {
+                throw new ServerException(ServerException.Kind.REFUSED, "OAuth2 login is not built yet");
+            }
+            store.connect(account.host(), account.port(), account.userName(), p.secret());
             list();
         } catch (MessagingException e) {
             IOException failure = failure("login and listing", e);

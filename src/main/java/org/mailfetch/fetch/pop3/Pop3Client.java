@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+
+import org.mailfetch.mail.Credential;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -169,6 +171,15 @@ public final class Pop3Client implements Closeable {
             caps.add((sp < 0 ? s : s.substring(0, sp)).toUpperCase(Locale.ROOT));
         });
         return caps;
+    }
+
+    /** Logs in with the credential: USER and PASS for a password. */
+    public void login(String user, Credential credential) throws IOException {
+        if (credential instanceof Credential.Password p) {
+            login(user, p.secret());
+        } else {
+            throw new Pop3Exception(Pop3Exception.Kind.REFUSED, "OAuth2 login is not built yet");
+        }
     }
 
     /** USER and PASS. A refusal is a login failure unless its response code says "temporary". */
