@@ -66,6 +66,11 @@ public final class AccountChange {
     private Optional<String> moveTo;
     private Boolean markSeen;
     private Boolean idle;
+    private String oauth2;
+    private String oauth2ClientId;
+    private String oauth2ClientSecret;
+    private String oauth2Scope;
+    private String oauth2Tenant;
 
     /** Fields named as the REST API names them. */
     public AccountChange() {
@@ -202,6 +207,39 @@ public final class AccountChange {
     /** IMAP: pushed by IDLE besides the interval. */
     public AccountChange idle(Boolean on) {
         this.idle = on;
+        return this;
+    }
+
+    /**
+     * OAuth2 instead of a password: gmail, microsoft or issuer:URL. The account then signs in with
+     * {@code account authorize}; giving a password later switches it back (and drops its tokens).
+     */
+    public AccountChange oauth2(String provider) {
+        this.oauth2 = provider;
+        return this;
+    }
+
+    /** OAuth2: the client id, overriding mailfetch.oauth2.&lt;provider&gt;.client-id; empty goes back to it. */
+    public AccountChange oauth2ClientId(String clientId) {
+        this.oauth2ClientId = clientId;
+        return this;
+    }
+
+    /** OAuth2: the client secret (stored encrypted, never shown); empty removes the account's own. */
+    public AccountChange oauth2ClientSecret(String secret) {
+        this.oauth2ClientSecret = secret;
+        return this;
+    }
+
+    /** OAuth2: the scopes, space-separated, overriding the provider's; empty goes back to them. */
+    public AccountChange oauth2Scope(String scope) {
+        this.oauth2Scope = scope;
+        return this;
+    }
+
+    /** OAuth2, microsoft: the tenant (directory id or domain), default common; empty goes back to it. */
+    public AccountChange oauth2Tenant(String tenant) {
+        this.oauth2Tenant = tenant;
         return this;
     }
 

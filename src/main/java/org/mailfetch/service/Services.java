@@ -29,6 +29,7 @@ public final class Services implements AutoCloseable {
     private final SmtpRoutes smtpRoutes;
     private final Outbox outbox;
     private QuarantineStore quarantine;
+    private final org.mailfetch.oauth2.SignIn signIn = new org.mailfetch.oauth2.SignIn();
 
     public Services(Settings settings) {
         this.settings = settings;
@@ -41,6 +42,11 @@ public final class Services implements AutoCloseable {
         this.directory = new LocalDirectory(db);
         this.ledger = new UidlLedger(db);
         this.status = new StatusBoard(db);
+    }
+
+    /** OAuth2 sign-in of accounts (device flow, or code + PKCE in a browser). */
+    public org.mailfetch.oauth2.SignIn signIn() {
+        return signIn;
     }
 
     public Settings settings() {
