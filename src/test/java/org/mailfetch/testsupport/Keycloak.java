@@ -6,8 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.CookieManager;
-import java.net.CookiePolicy;
+import java.net.CookieHandler;
+import java.net.HttpCookie;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -77,10 +78,12 @@ import java.util.stream.Stream;
  * <li>users {@code alice} and {@code bob} ({@link #password(String)}; {@code alice@example.com},
  * first and last name set, e-mail verified, no required actions), with the default realm role,
  * so scope {@code offline_access} yields offline refresh tokens;</li>
- * <li>{@value #PUBLIC_CLIENT}: public; password (direct access), authorization code with PKCE S256
- * required, device authorization grant (RFC 8628, polling interval 1 s); redirect URI
- * {@code http://127.0.0.1/*}, which Keycloak matches for any loopback port (RFC 8252 section
- * 7.3); no consent;</li>
+ * <li>{@value #PUBLIC_CLIENT}: public; password (direct access), authorization code (a PKCE
+ * {@code code_challenge}, when sent, is enforced at the code exchange), device authorization grant
+ * (RFC 8628, polling interval 1 s); redirect URI {@code http://127.0.0.1/*}, which Keycloak
+ * matches for any loopback port (RFC 8252 section 7.3); no consent;</li>
+ * <li>{@value #PKCE_CLIENT}: as {@value #PUBLIC_CLIENT}, but PKCE S256 is required and it has no
+ * device grant (Keycloak 26 would require PKCE on the device authorization request too);</li>
  * <li>{@value #CONFIDENTIAL_CLIENT} (secret {@value #CONFIDENTIAL_SECRET}): the same grants plus
  * client credentials;</li>
  * <li>{@value #SHORT_CLIENT}: as {@value #PUBLIC_CLIENT}, but access tokens live
@@ -108,6 +111,7 @@ public final class Keycloak extends PrivateDaemon {
     public static final String CONFIDENTIAL_CLIENT = "mailfetch-confidential";
     public static final String CONFIDENTIAL_SECRET = "mailfetch-confidential-secret";
     public static final String SHORT_CLIENT = "mailfetch-short";
+    public static final String PKCE_CLIENT = "mailfetch-pkce";
     public static final int SHORT_TOKEN_SECONDS = 5;
     public static final String DOVECOT_CLIENT = "dovecot";
     public static final String DOVECOT_SECRET = "dovecot-introspection-secret";
@@ -122,6 +126,8 @@ public final class Keycloak extends PrivateDaemon {
     private static final Pattern INPUT = Pattern.compile("<(?:input|button)\\b([^>]*)>", Pattern.CASE_INSENSITIVE);
     private static final Pattern ATTRIBUTE = Pattern.compile("([a-zA-Z_:-]+)\\s*=\\s*(\"[^\"]*\"|'[^']*')");
     private static final Pattern TITLE = Pattern.compile("<title>(.*?)</title>", Pattern.DOTALL);
+
+    private static final String BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
     private static Keycloak shared;
 
@@ -516,9 +522,8 @@ public final class Keycloak extends PrivateDaemon {
 
     /** A browser with its own cookies, that stays on Keycloak's origin. */
     private final class Browser {
-        private final CookieManager cookies = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
         private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(HttpClient.Redirect.NEVER).cookieHandler(cookies).build();
+                .followRedirects(HttpClient.Redirect.NEVER).cookieHandler(new CookieJar()).build();
 
         Page signIn(URI start, String userCode, String user, String password) {
             Page page = get(start);
@@ -555,8 +560,9 @@ public final class Keycloak extends PrivateDaemon {
                 if (status < 300 || status >= 400) {
                     return new Page(status, uri, response.body(), null);
                 }
+                URI from = uri;
                 URI next = uri.resolve(response.headers().firstValue("Location").orElseThrow(
-                        () -> new AssertionError("redirect without Location from " + withoutQuery(uri))));
+                        () -> new AssertionError("redirect without Location from " + withoutQuery(from))));
                 if (!isKeycloak(next)) {
                     return new Page(status, uri, "", next);
                 }
@@ -568,13 +574,52 @@ public final class Keycloak extends PrivateDaemon {
 
         private HttpResponse<String> send(HttpRequest.Builder request, URI uri) {
             try {
-                return client.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+                // as a browser: Keycloak serves the device page's user-code POST and the device
+                // authorization request (JSON) on the same path and picks the method by Accept
+                return client.send(request.timeout(Duration.ofSeconds(30)).header("Accept", BROWSER_ACCEPT).build(),
+                        HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
                 throw new UncheckedIOException("Keycloak page " + withoutQuery(uri) + " failed", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
+        }
+    }
+
+    /**
+     * The cookies of one origin, whatever their attributes. Not {@link java.net.CookieManager}:
+     * Keycloak marks its cookies {@code Secure} on http://127.0.0.1 too (a loopback origin counts
+     * as a secure context in browsers), and CookieManager never sends a Secure cookie over http,
+     * so every login post would end in "Restart login cookie not found".
+     */
+    private static final class CookieJar extends CookieHandler {
+        private final Map<String, String> cookies = new ConcurrentHashMap<>();
+
+        @Override
+        public Map<String, List<String>> get(URI uri, Map<String, List<String>> requestHeaders) {
+            if (cookies.isEmpty()) {
+                return Map.of();
+            }
+            return Map.of("Cookie", List.of(cookies.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                    .collect(Collectors.joining("; "))));
+        }
+
+        @Override
+        public void put(URI uri, Map<String, List<String>> responseHeaders) {
+            responseHeaders.forEach((name, values) -> {
+                if (name != null && name.equalsIgnoreCase("Set-Cookie")) {
+                    for (String value : values) {
+                        for (HttpCookie cookie : HttpCookie.parse(value)) {
+                            if (cookie.getMaxAge() == 0 || cookie.hasExpired()) {
+                                cookies.remove(cookie.getName());
+                            } else {
+                                cookies.put(cookie.getName(), cookie.getValue());
+                            }
+                        }
+                    }
+                }
+            });
         }
     }
 
@@ -767,13 +812,23 @@ public final class Keycloak extends PrivateDaemon {
                  "standardFlowEnabled": true, "directAccessGrantsEnabled": true, "implicitFlowEnabled": false,
                  "serviceAccountsEnabled": @SERVICE@, "consentRequired": false, "frontchannelLogout": false,
                  "redirectUris": ["http://127.0.0.1/*"], "webOrigins": [],
-                 "attributes": {"oauth2.device.authorization.grant.enabled": "true",
-                                "pkce.code.challenge.method": "S256", @LIFESPAN@
+                 "attributes": {"oauth2.device.authorization.grant.enabled": "@DEVICE@",
+                                @PKCE@ @LIFESPAN@
                                 "post.logout.redirect.uris": "+"},
                  "protocolMappers": [@AUDIENCE@]}""".replace("@AUDIENCE@", audience);
+        // PKCE: Keycloak verifies a code_verifier whenever the authorization request carried a
+        // code_challenge; the client attribute pkce.code.challenge.method additionally *requires* one,
+        // and in Keycloak 26 also on the device authorization request (a plain RFC 8628 client then
+        // gets 400 "Missing parameter: code_challenge_method"), so only mailfetch-pkce requires it
+        fetchingClient = fetchingClient.replace("@DEVICE@", "true").replace("@PKCE@", "");
         String clients = String.join(",\n",
                 fetchingClient.replace("@ID@", PUBLIC_CLIENT).replace("@PUBLIC@", "true").replace("@SECRET@", "")
                         .replace("@SERVICE@", "false").replace("@LIFESPAN@", ""),
+                fetchingClient.replace("@ID@", PKCE_CLIENT).replace("@PUBLIC@", "true").replace("@SECRET@", "")
+                        .replace("@SERVICE@", "false").replace("@LIFESPAN@", "")
+                        .replace("\"oauth2.device.authorization.grant.enabled\": \"true\",",
+                                "\"oauth2.device.authorization.grant.enabled\": \"false\", "
+                                        + "\"pkce.code.challenge.method\": \"S256\","),
                 fetchingClient.replace("@ID@", CONFIDENTIAL_CLIENT).replace("@PUBLIC@", "false")
                         .replace("@SECRET@", "\"clientAuthenticatorType\": \"client-secret\", \"secret\": \""
                                 + CONFIDENTIAL_SECRET + "\",")

@@ -23,7 +23,8 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AutoClose;
@@ -230,10 +231,10 @@ class KeycloakDovecotIT {
 
     @Test
     void authorizationCodeWithPkceOnAnyLoopbackPort() throws Exception {
-        CompletableFuture<String> received = new CompletableFuture<>();
+        BlockingQueue<String> received = new LinkedBlockingQueue<>();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/callback", exchange -> {
-            received.complete(exchange.getRequestURI().getRawQuery());
+            received.add(String.valueOf(exchange.getRequestURI().getRawQuery()));
             byte[] page = "signed in".getBytes(StandardCharsets.US_ASCII);
             exchange.sendResponseHeaders(200, page.length);
             try (OutputStream out = exchange.getResponseBody()) {
@@ -243,29 +244,62 @@ class KeycloakDovecotIT {
         server.start();
         try {
             String redirectUri = "http://127.0.0.1:" + server.getAddress().getPort() + "/callback";
-            byte[] random = new byte[32];
-            new SecureRandom().nextBytes(random);
-            String verifier = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-            String challenge = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                    MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
-            String state = Long.toHexString(new SecureRandom().nextLong());
-            String authorizationUrl = keycloak.getJson(keycloak.discoveryUrl()).path("authorization_endpoint").asText()
-                    + "?" + Keycloak.formEncode(new LinkedHashMap<>(Map.of("response_type", "code",
-                            "client_id", Keycloak.PUBLIC_CLIENT, "redirect_uri", redirectUri,
-                            "scope", "openid offline_access", "state", state,
-                            "code_challenge", challenge, "code_challenge_method", "S256")));
+            String authorizationEndpoint = keycloak.getJson(keycloak.discoveryUrl()).path("authorization_endpoint").asText();
 
-            URI landed = keycloak.browserLogin(authorizationUrl, "alice", Keycloak.password("alice"));
+            // mailfetch-pkce requires a challenge: Keycloak sends the browser back with an error
+            URI refused = keycloak.browserLogin(authorizationEndpoint + "?" + Keycloak.formEncode(Map.of(
+                    "response_type", "code", "client_id", Keycloak.PKCE_CLIENT, "redirect_uri", redirectUri,
+                    "scope", "openid", "state", "s0")), "alice", Keycloak.password("alice"));
+            assertEquals("invalid_request", Keycloak.queryParameters(refused).get("error"));
+            received.take();
 
-            Map<String, String> parameters = Keycloak.queryParameters(landed);
-            assertEquals(state, parameters.get("state"));
-            assertNotNull(parameters.get("code"));
-            assertEquals(landed.getRawQuery(), received.get(5, TimeUnit.SECONDS), "the loopback listener got the redirect");
-            Keycloak.Tokens tokens = keycloak.token(Keycloak.PUBLIC_CLIENT, null, Map.of("grant_type", "authorization_code",
-                    "code", parameters.get("code"), "redirect_uri", redirectUri, "code_verifier", verifier)).tokens();
-            assertTrue(pop3Xoauth2Works(tokens.accessToken()));
+            // a wrong verifier is refused (and spends the code)
+            Pkce pkce = new Pkce();
+            String code = login(authorizationEndpoint, Keycloak.PKCE_CLIENT, redirectUri, pkce, received);
+            Keycloak.TokenReply wrong = keycloak.token(Keycloak.PKCE_CLIENT, null, Map.of("grant_type",
+                    "authorization_code", "code", code, "redirect_uri", redirectUri,
+                    "code_verifier", new Pkce().verifier));
+            assertEquals(400, wrong.status());
+            assertEquals("invalid_grant", wrong.error());
+
+            for (String client : new String[] {Keycloak.PKCE_CLIENT, Keycloak.PUBLIC_CLIENT}) {
+                pkce = new Pkce();
+                code = login(authorizationEndpoint, client, redirectUri, pkce, received);
+                Keycloak.Tokens tokens = keycloak.token(client, null, Map.of("grant_type", "authorization_code",
+                        "code", code, "redirect_uri", redirectUri, "code_verifier", pkce.verifier)).tokens();
+                assertEquals("Offline", Keycloak.claims(tokens.refreshToken()).path("typ").asText());
+                assertTrue(pop3Xoauth2Works(tokens.accessToken()), client);
+            }
         } finally {
             server.stop(0);
+        }
+    }
+
+    /** Signs alice in through the browser pages and returns the code the loopback listener received. */
+    private static String login(String authorizationEndpoint, String client, String redirectUri, Pkce pkce,
+            BlockingQueue<String> received) throws Exception {
+        String state = Long.toHexString(new SecureRandom().nextLong());
+        URI landed = keycloak.browserLogin(authorizationEndpoint + "?" + Keycloak.formEncode(new LinkedHashMap<>(Map.of(
+                "response_type", "code", "client_id", client, "redirect_uri", redirectUri,
+                "scope", "openid offline_access", "state", state,
+                "code_challenge", pkce.challenge, "code_challenge_method", "S256"))), "alice", Keycloak.password("alice"));
+        Map<String, String> parameters = Keycloak.queryParameters(landed);
+        assertEquals(state, parameters.get("state"));
+        assertNotNull(parameters.get("code"), () -> "no code, error " + parameters.get("error"));
+        assertEquals(landed.getRawQuery(), received.poll(5, TimeUnit.SECONDS), "the loopback listener got the redirect");
+        return parameters.get("code");
+    }
+
+    private static final class Pkce {
+        final String verifier;
+        final String challenge;
+
+        Pkce() throws Exception {
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            verifier = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            challenge = Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
         }
     }
 
