@@ -120,7 +120,9 @@ public final class Keycloak extends PrivateDaemon {
 
     private static final String BUILD_OPTIONS = "--db=dev-file";
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(4);
-    private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+    /** Start timeout in seconds (property): an idle machine needs about 30 s, a loaded 2-core one minutes. */
+    public static final String START_TIMEOUT_PROPERTY = "mailfetch.keycloak.start.timeout";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(Long.getLong(START_TIMEOUT_PROPERTY, 420));
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern FORM = Pattern.compile("<form\\b([^>]*)>(.*?)</form>", Pattern.DOTALL | Pattern.CASE_INSENSITIVE);
     private static final Pattern INPUT = Pattern.compile("<(?:input|button)\\b([^>]*)>", Pattern.CASE_INSENSITIVE);
