@@ -62,6 +62,9 @@ public final class FetchMetrics implements Consumer<SessionSummary> {
         if (e.startsWith("login refused")) {
             return "login";
         }
+        if (e.startsWith("token endpoint")) {
+            return "token";
+        }
         if (e.startsWith("unknown host") || e.startsWith("connection refused")) {
             return "connect";
         }
