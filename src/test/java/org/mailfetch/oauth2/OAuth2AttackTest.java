@@ -1,0 +1,455 @@
+package org.mailfetch.oauth2;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.Credential;
+import org.mailfetch.service.AccountChange;
+import org.mailfetch.service.AccountService;
+import org.mailfetch.service.Services;
+import org.mailfetch.store.InvalidValue;
+import org.mailfetch.testsupport.FakeOAuth2Provider;
+import org.mailfetch.testsupport.MailfetchFixture;
+
+/**
+ * Attacks on the OAuth2 sign-in core: each test states what the product rules demand and fails
+ * while the code does not hold to it. See the review report for the findings they prove.
+ */
+class OAuth2AttackTest {
+
+    @TempDir
+    Path dir;
+    private MailfetchFixture fixture;
+    private Services services;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        Properties p = new Properties();
+        p.setProperty("mailfetch.oauth2.timeout", "1s");
+        fixture = new MailfetchFixture(dir, p);
+        services = fixture.services();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
+        fixture.close();
+    }
+
+    private Account oauth2Account(String issuer, String clientSecret) {
+        AccountChange change = new AccountChange().owner(MailfetchFixture.OWNER).name("oauth").host("127.0.0.1")
+                .user("alice").oauth2("issuer:" + issuer).oauth2ClientId("mailfetch");
+        if (clientSecret != null) {
+            change.oauth2ClientSecret(clientSecret);
+        }
+        return new AccountService(services).add(change);
+    }
+
+    /** A provider whose token endpoint runs the test's handler: form in, (status, json) out. */
+    private static final class ScriptedProvider implements AutoCloseable {
+        final HttpServer server;
+        volatile Function<Map<String, String>, FakeOAuth2Provider.Answer> token;
+
+        ScriptedProvider() throws IOException {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+            server.createContext("/realm/.well-known/openid-configuration", ex -> send(ex, 200,
+                    "{\"issuer\":\"%1$s\",\"token_endpoint\":\"%1$s/token\",\"authorization_endpoint\":\"%1$s/auth\"}"
+                            .formatted(issuer())));
+            server.createContext("/realm/token", ex -> {
+                FakeOAuth2Provider.Answer a = token.apply(form(ex));
+                send(ex, a.status(), a.json());
+            });
+            server.start();
+        }
+
+        String issuer() {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + "/realm";
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    private static Map<String, String> form(HttpExchange ex) throws IOException {
+        String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        Map<String, String> form = new LinkedHashMap<>();
+        for (String pair : body.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                form.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return form;
+    }
+
+    private static void send(HttpExchange ex, int status, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+        ex.close();
+    }
+
+    // ---------------------------------------------------------------- finding 1: no total deadline
+
+    /**
+     * A token endpoint that sends its headers at once and then one byte every 300 ms never trips the
+     * request timeout (HttpRequest.timeout only covers the headers): the session thread, its permit,
+     * its lease and the account's refresh lock are held for as long as the provider likes.
+     */
+    @Test
+    void aTokenEndpointDrippingItsBodyIsCutOffByADeadline() throws Exception {
+        HttpServer drip = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        drip.createContext("/token", ex -> {
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, 0); // chunked, endless
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write('{');
+                for (int i = 0; i < 100; i++) {
+                    out.write(' ');
+                    out.flush();
+                    Thread.sleep(300);
+                }
+            } catch (IOException | InterruptedException gone) {
+                // the client hung up: good
+            }
+        });
+        drip.start();
+        closing.add(() -> drip.stop(0));
+        OAuth2Http http = new OAuth2Http(Duration.ofSeconds(1));
+        URI endpoint = URI.create("http://127.0.0.1:" + drip.getAddress().getPort() + "/token");
+        assertTimeoutPreemptively(Duration.ofSeconds(6),
+                () -> assertThrows(IOException.class, () -> http.post(endpoint, Map.of("grant_type", "refresh_token"))),
+                "a 1 s OAuth2 timeout must bound the whole answer, not only its headers");
+    }
+
+    // ---------------------------------------------------------------- finding 2: stale refresh wins
+
+    /**
+     * The owner signs in again (CLI, or the web page) while the service's refresh with the old,
+     * revoked refresh token is in flight. The provider refuses the old one with invalid_grant, and
+     * TokenStore.lost() — conditional on state only — wipes the brand new tokens and sends a notice.
+     */
+    @Test
+    void aRefusedStaleRefreshTokenDoesNotWipeANewerSignIn() throws Exception {
+        ScriptedProvider p = new ScriptedProvider();
+        closing.add(p);
+        Account account = oauth2Account(p.issuer(), null);
+        services.tokens().authorized(account.id(), new Tokens("at1", Duration.ofHours(1), "rt1"),
+                Instant.now().minus(Duration.ofHours(2)));
+        p.token = form -> {
+            // meanwhile, the other process completes a sign-in
+            services.tokens().authorized(account.id(), new Tokens("atNEW", Duration.ofHours(1), "rtNEW"), Instant.now());
+            return new FakeOAuth2Provider.Answer(400, "{\"error\":\"invalid_grant\"}");
+        };
+        try {
+            services.credentials().forLogin(account);
+        } catch (IOException expected) {
+            // the stale refresh fails: fine
+        }
+        TokenStore.Grant g = services.tokens().get(account.id()).orElseThrow();
+        assertEquals(TokenStore.AUTHORIZED, g.state(), "the newer sign-in must survive a stale invalid_grant");
+        assertEquals("rtNEW", g.refreshToken());
+    }
+
+    /**
+     * Two processes refresh with rt1 at once (the in-process lock does not span processes). The
+     * first gets a rotated rt2 and stores it; the second's answer carries no refresh token, so
+     * TokenStore.refreshed() writes back the used rt1 — which the provider has just invalidated.
+     */
+    @Test
+    void aStaleRefreshDoesNotOverwriteARotatedRefreshToken() throws Exception {
+        ScriptedProvider p = new ScriptedProvider();
+        closing.add(p);
+        Account account = oauth2Account(p.issuer(), null);
+        services.tokens().authorized(account.id(), new Tokens("at1", Duration.ofHours(1), "rt1"),
+                Instant.now().minus(Duration.ofHours(2)));
+        p.token = form -> {
+            // the other process's refresh of rt1 finished first and rotated it
+            services.tokens().refreshed(account.id(), "rt1", new Tokens("atB", Duration.ofHours(1), "rt2"), Instant.now());
+            return new FakeOAuth2Provider.Answer(200,
+                    "{\"access_token\":\"atA\",\"token_type\":\"Bearer\",\"expires_in\":3600}");
+        };
+        services.credentials().forLogin(account);
+        assertEquals("rt2", services.tokens().get(account.id()).orElseThrow().refreshToken(),
+                "the rotated refresh token must not be replaced by the one it superseded");
+    }
+
+    // ---------------------------------------------------------------- finding 3: secret to new provider
+
+    /**
+     * Pointing an account at another provider keeps the stored client secret (a null secretChange
+     * "keeps" it): the next sign-in posts the secret issued by provider A to provider B's token
+     * endpoint. Passwords are refused in the same situation (AccountStore.update).
+     */
+    @Test
+    void changingTheProviderDoesNotSendTheStoredClientSecretToTheNewOne() throws Exception {
+        FakeOAuth2Provider a = new FakeOAuth2Provider();
+        FakeOAuth2Provider b = new FakeOAuth2Provider();
+        closing.add(a);
+        closing.add(b);
+        Account account = oauth2Account(a.issuer(), "secret-of-provider-A");
+        new AccountService(services).update(account.id(), new AccountChange().oauth2("issuer:" + b.issuer())
+                .oauth2ClientId("mailfetch-at-b"));
+        b.device(200, "{\"device_code\":\"dc\",\"user_code\":\"ABCD-EFGH\",\"verification_uri\":\"" + b.issuer()
+                + "/activate\",\"expires_in\":60,\"interval\":1}");
+        b.tokens("atB", "rtB", 3600);
+        try {
+            services.signIn().device(account.id(), new SignInListener() {
+                @Override
+                public void deviceCode(URI v, String c, URI complete, Duration e) {
+                }
+
+                @Override
+                public void authorizationUrl(URI url) {
+                }
+            });
+        } catch (SignInFailed ignored) {
+            // whether it succeeds does not matter: what B was sent does
+        }
+        for (Map<String, String> form : b.tokenRequests()) {
+            assertFalse("secret-of-provider-A".equals(form.get("client_secret")),
+                    "provider B was sent provider A's client secret");
+        }
+        assertFalse(b.tokenRequests().isEmpty(), "the sign-in reached provider B");
+    }
+
+    // ---------------------------------------------------------------- finding 4: loopback redirect DoS
+
+    /**
+     * The loopback redirect server runs on HttpServer's default executor: the dispatcher thread
+     * itself reads each request. Any local user who connects and sends half a request line blocks it,
+     * and the browser's real redirect is never answered; the sign-in times out.
+     */
+    @Test
+    void aSilentLocalConnectionDoesNotBlockTheLoopbackRedirect() throws Exception {
+        FakeOAuth2Provider p = new FakeOAuth2Provider();
+        closing.add(p);
+        Account account = oauth2Account(p.issuer(), null);
+        p.tokens("at1", "rt1", 3600);
+        CompletableFuture<URI> shown = new CompletableFuture<>();
+        CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+            try {
+                services.signIn().browser(account.id(), new SignInListener() {
+                    @Override
+                    public void deviceCode(URI v, String c, URI complete, Duration e) {
+                    }
+
+                    @Override
+                    public void authorizationUrl(URI url) {
+                        shown.complete(url);
+                    }
+                }, Duration.ofSeconds(8));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Map<String, String> q = new HashMap<>();
+        for (String pair : shown.get(5, TimeUnit.SECONDS).getRawQuery().split("&")) {
+            int eq = pair.indexOf('=');
+            q.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        URI redirect = URI.create(q.get("redirect_uri").replace("localhost", "127.0.0.1"));
+        try (Socket idle = new Socket(InetAddress.getLoopbackAddress(), redirect.getPort())) {
+            idle.getOutputStream().write("GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII)); // and nothing more
+            idle.getOutputStream().flush();
+            Thread.sleep(200);
+            HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create(redirect + "?code=c1&state=" + q.get("state"))).timeout(Duration.ofSeconds(3)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, answer.statusCode());
+        } finally {
+            try {
+                done.get(10, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // reported by the assertion above
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- finding 5: SMTP route and tokens
+
+    /**
+     * An SMTP route may name any OAuth2 account's token, for any host, with tls=false: the access
+     * token of (another owner's) mail account would be sent in plaintext to an arbitrary server —
+     * what AccountStore refuses for passwords and tokens of the account itself.
+     */
+    @Test
+    void anSmtpRouteDoesNotSendAnOAuth2TokenInPlaintextToAnyHost() throws Exception {
+        FakeOAuth2Provider p = new FakeOAuth2Provider();
+        closing.add(p);
+        Account account = oauth2Account(p.issuer(), null);
+        assertThrows(InvalidValue.class, () -> services.smtpRoutes().add("elsewhere.example", "mx.attacker.example", 25,
+                false, "alice", null, account.id()));
+    }
+
+    // ---------------------------------------------------------------- held (regression guards)
+
+    @Test
+    void heldRedirectOfTheTokenEndpointIsNotFollowed() throws Exception {
+        List<String> hits = new ArrayList<>();
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        s.createContext("/token", ex -> {
+            ex.getResponseHeaders().set("Location", "http://127.0.0.1:" + s.getAddress().getPort() + "/stolen");
+            ex.sendResponseHeaders(307, -1);
+            ex.close();
+        });
+        s.createContext("/stolen", ex -> {
+            synchronized (hits) {
+                hits.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            }
+            send(ex, 200, "{}");
+        });
+        s.start();
+        closing.add(() -> s.stop(0));
+        OAuth2Http http = new OAuth2Http(Duration.ofSeconds(1));
+        assertThrows(IOException.class, () -> http.post(URI.create("http://127.0.0.1:" + s.getAddress().getPort()
+                + "/token"), Map.of("refresh_token", "rt-secret")));
+        synchronized (hits) {
+            assertTrue(hits.isEmpty());
+        }
+    }
+
+    @Test
+    void heldAnEndlessBodyIsCutAtTheLimit() throws Exception {
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        s.createContext("/token", ex -> {
+            ex.sendResponseHeaders(200, 0);
+            byte[] chunk = new byte[64 * 1024];
+            java.util.Arrays.fill(chunk, (byte) ' ');
+            try (OutputStream out = ex.getResponseBody()) {
+                for (int i = 0; i < 10_000; i++) {
+                    out.write(chunk);
+                }
+            } catch (IOException gone) {
+                // cut off
+            }
+        });
+        s.start();
+        closing.add(() -> s.stop(0));
+        OAuth2Http http = new OAuth2Http(Duration.ofSeconds(1));
+        IOException e = assertThrows(IOException.class, () -> http.post(URI.create("http://127.0.0.1:"
+                + s.getAddress().getPort() + "/token"), Map.of()));
+        assertTrue(e.getMessage().contains("more than"), e.getMessage());
+    }
+
+    @Test
+    void heldHostileTokenAnswersAreRefused() {
+        for (String access : List.of("a b", "a\r\nA1 LOGOUT", "a\u0001b", "x".repeat(Tokens.MAX_TOKEN + 1), "")) {
+            String json = "{\"access_token\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(access)
+                    + ",\"refresh_token\":\"r\",\"token_type\":\"Bearer\"}";
+            assertThrows(IOException.class, () -> Tokens.from(new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(json)), access);
+        }
+        assertThrows(IOException.class, () -> Tokens.from(new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree("{\"access_token\":\"a\",\"refresh_token\":\"r\\u001b[2J\"}")));
+        assertThrows(IOException.class, () -> Tokens.from(new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree("{\"access_token\":\"a\",\"expires_in\":\"soon\"}")));
+    }
+
+    @Test
+    void heldHostileDeviceAnswersAreRefused() throws Exception {
+        FakeOAuth2Provider p = new FakeOAuth2Provider();
+        closing.add(p);
+        Account account = oauth2Account(p.issuer(), null);
+        SignInListener none = new SignInListener() {
+            @Override
+            public void deviceCode(URI v, String c, URI complete, Duration e) {
+                throw new AssertionError("shown: " + v + " " + c);
+            }
+
+            @Override
+            public void authorizationUrl(URI url) {
+            }
+        };
+        for (String[] bad : new String[][] {
+                {"https://good.example@evil.example/", "ABCD"},
+                {"http://evil.example/", "ABCD"},
+                {"javascript:alert(1)", "ABCD"},
+                {"https://evil.example/\u001b]8;;x\u0007", "ABCD"},
+                {"https://evil.example/", "AB\u001b[2JCD"},
+                {"https://evil.example/", "A".repeat(65)}}) {
+            p.device(200, "{\"device_code\":\"dc\",\"user_code\":" + com.fasterxml.jackson.databind.node.TextNode
+                    .valueOf(bad[1]) + ",\"verification_uri\":" + com.fasterxml.jackson.databind.node.TextNode
+                    .valueOf(bad[0]) + "}");
+            SignInFailed f = assertThrows(SignInFailed.class, () -> services.signIn().device(account.id(), none));
+            assertEquals(SignInFailed.Reason.REFUSED, f.reason(), f.getMessage());
+        }
+    }
+
+    @Test
+    void heldNeedsAuthorizationAsksNobody() throws Exception {
+        FakeOAuth2Provider p = new FakeOAuth2Provider();
+        closing.add(p);
+        Account account = oauth2Account(p.issuer(), null);
+        services.tokens().authorized(account.id(), new Tokens("at1", Duration.ofHours(1), "rt1"),
+                Instant.now().minus(Duration.ofHours(2)));
+        p.token(400, "{\"error\":\"invalid_grant\"}");
+        assertThrows(org.mailfetch.mail.NeedsAuthorization.class, () -> services.credentials().forLogin(account));
+        assertThrows(org.mailfetch.mail.NeedsAuthorization.class, () -> services.credentials().forLogin(account));
+        assertThrows(org.mailfetch.mail.NeedsAuthorization.class, () -> services.credentials().afterRefusal(account,
+                new Credential.Bearer("at1", List.of("XOAUTH2"))));
+        assertEquals(1, p.tokenRequests().size());
+        assertInstanceOf(TokenStore.Grant.class, services.tokens().get(account.id()).orElseThrow());
+        assertEquals(TokenStore.NEEDS_AUTHORIZATION, services.tokens().get(account.id()).orElseThrow().state());
+    }
+
+    @Test
+    void heldAViewShowsNoSecretOrToken() throws Exception {
+        FakeOAuth2Provider p = new FakeOAuth2Provider();
+        closing.add(p);
+        Account account = oauth2Account(p.issuer(), "client-secret-XYZ");
+        services.tokens().authorized(account.id(), new Tokens("access-XYZ", Duration.ofHours(1), "refresh-XYZ"),
+                Instant.now());
+        AccountService s = new AccountService(services);
+        String shown = s.view(account).toString() + s.statusView(account.id()) + services.tokens().get(account.id())
+                .orElseThrow() + services.accounts().oauth2().get(account.id()).orElseThrow();
+        for (String secret : List.of("client-secret-XYZ", "access-XYZ", "refresh-XYZ")) {
+            assertFalse(shown.contains(secret), shown);
+        }
+    }
+}
