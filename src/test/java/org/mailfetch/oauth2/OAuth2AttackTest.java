@@ -327,6 +327,142 @@ class OAuth2AttackTest {
                 false, "alice", null, account.id()));
     }
 
+    // ---------------------------------------------------------------- finding 6: https issuer, http endpoint
+
+    /**
+     * An https issuer's discovery document names a plain-http token endpoint on localhost. checkUrl
+     * allows loopback http for every URL, whatever the issuer's scheme: the refresh token and the
+     * client secret then go in clear text to whatever local process listens on that port (any local
+     * user can bind it), or to a local service the provider wants to poke (SSRF with our secrets).
+     */
+    @Test
+    void anHttpsIssuerCannotDowngradeTheTokenEndpointToLoopbackHttp() throws Exception {
+        Path ks = dir.resolve("tls.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "idp", "-keyalg", "EC", "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1",
+                "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit",
+                "-keypass", "changeit").redirectErrorStream(true).start();
+        assertTrue(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0,
+                new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = java.nio.file.Files.newInputStream(ks)) {
+            store.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        kmf.init(store, "changeit".toCharArray());
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(store);
+        javax.net.ssl.SSLContext serverTls = javax.net.ssl.SSLContext.getInstance("TLS");
+        serverTls.init(kmf.getKeyManagers(), null, null);
+        javax.net.ssl.SSLContext clientTls = javax.net.ssl.SSLContext.getInstance("TLS");
+        clientTls.init(null, tmf.getTrustManagers(), null);
+
+        List<Map<String, String>> leaked = new ArrayList<>();
+        HttpServer plain = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        plain.createContext("/token", ex -> {
+            synchronized (leaked) {
+                leaked.add(form(ex));
+            }
+            send(ex, 400, "{\"error\":\"invalid_request\"}");
+        });
+        plain.start();
+        closing.add(() -> plain.stop(0));
+        com.sun.net.httpserver.HttpsServer idp = com.sun.net.httpserver.HttpsServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        idp.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(serverTls));
+        String issuer = "https://127.0.0.1:" + idp.getAddress().getPort() + "/realm";
+        idp.createContext("/realm/.well-known/openid-configuration", ex -> send(ex, 200,
+                "{\"issuer\":\"" + issuer + "\",\"token_endpoint\":\"http://localhost:" + plain.getAddress().getPort()
+                        + "/token\"}"));
+        idp.start();
+        closing.add(() -> idp.stop(0));
+
+        Account account = oauth2Account(issuer, "client-secret-XYZ");
+        services.tokens().authorized(account.id(), new Tokens("at1", Duration.ofHours(1), "refresh-XYZ"),
+                Instant.now().minus(Duration.ofHours(2)));
+        javax.net.ssl.SSLContext before = javax.net.ssl.SSLContext.getDefault();
+        OAuth2Http http;
+        try {
+            javax.net.ssl.SSLContext.setDefault(clientTls); // OAuth2Http's client takes the default context
+            http = new OAuth2Http(Duration.ofSeconds(2));
+        } finally {
+            javax.net.ssl.SSLContext.setDefault(before);
+        }
+        Providers providers = new Providers(services.settings(), services.accounts().oauth2(), http,
+                java.time.Clock.systemUTC());
+        AccessTokens tokens = new AccessTokens(services.accounts(), services.tokens(), providers, http,
+                List.of("XOAUTH2"), java.time.Clock.systemUTC(), (a, why) -> { });
+        try {
+            tokens.forLogin(account);
+        } catch (IOException refused) {
+            // what matters is what the plain listener got
+        }
+        synchronized (leaked) {
+            assertTrue(leaked.isEmpty(), "sent in clear text to a loopback port: " + leaked);
+        }
+    }
+
+    // ---------------------------------------------------------------- finding 7: terminal/bidi via URLs
+
+    private static final SignInListener SILENT = new SignInListener() {
+        @Override
+        public void deviceCode(URI v, String c, URI complete, Duration e) {
+        }
+
+        @Override
+        public void authorizationUrl(URI url) {
+        }
+    };
+
+    /**
+     * SignInListener promises "every value was checked"; checkUrl only refuses ASCII controls, so a
+     * verification_uri with a right-to-left override (U+202E) reaches the listener (and the
+     * operator's terminal or web page) unescaped and reorders what they read.
+     */
+    @Test
+    void aVerificationUriWithABidiOverrideIsNotShown() throws Exception {
+        FakeOAuth2Provider p = new FakeOAuth2Provider();
+        closing.add(p);
+        Account account = oauth2Account(p.issuer(), null);
+        p.device(200, "{\"device_code\":\"dc\",\"user_code\":\"ABCD\",\"verification_uri\":\"https://evil.example/"
+                + "\u202Emoc.elgoog.stnuocca//:sptth\",\"expires_in\":2,\"interval\":1}");
+        List<String> shown = new ArrayList<>();
+        try {
+            services.signIn().device(account.id(), new SignInListener() {
+                @Override
+                public void deviceCode(URI v, String c, URI complete, Duration e) {
+                    shown.add(v.toString());
+                }
+
+                @Override
+                public void authorizationUrl(URI url) {
+                }
+            });
+        } catch (SignInFailed expected) {
+            // refused, or expired after being shown
+        }
+        for (String s : shown) {
+            assertFalse(org.mailfetch.mail.Printable.hasControl(s), "shown to the user: " + s);
+        }
+    }
+
+    /**
+     * A refused URL is quoted in the failure message through OAuth2Options.printable, which replaces
+     * only ASCII controls (\\p{Cntrl}): a C1 CSI (U+009B) or a bidi override from the provider goes raw
+     * into the SignInFailed message the CLI prints (and, for discovery, into logs and lastError).
+     */
+    @Test
+    void aRefusedUrlIsNotQuotedRawInTheFailure() throws Exception {
+        FakeOAuth2Provider p = new FakeOAuth2Provider();
+        closing.add(p);
+        Account account = oauth2Account(p.issuer(), null);
+        p.device(200, "{\"device_code\":\"dc\",\"user_code\":\"ABCD\",\"verification_uri\":\"https://evil.example/"
+                + "\u009b2J\u009b31mpwned\"}");
+        SignInFailed f = assertThrows(SignInFailed.class, () -> services.signIn().device(account.id(), SILENT));
+        assertFalse(org.mailfetch.mail.Printable.hasControl(f.getMessage()), "the message holds raw controls: "
+                + org.mailfetch.mail.Printable.of(f.getMessage()));
+    }
+
     // ---------------------------------------------------------------- held (regression guards)
 
     @Test
