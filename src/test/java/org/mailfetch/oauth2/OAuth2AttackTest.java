@@ -314,17 +314,19 @@ class OAuth2AttackTest {
     // ---------------------------------------------------------------- finding 5: SMTP route and tokens
 
     /**
-     * An SMTP route may name any OAuth2 account's token, for any host, with tls=false: the access
-     * token of (another owner's) mail account would be sent in plaintext to an arbitrary server —
-     * what AccountStore refuses for passwords and tokens of the account itself.
+     * An SMTP route may name any OAuth2 account's token — whoever owns it — for any host and any SMTP
+     * user: nothing ties the route to the account (its user, its owner's domain, its provider's SMTP
+     * server). Once the relay uses the link, alice's access token (good for her mailbox at the
+     * provider) is presented to mx.attacker.example, which can replay it at the provider. The
+     * account's own host change drops its tokens (AccountStore); the route is a way around that.
      */
     @Test
-    void anSmtpRouteDoesNotSendAnOAuth2TokenInPlaintextToAnyHost() throws Exception {
+    void anSmtpRouteCannotSendAnotherAccountsTokenToAnyHost() throws Exception {
         FakeOAuth2Provider p = new FakeOAuth2Provider();
         closing.add(p);
         Account account = oauth2Account(p.issuer(), null);
-        assertThrows(InvalidValue.class, () -> services.smtpRoutes().add("elsewhere.example", "mx.attacker.example", 25,
-                false, "alice", null, account.id()));
+        assertThrows(InvalidValue.class, () -> new org.mailfetch.service.RouteService(services).add("elsewhere.example",
+                "mx.attacker.example", 465, true, "mallory@attacker.example", null, account.id()));
     }
 
     // ---------------------------------------------------------------- finding 6: https issuer, http endpoint
@@ -463,7 +465,111 @@ class OAuth2AttackTest {
                 + org.mailfetch.mail.Printable.of(f.getMessage()));
     }
 
+    // ---------------------------------------------------------------- finding 8: column size
+
+    /**
+     * The client secret is not length-checked; its encrypted form (v1: + base64 of IV, text, tag)
+     * outgrows client_secret_enc VARCHAR(4000) from about 2,980 characters, and the add fails with a
+     * database error (StoreException, its message quoting the column and the stored ciphertext)
+     * instead of an InvalidValue naming the field.
+     */
+    @Test
+    void aLongClientSecretIsRefusedAsInvalidInput() throws Exception {
+        FakeOAuth2Provider p = new FakeOAuth2Provider();
+        closing.add(p);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> oauth2Account(p.issuer(), "s".repeat(3500)));
+        assertInstanceOf(InvalidValue.class, e, e.getClass() + ": " + e.getMessage());
+    }
+
     // ---------------------------------------------------------------- held (regression guards)
+
+    /**
+     * Two processes over one database: A's refresh is refused (invalid_grant) and A is still telling
+     * the owner when B logs in, sees needs-authorization without notice_sent_at and tells again.
+     * AccessTokens calls GrantLost twice; the owner still gets one message only because Services
+     * names the notice file after the loss (same base name). Held at the mailbox, fragile in the code.
+     */
+    @Test
+    void heldTwoProcessesLosingOneGrantLeaveOneNotice() throws Exception {
+        FakeOAuth2Provider p = new FakeOAuth2Provider();
+        closing.add(p);
+        Account account = oauth2Account(p.issuer(), null);
+        services.tokens().authorized(account.id(), new Tokens("at1", Duration.ofHours(1), "rt1"),
+                Instant.now().minus(Duration.ofHours(2)));
+        p.token(400, "{\"error\":\"invalid_grant\"}");
+        org.mailfetch.delivery.OwnerNotice notice = new org.mailfetch.delivery.OwnerNotice(services.settings());
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch bDone = new java.util.concurrent.CountDownLatch(1);
+        AccessTokens.GrantLost deliver = (a, why) -> {
+            calls.incrementAndGet();
+            notice.deliverText(a.ownerAddress(), "mailfetch.oauth2-lost." + a.id() + "." + Integer.toHexString(why.hashCode()),
+                    "mailfetch: sign in again", why, Instant.now());
+        };
+        OAuth2Http http = new OAuth2Http(Duration.ofSeconds(2));
+        Providers providers = new Providers(services.settings(), services.accounts().oauth2(), http,
+                java.time.Clock.systemUTC());
+        AccessTokens a = new AccessTokens(services.accounts(), services.tokens(), providers, http, List.of("XOAUTH2"),
+                java.time.Clock.systemUTC(), (acc, why) -> {
+                    try {
+                        bDone.await(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    deliver.lost(acc, why);
+                });
+        AccessTokens b = new AccessTokens(services.accounts(), services.tokens(), providers, http, List.of("XOAUTH2"),
+                java.time.Clock.systemUTC(), deliver);
+        CompletableFuture<Void> inA = CompletableFuture.runAsync(() -> assertThrows(
+                org.mailfetch.mail.NeedsAuthorization.class, () -> a.forLogin(account)));
+        for (int i = 0; i < 100 && !TokenStore.NEEDS_AUTHORIZATION.equals(services.tokens().get(account.id())
+                .orElseThrow().state()); i++) {
+            Thread.sleep(20);
+        }
+        assertThrows(org.mailfetch.mail.NeedsAuthorization.class, () -> b.forLogin(account));
+        bDone.countDown();
+        inA.get(10, TimeUnit.SECONDS);
+        assertEquals(1, fixture.delivered().size(), "messages in the owner's mailbox");
+        assertEquals(1, p.tokenRequests().size());
+        System.out.println("GrantLost calls: " + calls.get());
+    }
+
+    @Test
+    void heldNoSecretInLogs() throws Exception {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        root.addAppender(lines);
+        try {
+            FakeOAuth2Provider p = new FakeOAuth2Provider();
+            closing.add(p);
+            Account account = oauth2Account(p.issuer(), "client-secret-XYZ");
+            p.device(200, "{\"device_code\":\"device-code-XYZ\",\"user_code\":\"ABCD\",\"verification_uri\":\""
+                    + p.issuer() + "/go\",\"expires_in\":60,\"interval\":1}");
+            p.token(500, "{}").tokens("access-XYZ1", "refresh-XYZ1", 1);
+            services.signIn().device(account.id(), SILENT);
+            Thread.sleep(1100);
+            p.tokens("access-XYZ2", "refresh-XYZ2", 3600);
+            services.credentials().forLogin(account);
+            services.tokens().authorized(account.id(), new Tokens("access-XYZ3", Duration.ofSeconds(1), "refresh-XYZ3"),
+                    Instant.now().minusSeconds(10));
+            p.token(400, "{\"error\":\"invalid_grant\",\"error_description\":\"no\"}");
+            assertThrows(IOException.class, () -> services.credentials().forLogin(account));
+        } finally {
+            root.detachAppender(lines);
+        }
+        StringBuilder all = new StringBuilder();
+        for (var e : lines.list) {
+            all.append(e.getFormattedMessage()).append('\n');
+            if (e.getThrowableProxy() != null) {
+                all.append(e.getThrowableProxy().getMessage()).append('\n');
+            }
+        }
+        for (String secret : List.of("client-secret-XYZ", "device-code-XYZ", "access-XYZ", "refresh-XYZ")) {
+            assertFalse(all.toString().contains(secret), all.toString());
+        }
+    }
 
     @Test
     void heldRedirectOfTheTokenEndpointIsNotFollowed() throws Exception {
