@@ -481,6 +481,22 @@ class OAuth2AttackTest {
         assertInstanceOf(InvalidValue.class, e, e.getClass() + ": " + e.getMessage());
     }
 
+    // ---------------------------------------------------------------- finding 9: preset token to any host
+
+    /**
+     * A gmail account's access token has scope https://mail.google.com/ (the whole mailbox), yet the
+     * account may point at any mail server: the admin input (REST, CLI) sets host
+     * imap.attacker.example, the owner signs in at Google (the consent screen cannot show where the
+     * token will go), and the next session sends the token there by XOAUTH2. presetHost() is only a
+     * default for new accounts, and a later host change merely drops the tokens until the next sign-in.
+     */
+    @Test
+    void aGmailTokenIsOnlySentToGoogle() {
+        assertThrows(InvalidValue.class, () -> new AccountService(services).add(new AccountChange()
+                .owner(MailfetchFixture.OWNER).name("g").protocol("imap").host("imap.attacker.example").user("alice@gmail.com")
+                .oauth2("gmail").oauth2ClientId("cid")));
+    }
+
     // ---------------------------------------------------------------- held (regression guards)
 
     /**
