@@ -33,6 +33,7 @@ import org.mailfetch.delivery.OutboxWorker;
 import org.mailfetch.fetch.AccountLease;
 import org.mailfetch.fetch.FetchContext;
 import org.mailfetch.fetch.FetchSessions;
+import org.mailfetch.fetch.PasswordCredentials;
 import org.mailfetch.fetch.pop3.Pop3Retriever;
 import org.mailfetch.fetch.imap.IdleWatchers;
 import org.mailfetch.fetch.imap.ImapRetriever;
@@ -85,7 +86,7 @@ public final class FetchEngine implements AutoCloseable {
         sessions = new FetchSessions(services.accounts(), services.ledger(), services.status(),
                 new AccountLease(services.db(), clock, context.lease()), context, leaseRenewer,
                 Map.of("pop3", Pop3Retriever::connect, "imap", ImapRetriever.opener(imapOptions, services.ledger())));
-        idleWatchers = mode == Mode.SERVICE ? new IdleWatchers(services.accounts(), imapOptions, services.status(),
+        idleWatchers = mode == Mode.SERVICE ? new IdleWatchers(new PasswordCredentials(services.accounts()), imapOptions, services.status(),
                 context, IdleWatchers.Config.from(settings), sessions::downloadNow) : null;
 
         main = new Main();
