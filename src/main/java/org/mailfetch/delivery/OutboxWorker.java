@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import org.mailfetch.mail.Account;
 import org.mailfetch.account.AccountStore;
 import org.mailfetch.config.Settings;
+import org.mailfetch.mail.Credential;
 import org.mailfetch.mail.MailAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,8 +116,8 @@ public final class OutboxWorker {
             e.recipients().forEach(r -> results.put(r, new SmtpSender.Result(SmtpSender.Outcome.PERMANENT,
                     "the queued message file " + file + " is missing")));
         } else {
-            results.putAll(sender.send(route.get(), routes.password(e.routeDomain()).orElse(null), file,
-                    e.envelopeFrom(), e.recipients()));
+            Credential credential = routes.password(e.routeDomain()).<Credential>map(Credential.Password::new).orElse(null);
+            results.putAll(sender.send(route.get(), credential, file, e.envelopeFrom(), e.recipients()));
         }
         int attempts = e.attempts() + 1;
         List<String> temporary = new ArrayList<>();
