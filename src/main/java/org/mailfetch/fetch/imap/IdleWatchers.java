@@ -30,14 +30,12 @@ import org.eclipse.angus.mail.imap.IMAPFolder;
 import org.eclipse.angus.mail.imap.IMAPStore;
 import org.eclipse.angus.mail.imap.IdleManager;
 import org.eclipse.angus.mail.imap.protocol.IMAPResponse;
-import org.mailfetch.account.AccountStore;
 import org.mailfetch.account.ImapOptions;
 import org.mailfetch.account.ImapOptionsStore;
 import org.mailfetch.config.Settings;
 import org.mailfetch.fetch.AccountTrust;
 import org.mailfetch.fetch.FetchContext;
 import org.mailfetch.fetch.StatusBoard;
-import org.mailfetch.fetch.PasswordCredentials;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.Credential;
 import org.mailfetch.mail.Credentials;
@@ -131,12 +129,6 @@ public final class IdleWatchers implements AutoCloseable {
 
     /** One account's watches (one per folder) and what they were made from. */
     private record Watched(Account account, ImapOptions options, List<Watch> watches) {
-    }
-
-    /** As below, logging in with the stored password. */
-    public IdleWatchers(AccountStore accounts, ImapOptionsStore options, StatusBoard status, FetchContext context,
-                        Config config, LongConsumer downloadNow) {
-        this(new PasswordCredentials(accounts), options, status, context, config, downloadNow);
     }
 
     /** {@code credentials}: what each IDLE connection logs in with, asked at every login. */

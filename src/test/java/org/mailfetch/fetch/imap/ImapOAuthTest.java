@@ -24,11 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,8 +36,8 @@ import org.mailfetch.mail.Credential;
 import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.mail.OAuthSasl;
 import org.mailfetch.mail.Security;
+import org.mailfetch.testsupport.LogCapture;
 import org.mailfetch.testsupport.MailfetchFixture;
-import org.slf4j.LoggerFactory;
 
 /**
  * IMAP AUTHENTICATE with an OAuth2 token through Angus, against a scripted server that checks the
@@ -64,9 +59,7 @@ class ImapOAuthTest {
     private final List<String> commands = new CopyOnWriteArrayList<>();
     private final List<String> responses = new CopyOnWriteArrayList<>();
     private final List<String> challengeAnswers = new CopyOnWriteArrayList<>();
-    private Logger mailfetchLog;
-    private Level oldLevel;
-    private ListAppender<ILoggingEvent> logs;
+    private LogCapture logs;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -84,24 +77,15 @@ class ImapOAuthTest {
         t.setDaemon(true);
         t.start();
         fixture = new MailfetchFixture(dataDir);
-        mailfetchLog = (Logger) LoggerFactory.getLogger("org.mailfetch");
-        oldLevel = mailfetchLog.getLevel();
-        mailfetchLog.setLevel(Level.TRACE);
-        logs = new ListAppender<>();
-        logs.start();
-        mailfetchLog.addAppender(logs);
+        logs = new LogCapture();
     }
 
     @AfterEach
     void tearDown() throws IOException {
-        mailfetchLog.detachAppender(logs);
-        mailfetchLog.setLevel(oldLevel);
+        logs.close();
         listener.close();
         fixture.close();
-        for (ILoggingEvent e : logs.list) {
-            String text = e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(e.getThrowableProxy()));
-            assertFalse(text.contains(TOKEN), "the token was logged: " + text);
-        }
+        logs.assertNeverLogged(TOKEN);
         assertTrue(commands.stream().noneMatch(c -> c.toUpperCase(Locale.ROOT).contains(" LOGIN ")), "never LOGIN: " + commands);
     }
 
