@@ -34,6 +34,7 @@ import org.mailfetch.fetch.AccountLease;
 import org.mailfetch.fetch.FetchContext;
 import org.mailfetch.fetch.FetchSessions;
 import org.mailfetch.fetch.PasswordCredentials;
+import org.mailfetch.mail.Credentials;
 import org.mailfetch.fetch.pop3.Pop3Retriever;
 import org.mailfetch.fetch.imap.IdleWatchers;
 import org.mailfetch.fetch.imap.ImapRetriever;
@@ -76,6 +77,12 @@ public final class FetchEngine implements AutoCloseable {
     private final IdleWatchers idleWatchers;
 
     public FetchEngine(Services services, Mode mode, Clock clock) {
+        // for now every account logs in with its stored password
+        this(services, mode, clock, new PasswordCredentials(services.accounts()));
+    }
+
+    /** {@code credentials}: what fetch sessions and IDLE connections log in with (the OAuth2 seam). */
+    public FetchEngine(Services services, Mode mode, Clock clock, Credentials credentials) {
         this.mode = mode;
         var settings = services.settings();
         fsyncPool = Executors.newFixedThreadPool(4, daemon("mailfetch-fsync"));
@@ -83,10 +90,10 @@ public final class FetchEngine implements AutoCloseable {
         FetchContext context = FetchContext.from(settings, clock, fsyncPool, commitPool);
         leaseRenewer = Executors.newSingleThreadScheduledExecutor(daemon("mailfetch-lease"));
         ImapOptionsStore imapOptions = new ImapOptionsStore(services.db());
-        sessions = new FetchSessions(services.accounts(), services.ledger(), services.status(),
+        sessions = new FetchSessions(services.accounts(), credentials, services.ledger(), services.status(),
                 new AccountLease(services.db(), clock, context.lease()), context, leaseRenewer,
                 Map.of("pop3", Pop3Retriever::connect, "imap", ImapRetriever.opener(imapOptions, services.ledger())));
-        idleWatchers = mode == Mode.SERVICE ? new IdleWatchers(new PasswordCredentials(services.accounts()), imapOptions, services.status(),
+        idleWatchers = mode == Mode.SERVICE ? new IdleWatchers(credentials, imapOptions, services.status(),
                 context, IdleWatchers.Config.from(settings), sessions::downloadNow) : null;
 
         main = new Main();

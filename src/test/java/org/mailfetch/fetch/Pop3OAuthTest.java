@@ -9,24 +9,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.mailfetch.fetch.pop3.Pop3Client;
 import org.mailfetch.mail.Credential;
 import org.mailfetch.mail.OAuthSasl;
 import org.mailfetch.mail.Security;
-import org.slf4j.LoggerFactory;
+import org.mailfetch.engine.FetchEngine;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.Credentials;
+import org.mailfetch.mail.DeleteMode;
+import org.mailfetch.testsupport.LogCapture;
+import org.mailfetch.testsupport.MailfetchFixture;
+import org.mailfetch.testsupport.ScriptedCredentials;
 
 /**
  * POP3 AUTH with an OAuth2 token (RFC 5034, XOAUTH2 and OAUTHBEARER) against a server that, like
@@ -46,9 +50,7 @@ class Pop3OAuthTest {
     private volatile boolean acceptInitialResponse;
     private volatile String validToken = LONG_TOKEN;
     private volatile String refusal = "-ERR [AUTH] authentication failed";
-    private Logger mailfetchLog;
-    private Level oldLevel;
-    private ListAppender<ILoggingEvent> logs;
+    private LogCapture logs;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -77,23 +79,14 @@ class Pop3OAuthTest {
             challengeAnswers.add(s.in.readLine());
             return ScriptedPop3.write(out, refusal + "\r\n");
         });
-        mailfetchLog = (Logger) LoggerFactory.getLogger("org.mailfetch");
-        oldLevel = mailfetchLog.getLevel();
-        mailfetchLog.setLevel(Level.TRACE);
-        logs = new ListAppender<>();
-        logs.start();
-        mailfetchLog.addAppender(logs);
+        logs = new LogCapture();
     }
 
     @AfterEach
     void tearDown() {
-        mailfetchLog.detachAppender(logs);
-        mailfetchLog.setLevel(oldLevel);
+        logs.close();
         server.close();
-        for (ILoggingEvent e : logs.list) {
-            String text = e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(e.getThrowableProxy()));
-            assertFalse(text.contains(LONG_TOKEN) || text.contains(SHORT_TOKEN) || text.contains("Bearer"), "a token was logged: " + text);
-        }
+        logs.assertNeverLogged(LONG_TOKEN.substring(12), SHORT_TOKEN, "Bearer");
         for (String line : server.received) {
             assertFalse(line.contains(LONG_TOKEN) || line.contains(SHORT_TOKEN), "a token went out in the clear: " + line);
         }
@@ -250,5 +243,49 @@ class Pop3OAuthTest {
         }
         assertEquals(0, server.count("AUTH"));
         assertEquals(0, server.count("DELE"));
+    }
+
+    @TempDir
+    Path dataDir;
+
+    /** One session through the engine, as `account fetch` runs it, logging in with {@code credentials}. */
+    private SessionSummary fetchWith(MailfetchFixture fixture, Account a, Credentials credentials) throws Exception {
+        try (FetchEngine engine = new FetchEngine(fixture.services(), FetchEngine.Mode.SINGLE_SESSION, Clock.systemUTC(),
+                credentials)) {
+            engine.start();
+            return engine.fetchOnce(a.id());
+        }
+    }
+
+    @Test
+    void aSessionShouldRefreshARefusedTokenOnceAndDeliver() throws Exception {
+        try (MailfetchFixture fixture = new MailfetchFixture(dataDir)) {
+            Account a = fixture.addAccount("oauth", server.port(), USER, "unused", DeleteMode.NEVER);
+            ScriptedCredentials tokens = ScriptedCredentials.refreshing(bearer("stale" + LONG_TOKEN, "XOAUTH2"),
+                    bearer(LONG_TOKEN, "XOAUTH2"));
+
+            SessionSummary s = fetchWith(fixture, a, tokens);
+
+            assertEquals(SessionSummary.Result.OK, s.result(), s.line());
+            assertEquals(1, tokens.refusals.get());
+            assertEquals(1, fixture.delivered().size());
+            assertTrue(fixture.delivered().get(0).contains("Subject: hello"), fixture.delivered().get(0));
+            assertEquals(List.of(""), challengeAnswers, "the stale token's error challenge answered");
+            assertEquals(0, fixture.services().status().get(a.id()).loginFailures());
+        }
+    }
+
+    @Test
+    void aSessionNeedingAuthorizationShouldNotContactTheServer() throws Exception {
+        try (MailfetchFixture fixture = new MailfetchFixture(dataDir)) {
+            Account a = fixture.addAccount("oauth", server.port(), USER, "unused", DeleteMode.NEVER);
+
+            SessionSummary s = fetchWith(fixture, a, ScriptedCredentials.needingAuthorization());
+
+            assertEquals(SessionSummary.Result.FAILED, s.result());
+            assertTrue(s.error().startsWith("needs-authorization"), s.error());
+            assertTrue(server.received.isEmpty(), server.received.toString());
+            assertTrue(fixture.delivered().isEmpty());
+        }
     }
 }
