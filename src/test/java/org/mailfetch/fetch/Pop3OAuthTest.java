@@ -225,6 +225,16 @@ class Pop3OAuthTest {
     }
 
     @Test
+    void aMechanismRefusedBeforeTheTokenShouldBeARefusalNotALoginFailure() throws Exception {
+        server.overrides.put("AUTH", (s, a, out) -> ScriptedPop3.write(out, "-ERR mechanism not enabled\r\n"));
+        try (Pop3Client c = client()) {
+            ServerException e = assertThrows(ServerException.class, () -> c.login(USER, bearer(LONG_TOKEN, "XOAUTH2")));
+            assertEquals(ServerException.Kind.REFUSED, e.kind(), e.getMessage());
+        }
+        assertEquals(List.of("AUTH XOAUTH2"), server.received.subList(1, server.received.size()));
+    }
+
+    @Test
     void aTemporaryRefusalShouldStayTemporary() throws Exception {
         validToken = "another-token";
         refusal = "-ERR [SYS/TEMP] try later";

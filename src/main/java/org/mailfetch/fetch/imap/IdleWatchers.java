@@ -431,7 +431,9 @@ public final class IdleWatchers implements AutoCloseable {
             try {
                 connectWith(credential);
             } catch (AuthenticationFailedException refused) {
-                if (!(credential instanceof Credential.Bearer)) {
+                String text = String.valueOf(refused.getMessage());
+                // as ImapRetriever.failure: [UNAVAILABLE] and [INUSE] are the server's, not the token's
+                if (!(credential instanceof Credential.Bearer) || text.contains("[UNAVAILABLE]") || text.contains("[INUSE]")) {
                     throw refused;
                 }
                 Credential fresh = credentials.afterRefusal(account, credential);

@@ -228,7 +228,7 @@ public final class Pop3Client implements Closeable {
         } else {
             byte[] go = sendHidden(auth, auth);
             if (!continuation(go)) {
-                Pop3Reply r = Pop3Reply.parse(go);
+                Pop3Reply r = parseOrBreak(go);
                 // the token was not sent: the server refuses the mechanism, not the token
                 throw r.ok() ? Pop3Exception.protocol("+OK to " + auth + " before any response")
                         : new Pop3Exception(r.temporary() ? Pop3Exception.Kind.TEMPORARY : Pop3Exception.Kind.REFUSED,
