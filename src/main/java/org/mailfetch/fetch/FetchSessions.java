@@ -24,6 +24,10 @@ import org.apache.camel.api.management.ManagedOperation;
 import org.apache.camel.api.management.ManagedResource;
 import org.mailfetch.delivery.DeliverySession;
 import org.mailfetch.mail.Account;
+import org.mailfetch.mail.Credential;
+import org.mailfetch.mail.CredentialUnavailable;
+import org.mailfetch.mail.Credentials;
+import org.mailfetch.mail.NeedsAuthorization;
 import org.mailfetch.mail.MessageLog;
 import org.mailfetch.account.AccountStore;
 import org.slf4j.Logger;
@@ -53,6 +57,7 @@ public final class FetchSessions {
     private static final Logger LOG = LoggerFactory.getLogger(FetchSessions.class);
 
     private final AccountStore accounts;
+    private final Credentials credentials;
     private final UidlLedger ledger;
     private final StatusBoard status;
     private final AccountLease lease;
@@ -75,10 +80,14 @@ public final class FetchSessions {
         volatile boolean permit;
     }
 
-    /** {@code retrievers}: per protocol name ("pop3"), how to log in and list. */
-    public FetchSessions(AccountStore accounts, UidlLedger ledger, StatusBoard status, AccountLease lease,
-                         FetchContext context, ScheduledExecutorService leaseRenewer,
+    /**
+     * {@code credentials}: what each session logs in with, asked at every login; {@code retrievers}:
+     * per protocol name ("pop3"), how to log in and list.
+     */
+    public FetchSessions(AccountStore accounts, Credentials credentials, UidlLedger ledger, StatusBoard status,
+                         AccountLease lease, FetchContext context, ScheduledExecutorService leaseRenewer,
                          Map<String, Retriever.Opener> retrievers) {
+        this.credentials = credentials;
         this.retrievers = Map.copyOf(retrievers);
         this.accounts = accounts;
         this.ledger = ledger;
@@ -244,6 +253,28 @@ public final class FetchSessions {
     }
 
     /**
+     * Opens the account's retriever with its credential; an OAuth2 token the server refuses is
+     * refreshed and tried once more (it may have been revoked before it expired). A password is not:
+     * a second refusal would only bring the account's back-off nearer.
+     */
+    private Retriever open(Account account, long deadlineNanos) throws IOException {
+        Retriever.Opener opener = retrievers.get(account.protocol());
+        Credential credential = credentials.forLogin(account);
+        try {
+            return opener.open(account, credential, context, deadlineNanos);
+        } catch (ServerException e) {
+            if (e.kind() != ServerException.Kind.LOGIN_REFUSED || !(credential instanceof Credential.Bearer)) {
+                throw e;
+            }
+            Credential fresh = credentials.afterRefusal(account, credential);
+            if (fresh == null) {
+                throw e;
+            }
+            return opener.open(account, fresh, context, deadlineNanos);
+        }
+    }
+
+    /**
      * Logs in and lists: the open session, or the summary of a session that failed to start. Any
      * Throwable (an OutOfMemoryError too) ends in a summary, with permit, lease and status released.
      */
@@ -253,8 +284,7 @@ public final class FetchSessions {
         Retriever retriever = null;
         MessageLog.startSession(account);
         try {
-            retriever = retrievers.get(account.protocol()).open(account, accounts.password(account.id()), context,
-                    startNanos + context.sessionDeadline().toNanos());
+            retriever = open(account, startNanos + context.sessionDeadline().toNanos());
             long maxSize = accounts.maxMessageSize(account.id()).orElse(context.maxMessageSize());
             return new FetchSession(account, retriever, ledger, context, this::stopping, startNanos, maxSize);
         } catch (Throwable e) {
@@ -262,10 +292,14 @@ public final class FetchSessions {
             if (retriever != null) {
                 retriever.close();
             }
-            SessionSummary summary = new SessionSummary(account.id(), account.label(), SessionSummary.Result.FAILED,
-                    Failures.describe(e), start, context.clock().instant(), 0, 0, 0, 0, 0, 0, 0, Map.of());
+            boolean grantGone = e instanceof NeedsAuthorization;
+            SessionSummary summary = new SessionSummary(account.id(), account.label(), grantGone
+                    ? SessionSummary.Result.NEEDS_AUTHORIZATION : SessionSummary.Result.FAILED,
+                    grantGone ? e.getMessage() : Failures.describe(e), start, context.clock().instant(),
+                    0, 0, 0, 0, 0, 0, 0, Map.of());
             try {
-                record(account, summary, Failures.isLoginFailure(e), trigger);
+                // a token endpoint that fails backs off like a refused login: no storm of token requests
+                record(account, summary, Failures.isLoginFailure(e) || e instanceof CredentialUnavailable, trigger);
             } finally {
                 release(account, gate);
             }

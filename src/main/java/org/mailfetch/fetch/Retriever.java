@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 
 import org.mailfetch.mail.Account;
+import org.mailfetch.mail.Credential;
 
 /**
  * The protocol side of a fetch session — connect, list what the server holds, stream one message,
@@ -39,10 +40,10 @@ public interface Retriever extends AutoCloseable {
         }
     }
 
-    /** Logs in as the account and lists; no read waits past {@code deadlineNanos} (System.nanoTime()). */
+    /** Logs in as the account with {@code credential} and lists; no read waits past {@code deadlineNanos} (System.nanoTime()). */
     @FunctionalInterface
     interface Opener {
-        Retriever open(Account account, String password, FetchContext context, long deadlineNanos) throws IOException;
+        Retriever open(Account account, Credential credential, FetchContext context, long deadlineNanos) throws IOException;
     }
 
     /** How many connections this session has opened: listings after the first may be ordered differently. */

@@ -7,6 +7,7 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 import org.mailfetch.account.ImapOptions;
+import org.mailfetch.account.OAuth2Options;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.mail.Security;
@@ -66,6 +67,11 @@ public final class AccountChange {
     private Optional<String> moveTo;
     private Boolean markSeen;
     private Boolean idle;
+    private String oauth2;
+    private String oauth2ClientId;
+    private String oauth2ClientSecret;
+    private String oauth2Scope;
+    private String oauth2Tenant;
 
     /** Fields named as the REST API names them. */
     public AccountChange() {
@@ -205,6 +211,39 @@ public final class AccountChange {
         return this;
     }
 
+    /**
+     * OAuth2 instead of a password: gmail, microsoft or issuer:URL. The account then signs in with
+     * {@code account authorize}; giving a password later switches it back (and drops its tokens).
+     */
+    public AccountChange oauth2(String provider) {
+        this.oauth2 = provider;
+        return this;
+    }
+
+    /** OAuth2: the client id, overriding mailfetch.oauth2.&lt;provider&gt;.client-id; empty goes back to it. */
+    public AccountChange oauth2ClientId(String clientId) {
+        this.oauth2ClientId = clientId;
+        return this;
+    }
+
+    /** OAuth2: the client secret (stored encrypted, never shown); empty removes the account's own. */
+    public AccountChange oauth2ClientSecret(String secret) {
+        this.oauth2ClientSecret = secret;
+        return this;
+    }
+
+    /** OAuth2: the scopes, space-separated, overriding the provider's; empty goes back to them. */
+    public AccountChange oauth2Scope(String scope) {
+        this.oauth2Scope = scope;
+        return this;
+    }
+
+    /** OAuth2, microsoft: the tenant (directory id or domain), default common; empty goes back to it. */
+    public AccountChange oauth2Tenant(String tenant) {
+        this.oauth2Tenant = tenant;
+        return this;
+    }
+
     /** The port an account of the protocol uses by default: POP3 995 (ssl) or 110, IMAP 993 (ssl) or 143. */
     public static int defaultPort(String protocol, Security security) {
         if (IMAP.equals(protocol)) {
@@ -218,13 +257,22 @@ public final class AccountChange {
         return label.apply(field);
     }
 
-    /** A new account: owner, name, host, user and password are required; the rest takes its default. */
+    /**
+     * A new account: owner, name, host, user and a password (or an OAuth2 provider) are required; the
+     * rest takes its default. A gmail or microsoft account may leave the host to its provider.
+     */
     public Account toNewAccount() {
         require("owner", owner);
         require("name", name);
+        if (host == null && oauth2 != null && presetHost(oauth2, protocol == null ? DEFAULT_PROTOCOL : protocol()) != null) {
+            host = presetHost(oauth2, protocol == null ? DEFAULT_PROTOCOL : protocol());
+        }
         require("host", host);
         require("user", user);
-        require("password", password);
+        if (oauth2 == null) {
+            require("password", password);
+        }
+        notBoth();
         Security sec = security == null ? DEFAULT_SECURITY : parse("security", security, Security::parse);
         Account defaults = new Account(0, "", true, DEFAULT_PROTOCOL, "", defaultPort(DEFAULT_PROTOCOL, sec), sec, "", null,
                 DEFAULT_INTERVAL_MINUTES, false, Account.DEFAULT_RECIPIENT_HEADERS, Account.DEFAULT_ENVELOPE_HEADERS,
@@ -234,7 +282,98 @@ public final class AccountChange {
 
     /** The account with every given field changed. */
     public Account applyTo(Account current) {
+        notBoth();
         return apply(current, false);
+    }
+
+    private void notBoth() {
+        if (oauth2 != null && password != null) {
+            throw invalid("oauth2", "an account signs in with a password or with " + label("oauth2") + ", not both");
+        }
+    }
+
+    /** The mail server of a provider preset for the protocol (gmail, microsoft), or null. */
+    private static String presetHost(String provider, String protocol) {
+        String p = provider.trim().toLowerCase(java.util.Locale.ROOT);
+        boolean imap = IMAP.equals(protocol);
+        return switch (p) {
+            case OAuth2Options.GMAIL -> imap ? "imap.gmail.com" : "pop.gmail.com";
+            case OAuth2Options.MICROSOFT -> "outlook.office365.com";
+            default -> null;
+        };
+    }
+
+    /**
+     * How the account {@code changed} signs in with OAuth2 after this change: null when it uses a
+     * password (a new password switches an OAuth2 account back), else {@code current} (null for a
+     * password account) with the given fields changed. A new provider starts from its own defaults;
+     * an empty override goes back to the provider's. OAuth2 fields for a password account are refused.
+     */
+    public OAuth2Options oauth2Options(OAuth2Options current) {
+        boolean overrides = oauth2ClientId != null || oauth2ClientSecret != null || oauth2Scope != null
+                || oauth2Tenant != null;
+        if (password != null || (oauth2 == null && current == null)) {
+            if (overrides) {
+                String field = oauth2ClientId != null ? "oauth2ClientId" : oauth2ClientSecret != null ? "oauth2ClientSecret"
+                        : oauth2Scope != null ? "oauth2Scope" : "oauth2Tenant";
+                throw invalid(field, label(field) + " is only for OAuth2 accounts (" + label("oauth2") + ")");
+            }
+            return null;
+        }
+        OAuth2Options base = current;
+        String provider = current == null ? null : current.provider();
+        if (oauth2 != null) {
+            provider = AdminInput.text(label("oauth2"), oauth2);
+            if (current != null && !sameProvider(current.provider(), provider)) {
+                base = null; // another provider: the old one's client and scope mean nothing there
+            }
+        }
+        try {
+            return new OAuth2Options(provider,
+                    override(oauth2ClientId, base == null ? null : base.clientId(), "oauth2ClientId"),
+                    override(oauth2Scope, base == null ? null : base.scope(), "oauth2Scope"),
+                    override(oauth2Tenant, base == null ? null : base.tenant(), "oauth2Tenant"));
+        } catch (IllegalArgumentException e) {
+            String field = oauth2 != null && e.getMessage().contains("provider") ? "oauth2"
+                    : e.getMessage().contains("tenant") ? "oauth2Tenant" : e.getMessage().contains("scope")
+                    ? "oauth2Scope" : e.getMessage().contains("client") ? "oauth2ClientId" : "oauth2";
+            throw invalid(field, label(field) + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean sameProvider(String a, String b) {
+        try {
+            return new OAuth2Options(a, null, null, null).provider().equals(new OAuth2Options(b, null, null, null).provider());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private String override(String given, String current, String field) {
+        if (given == null) {
+            return current;
+        }
+        String v = AdminInput.text(label(field), given).trim();
+        return v.isEmpty() ? null : v;
+    }
+
+    /** The client secret change: null keeps the stored one, empty removes it. Never echoed anywhere. */
+    public String oauth2ClientSecret() {
+        if (oauth2ClientSecret != null && oauth2ClientSecret.length() > 2000) {
+            throw invalid("oauth2ClientSecret", label("oauth2ClientSecret") + " must be at most 2000 characters");
+        }
+        return oauth2ClientSecret == null ? null : AdminInput.text(label("oauth2ClientSecret"), oauth2ClientSecret);
+    }
+
+    /**
+     * Refuses a gmail or microsoft account whose host is not that provider's mail server: its token
+     * opens the whole mailbox, and the owner's consent screen never showed another server.
+     */
+    public void requireProviderHost(Account changed, OAuth2Options oauth2) {
+        if (oauth2 != null && !oauth2.allowsHost(changed.host())) {
+            throw invalid("host", label("host") + " " + changed.host() + " is not a mail server of " + oauth2.provider()
+                    + ": its tokens go only there (use issuer:URL for another provider)");
+        }
     }
 
     private Account apply(Account a, boolean isNew) {

@@ -31,7 +31,6 @@ import org.eclipse.angus.mail.imap.IMAPFolder;
 import org.eclipse.angus.mail.imap.IMAPStore;
 import org.eclipse.angus.mail.imap.IdleManager;
 import org.eclipse.angus.mail.imap.protocol.IMAPResponse;
-import org.mailfetch.account.AccountStore;
 import org.mailfetch.account.ImapOptions;
 import org.mailfetch.account.ImapOptionsStore;
 import org.mailfetch.config.Settings;
@@ -39,6 +38,9 @@ import org.mailfetch.fetch.AccountTrust;
 import org.mailfetch.fetch.FetchContext;
 import org.mailfetch.fetch.StatusBoard;
 import org.mailfetch.mail.Account;
+import org.mailfetch.mail.Credential;
+import org.mailfetch.mail.Credentials;
+import org.mailfetch.mail.NeedsAuthorization;
 import org.mailfetch.mail.Security;
 import org.mailfetch.net.Watchdog;
 import org.slf4j.Logger;
@@ -57,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * BYE are seen by a response handler on the selector thread, which only schedules work. A read on
  * a selector thread is bounded by {@link IdleSocket} (line and literal size, time per response, a
  * timeout fails the connection), so a hostile server holds its shard for about one read timeout.
- A selector that stops (a handler threw on its thread) is found within {@link #SHARD_CHECK},
+ * A selector that stops (a handler threw on its thread) is found within {@link #SHARD_CHECK},
  * replaced, and its folders are connected anew; an account whose connections keep failing (never
  * healthy for {@link #HEALTHY_AFTER}) backs off and, from {@link #QUARANTINE_AFTER} failures, is
  * watched by a quarantine selector of its own. New-mail triggers and status updates run on two
@@ -72,8 +74,9 @@ import org.slf4j.LoggerFactory;
  * that died silently. A burst of EXISTS within {@link Config#debounce} asks for one session. A
  * failed or cut connection is reconnected after a back-off that doubles from
  * {@value #BACKOFF_KEY}-min up to the cap (with jitter), and a reconnect asks for a session, since
- * mail may have come while no one watched. The password is read from the store at every login and
- * never logged.
+ * mail may have come while no one watched. The credential (password or OAuth2 token) is asked of
+ * {@link Credentials} at every login and never logged; a refused token is refreshed and tried once
+ * more, and an account that needs authorization is not watched until it changes.
  *
  * <p>{@link #update} keeps the watches in step with the accounts table (called by each pass of
  * AccountRoutes' reconciler): an enabled IMAP account with IDLE gets one watch per folder; a
@@ -101,6 +104,8 @@ public final class IdleWatchers implements AutoCloseable {
     static final Duration CONNECT_TURN = Duration.ofMillis(250);
     /** A server without IDLE is asked again after this long (it may have been upgraded). */
     static final Duration NO_IDLE_RECHECK = Duration.ofHours(1);
+    /** How often a watch paused for a lost OAuth2 grant looks whether someone signed in again. */
+    static final Duration AUTHORIZATION_RECHECK = Duration.ofMinutes(1);
     /** The most one response on an IDLE connection may hold: IDLE brings short untagged lines. */
     static final long MAX_RESPONSE = 256L << 10;
 
@@ -134,7 +139,7 @@ public final class IdleWatchers implements AutoCloseable {
         }
     }
 
-    private final AccountStore accounts;
+    private final Credentials credentials;
     private final ImapOptionsStore options;
     private final StatusBoard status;
     private final FetchContext context;
@@ -161,9 +166,10 @@ public final class IdleWatchers implements AutoCloseable {
     private record Watched(Account account, ImapOptions options, List<Watch> watches) {
     }
 
-    public IdleWatchers(AccountStore accounts, ImapOptionsStore options, StatusBoard status, FetchContext context,
+    /** {@code credentials}: what each IDLE connection logs in with, asked at every login. */
+    public IdleWatchers(Credentials credentials, ImapOptionsStore options, StatusBoard status, FetchContext context,
                         Config config, LongConsumer downloadNow) {
-        this.accounts = accounts;
+        this.credentials = credentials;
         this.options = options;
         this.status = status;
         this.context = context;
@@ -523,8 +529,7 @@ public final class IdleWatchers implements AutoCloseable {
                 Watchdog bound = Watchdog.closeAfter(sockets::closeAll,
                         context.connectTimeout().plus(config.readTimeout().multipliedBy(4)));
                 try {
-                    store = (IMAPStore) Session.getInstance(properties(sockets)).getStore("imap");
-                    store.connect(account.host(), account.port(), account.userName(), accounts.password(account.id()));
+                    login();
                     if (!store.hasCapability("IDLE")) {
                         closeQuietly();
                         failures = 0;
@@ -558,6 +563,17 @@ public final class IdleWatchers implements AutoCloseable {
                 } finally {
                     bound.cancel();
                 }
+            } catch (NeedsAuthorization e) {
+                // nothing to try until the owner signs in again. A sign-in changes only the stored
+                // grant, not the account, so look again now and then: asking the Credentials while the
+                // grant is gone reads the database and contacts no one
+                closeQuietly();
+                failures = 0; // not the server's fault: no back-off, no quarantine selector
+                liveSince = 0;
+                setLive(false, "needs authorization: " + e.getMessage());
+                LOG.warn("{}: IDLE paused until the account is signed in again ({})", label, e.getMessage());
+                next = workers.schedule(this::connect, AUTHORIZATION_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+                return;
             } catch (MessagingException | IOException | RuntimeException e) {
                 failed(e);
                 return;
@@ -576,6 +592,34 @@ public final class IdleWatchers implements AutoCloseable {
             }
             connectedBefore = true;
             next = workers.schedule(this::renew, config.renew().toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        /**
+         * Connects and logs in with the account's credential; an OAuth2 token the server refuses is
+         * refreshed once and tried again (it may have been revoked before it expired).
+         */
+        private void login() throws MessagingException, IOException {
+            Credential credential = credentials.forLogin(account);
+            try {
+                connectWith(credential);
+            } catch (AuthenticationFailedException refused) {
+                String text = String.valueOf(refused.getMessage());
+                // as ImapRetriever.failure: [UNAVAILABLE] and [INUSE] are the server's, not the token's
+                if (!(credential instanceof Credential.Bearer) || text.contains("[UNAVAILABLE]") || text.contains("[INUSE]")) {
+                    throw refused;
+                }
+                Credential fresh = credentials.afterRefusal(account, credential);
+                if (fresh == null) {
+                    throw refused;
+                }
+                LOG.info("{}: the server refused the access token; trying once more with a fresh one", label);
+                connectWith(fresh);
+            }
+        }
+
+        private void connectWith(Credential credential) throws MessagingException {
+            store = ImapOAuth.store(Session.getInstance(properties(sockets, credential)), credential);
+            store.connect(account.host(), account.port(), account.userName(), ImapOAuth.secret(credential));
         }
 
         /** DONE, NOOP, IDLE: before the server's 29-minute limit, and a check that the connection lives. */
@@ -737,25 +781,13 @@ public final class IdleWatchers implements AutoCloseable {
             return (e.getMessage() != null && root != e ? e.getMessage() + ": " : "") + m;
         }
 
-        private Properties properties(IdleSocketFactory s) {
-            Properties p = new Properties();
-            p.setProperty("mail.imap.connectiontimeout", String.valueOf(context.connectTimeout().toMillis()));
-            p.setProperty("mail.imap.timeout", String.valueOf(config.readTimeout().toMillis()));
+        private Properties properties(IdleSocketFactory s, Credential credential) {
+            Properties p = AngusConnection.properties(account.security(), context.connectTimeout(), config.readTimeout(),
+                    s.plain(), s.tls());
+            ImapOAuth.configure(p, credential, account.userName(), account.host(), account.port());
             p.setProperty("mail.imap.usesocketchannels", "true");
             // no listeners are registered; should Angus queue an event anyway, one shared thread, not one per folder
             p.setProperty("mail.event.scope", "application");
-            p.put("mail.imap.socketFactory", s.plain());
-            p.setProperty("mail.imap.socketFactory.fallback", "false");
-            p.put("mail.imap.ssl.socketFactory", s.tls());
-            switch (account.security()) {
-                case SSL -> p.setProperty("mail.imap.starttls.enable", "false"); // the socket does TLS at connect
-                case STARTTLS -> {
-                    p.setProperty("mail.imap.starttls.enable", "true");
-                    p.setProperty("mail.imap.starttls.required", "true");
-                }
-                case STARTTLS_OPTIONAL -> p.setProperty("mail.imap.starttls.enable", "true");
-                case NONE -> p.setProperty("mail.imap.starttls.enable", "false");
-            }
             return p;
         }
     }

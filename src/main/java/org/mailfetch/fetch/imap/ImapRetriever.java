@@ -55,6 +55,7 @@ import org.mailfetch.fetch.SessionDeadlineException;
 import org.mailfetch.fetch.TooLargeException;
 import org.mailfetch.fetch.UidlLedger;
 import org.mailfetch.mail.Account;
+import org.mailfetch.mail.Credential;
 import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.mail.Security;
 import org.mailfetch.net.Watchdog;
@@ -91,7 +92,7 @@ public final class ImapRetriever implements Retriever {
     static final long MAX_RESPONSE = CHUNK + (256L << 10);
 
     private final Account account;
-    private final String password;
+    private final Credential credential;
     private final FetchContext context;
     private final ImapOptions options;
     private final UidlLedger ledger;
@@ -115,10 +116,10 @@ public final class ImapRetriever implements Retriever {
     private final Map<String, Set<Long>> marked = new LinkedHashMap<>();
     private final Map<String, Set<Long>> seen = new LinkedHashMap<>();
 
-    private ImapRetriever(Account account, String password, FetchContext context, ImapOptions options,
+    private ImapRetriever(Account account, Credential credential, FetchContext context, ImapOptions options,
                           UidlLedger ledger, long deadlineNanos) {
         this.account = account;
-        this.password = password;
+        this.credential = credential;
         this.context = context;
         this.options = options;
         this.ledger = ledger;
@@ -127,14 +128,14 @@ public final class ImapRetriever implements Retriever {
 
     /** How FetchSessions opens IMAP sessions: the account's IMAP options and ledger come from these. */
     public static Retriever.Opener opener(ImapOptionsStore optionsStore, UidlLedger ledger) {
-        return (account, password, context, deadlineNanos) -> connect(account, password, context, deadlineNanos,
+        return (account, credential, context, deadlineNanos) -> connect(account, credential, context, deadlineNanos,
                 optionsStore.get(account.id()), ledger);
     }
 
     /** Connects, logs in and lists every folder; no read waits past {@code deadlineNanos} (System.nanoTime()). */
-    public static ImapRetriever connect(Account account, String password, FetchContext context, long deadlineNanos,
+    public static ImapRetriever connect(Account account, Credential credential, FetchContext context, long deadlineNanos,
                                         ImapOptions options, UidlLedger ledger) throws IOException {
-        ImapRetriever r = new ImapRetriever(account, password, context, options, ledger, deadlineNanos);
+        ImapRetriever r = new ImapRetriever(account, credential, context, options, ledger, deadlineNanos);
         r.open();
         return r;
     }
@@ -152,8 +153,8 @@ public final class ImapRetriever implements Retriever {
                 (int) context.readTimeout().toMillis(), MAX_RESPONSE, context.maxListing());
         armWatchdog();
         try {
-            store = (IMAPStore) Session.getInstance(properties(sockets)).getStore("imap");
-            store.connect(account.host(), account.port(), account.userName(), password);
+            store = ImapOAuth.store(Session.getInstance(properties(sockets)), credential);
+            store.connect(account.host(), account.port(), account.userName(), ImapOAuth.secret(credential));
             list();
         } catch (MessagingException e) {
             IOException failure = failure("login and listing", e);
@@ -166,26 +167,12 @@ public final class ImapRetriever implements Retriever {
     }
 
     private Properties properties(ImapSockets s) {
-        Properties p = new Properties();
-        p.setProperty("mail.imap.connectiontimeout", String.valueOf(context.connectTimeout().toMillis()));
-        p.setProperty("mail.imap.timeout", String.valueOf(context.readTimeout().toMillis()));
+        Properties p = AngusConnection.properties(account.security(), context.connectTimeout(), context.readTimeout(),
+                s.plain(), s.tls());
         p.setProperty("mail.imap.peek", "true");
         p.setProperty("mail.imap.partialfetch", "true");
         p.setProperty("mail.imap.fetchsize", String.valueOf(CHUNK));
-        p.put("mail.imap.socketFactory", s.plain());
-        p.setProperty("mail.imap.socketFactory.fallback", "false");
-        p.put("mail.imap.ssl.socketFactory", s.tls());
-        // SSL: the guarded socket does TLS at connect (Angus sees a plain socket); STARTTLS: Angus asks
-        // the TLS factory to upgrade the guarded socket. Either way the certificate and host name are checked.
-        switch (account.security()) {
-            case SSL -> p.setProperty("mail.imap.starttls.enable", "false");
-            case STARTTLS -> {
-                p.setProperty("mail.imap.starttls.enable", "true");
-                p.setProperty("mail.imap.starttls.required", "true");
-            }
-            case STARTTLS_OPTIONAL -> p.setProperty("mail.imap.starttls.enable", "true");
-            case NONE -> p.setProperty("mail.imap.starttls.enable", "false");
-        }
+        ImapOAuth.configure(p, credential, account.userName(), account.host(), account.port());
         return p;
     }
 
@@ -655,6 +642,10 @@ public final class ImapRetriever implements Retriever {
                     ? ServerException.Kind.TEMPORARY : ServerException.Kind.LOGIN_REFUSED, "login: " + text);
         }
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof ImapOAuth.NotOffered) {
+                broken = true;
+                return new ServerException(ServerException.Kind.REFUSED, "login: " + c.getMessage());
+            }
             if (c instanceof IOException io) {
                 broken = true;
                 return new IOException(what + ": " + io.getMessage(), io);

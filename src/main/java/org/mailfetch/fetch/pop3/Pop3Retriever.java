@@ -18,6 +18,7 @@ import jakarta.mail.Header;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.InternetHeaders;
 import org.mailfetch.mail.Account;
+import org.mailfetch.mail.Credential;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.mailfetch.fetch.FetchContext;
@@ -36,7 +37,7 @@ public final class Pop3Retriever implements Retriever {
     private static final int MAX_HEADER_BYTES = 1 << 20;
 
     private final Account account;
-    private final String password;
+    private final Credential credential;
     private final Pop3Client.Endpoint endpoint;
     private final int maxListing;
     private long deadlineNanos;
@@ -45,10 +46,10 @@ public final class Pop3Retriever implements Retriever {
     private List<Listed> listing;
     private Map<String, Listed> byKey;
 
-    private Pop3Retriever(Account account, String password, Pop3Client.Endpoint endpoint, int maxListing,
+    private Pop3Retriever(Account account, Credential credential, Pop3Client.Endpoint endpoint, int maxListing,
                           long deadlineNanos) {
         this.account = account;
-        this.password = password;
+        this.credential = credential;
         this.endpoint = endpoint;
         this.maxListing = maxListing;
         this.deadlineNanos = deadlineNanos;
@@ -58,13 +59,13 @@ public final class Pop3Retriever implements Retriever {
      * Connects, logs in and lists. No read waits past {@code deadlineNanos} (System.nanoTime());
      * a server listing more than {@code maxListing} messages is refused with a clear error.
      */
-    public static Pop3Retriever connect(Account account, String password, FetchContext context, long deadlineNanos)
+    public static Pop3Retriever connect(Account account, Credential credential, FetchContext context, long deadlineNanos)
             throws IOException {
         SSLContext ssl = account.trustCertPem() != null && !account.trustCertPem().isBlank()
                 ? trusting(account.trustCertPem()) : null;
         Pop3Client.Endpoint endpoint = new Pop3Client.Endpoint(account.host(), account.port(), account.security(), ssl,
                 context.connectTimeout(), context.readTimeout());
-        Pop3Retriever r = new Pop3Retriever(account, password, endpoint, context.maxListing(), deadlineNanos);
+        Pop3Retriever r = new Pop3Retriever(account, credential, endpoint, context.maxListing(), deadlineNanos);
         r.open();
         return r;
     }
@@ -73,7 +74,7 @@ public final class Pop3Retriever implements Retriever {
         connections++;
         Pop3Client c = Pop3Client.open(endpoint, deadlineNanos);
         try {
-            c.login(account.userName(), password);
+            c.login(account.userName(), credential);
             listing = list(c);
         } catch (IOException | RuntimeException e) {
             c.close();
