@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 
+import org.mailfetch.store.Conflict;
 import org.mailfetch.store.Database;
 
 /**
@@ -74,9 +75,29 @@ public final class StatusBoard {
         db.update("UPDATE account_status SET idle_live = FALSE, idle_note = NULL WHERE idle_live OR idle_note IS NOT NULL");
     }
 
+    /**
+     * Makes the account's row if it is missing, so that the UPDATE which follows finds it. Sessions
+     * (other threads, or the CLI in another process) and the IDLE watch may both find the row missing
+     * and insert it at once: NOT EXISTS does not lock (neither in H2 nor in PostgreSQL), so all but one
+     * of them fail on the primary key. For them the row exists now, which is all this asks: the
+     * duplicate key is taken as success (each statement runs in its own transaction, so a failed
+     * INSERT leaves nothing aborted in PostgreSQL either). Any other error, a missing account among
+     * them, still fails.
+     */
     private void ensureRow(long accountId) {
-        db.update("INSERT INTO account_status (account_id) SELECT ? WHERE NOT EXISTS"
-                + " (SELECT 1 FROM account_status WHERE account_id = ?)", accountId, accountId);
+        try {
+            db.update("INSERT INTO account_status (account_id) SELECT ? WHERE NOT EXISTS"
+                    + " (SELECT 1 FROM account_status WHERE account_id = ?)", accountId, accountId);
+        } catch (Conflict e) {
+            if (!duplicateKey(e)) {
+                throw e;
+            }
+        }
+    }
+
+    /** SQLSTATE 23505, unique violation: the same in H2 and PostgreSQL. */
+    private static boolean duplicateKey(Conflict e) {
+        return e.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState());
     }
 
     private static String truncate(String s) {
