@@ -390,6 +390,21 @@ public final class IdleWatchers implements AutoCloseable {
         if (quarantine != null) {
             quarantine.stop();
         }
+        // No interrupt for a task that runs now: a thread interrupted in a database read or write (a
+        // status update, a credential) makes H2 close its file, and with it the database, under the
+        // sessions that finish after this. Pending tasks are dropped; the sockets are closed already,
+        // so a connect in flight fails soon; what is still running after the wait is interrupted.
+        for (ScheduledThreadPoolExecutor e : List.of(workers, notifier)) {
+            e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+            e.shutdown();
+        }
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            notifier.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            workers.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         workers.shutdownNow();
         notifier.shutdownNow();
         idleThreads.shutdown();
