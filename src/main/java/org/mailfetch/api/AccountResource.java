@@ -63,6 +63,7 @@ public final class AccountResource {
     public void authorize(Exchange exchange) throws InterruptedException {
         long id = find(exchange).id();
         String body = exchange.getMessage().getBody(String.class);
+        exchange.getMessage().setBody(body); // read once: the request stream is gone now
         SignInService.Flow flow = SignInService.Flow.DEVICE;
         if (body != null && !body.isBlank()) {
             RequestBody request = new RequestBody(ApiJson.object(exchange)).only(java.util.Set.of("flow"));
