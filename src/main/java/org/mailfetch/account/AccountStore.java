@@ -26,10 +26,17 @@ public final class AccountStore {
 
     private final Database db;
     private final PasswordCipher cipher;
+    private final OAuth2OptionsStore oauth2;
 
     public AccountStore(Database db, PasswordCipher cipher) {
         this.db = db;
         this.cipher = cipher;
+        this.oauth2 = new OAuth2OptionsStore(db, cipher);
+    }
+
+    /** How the OAuth2 accounts sign in (empty for password accounts). */
+    public OAuth2OptionsStore oauth2() {
+        return oauth2;
     }
 
     /** Inserts the account with a new id (the given one is ignored) and returns it. */
@@ -42,14 +49,29 @@ public final class AccountStore {
      * {@code imap} null leaves the account without options of its own ({@link ImapOptions#DEFAULT}).
      */
     public Account add(Account a, String password, ImapOptions imap) {
+        return add(a, java.util.Objects.requireNonNull(password, "password"), null, null, imap);
+    }
+
+    /**
+     * Inserts an account that signs in with OAuth2 (no password): it is unauthorized until its owner
+     * signs in. {@code clientSecret} may be null (a public client, or the provider's from the properties).
+     */
+    public Account addOAuth2(Account a, OAuth2Options options, String clientSecret, ImapOptions imap) {
+        return add(a, null, java.util.Objects.requireNonNull(options, "options"), clientSecret, imap);
+    }
+
+    private Account add(Account a, String password, OAuth2Options options, String clientSecret, ImapOptions imap) {
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             long id = db.nextId(c);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO external_account (" + COLUMNS
                     + ", password_enc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
                 bind(ps, a, id);
-                ps.setString(22, cipher.encrypt(password));
+                ps.setString(22, password == null ? null : cipher.encrypt(password));
                 ps.executeUpdate();
+            }
+            if (options != null) {
+                oauth2.write(c, id, options, clientSecret == null ? "" : clientSecret, true);
             }
             if (imap != null) {
                 ImapOptionsStore.write(c, id, imap);
@@ -77,14 +99,44 @@ public final class AccountStore {
         return update(a, passwordOrNull, true, imap);
     }
 
+    /**
+     * Makes the account (or keeps it) an OAuth2 account with these options, dropping its password,
+     * and replaces its IMAP options like {@link #update(Account, String, ImapOptions)}. {@code secretChange}:
+     * null keeps the stored client secret, empty removes it. The tokens are dropped (the owner signs in
+     * again) when the account had a password, or when the provider, client id, scope, tenant or the
+     * server the tokens go to (host, port, security, trusted certificate, user) change; a new client
+     * secret alone keeps them (the grant belongs to the client id).
+     */
+    public Account updateOAuth2(Account a, OAuth2Options options, String secretChange, ImapOptions imap) {
+        Account before = get(a.id()).orElseThrow(() -> new NotFound("no account " + a.id()));
+        Optional<OAuth2Options> was = oauth2.get(a.id());
+        boolean dropTokens = was.isEmpty() || !was.get().equals(options) || sendsPasswordElsewhere(before, a)
+                || !before.protocol().equals(a.protocol())
+                || !before.userName().equals(a.userName());
+        return write(a, before, null, options, secretChange, dropTokens, true, imap);
+    }
+
     private Account update(Account a, String passwordOrNull, boolean setImap, ImapOptions imap) {
         Account before = get(a.id()).orElseThrow(() -> new NotFound("no account " + a.id()));
+        if (passwordOrNull == null && oauth2.get(a.id()).isPresent()) {
+            // an OAuth2 account changed in other ways: its tokens stay only if they go where they went
+            OAuth2Options kept = oauth2.get(a.id()).get();
+            boolean dropTokens = sendsPasswordElsewhere(before, a) || !before.userName().equals(a.userName())
+                    || !before.protocol().equals(a.protocol()); // the default scope is per protocol
+            return write(a, before, null, kept, null, dropTokens, setImap, imap);
+        }
         if (passwordOrNull == null && sendsPasswordElsewhere(before, a)) {
             // Passwords are write-only: pointing an account at another server (or dropping TLS) must
             // not be a way to have the stored password sent to whoever listens there.
             throw new InvalidValue("password", "give the password again when host, port, security or trusted"
                     + " certificate change: the stored one is only sent where it was set for");
         }
+        return write(a, before, passwordOrNull, null, null, false, setImap, imap);
+    }
+
+    /** One transaction: the account's columns, then a password or OAuth2 options (never both), IMAP options, ledger. */
+    private Account write(Account a, Account before, String passwordOrNull, OAuth2Options options, String secretChange,
+                          boolean dropTokens, boolean setImap, ImapOptions imap) {
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("UPDATE external_account SET "
@@ -98,12 +150,17 @@ public final class AccountStore {
                 ps.setLong(values.length, a.id());
                 ps.executeUpdate();
             }
-            if (passwordOrNull != null) {
+            if (passwordOrNull != null || options != null) {
                 try (PreparedStatement ps = c.prepareStatement("UPDATE external_account SET password_enc = ? WHERE id = ?")) {
-                    ps.setString(1, cipher.encrypt(passwordOrNull));
+                    ps.setString(1, passwordOrNull == null ? null : cipher.encrypt(passwordOrNull));
                     ps.setLong(2, a.id());
                     ps.executeUpdate();
                 }
+            }
+            if (options != null) {
+                oauth2.write(c, a.id(), options, secretChange, dropTokens);
+            } else if (passwordOrNull != null) {
+                OAuth2OptionsStore.remove(c, a.id());
             }
             if (setImap && imap != null) {
                 ImapOptionsStore.write(c, a.id(), imap);
@@ -173,8 +230,14 @@ public final class AccountStore {
 
     /** The decrypted password, for the session that logs in. Never log or return it. */
     public String password(long id) {
-        return db.query("SELECT password_enc FROM external_account WHERE id = ?", rs -> rs.getString(1), id).stream()
-                .findFirst().map(cipher::decrypt).orElseThrow(() -> new NotFound("no account " + id));
+        List<String> stored = db.query("SELECT password_enc FROM external_account WHERE id = ?", rs -> rs.getString(1), id);
+        if (stored.isEmpty()) {
+            throw new NotFound("no account " + id);
+        }
+        if (stored.get(0) == null) {
+            throw new InvalidValue("password", "account " + id + " signs in with OAuth2 and has no password");
+        }
+        return cipher.decrypt(stored.get(0));
     }
 
     private int execute(String sql, Object... args) {

@@ -42,8 +42,7 @@ public final class OutboxWorker {
     private final Outbox outbox;
     private final SmtpRoutes routes;
     private final AccountStore accounts;
-    private final Path mailboxesDir;
-    private final FilePermissions permissions;
+    private final OwnerNotice ownerNotice;
     private final ExecutorService fsyncPool;
     private final Duration claimHold;
     private final Clock clock;
@@ -57,8 +56,7 @@ public final class OutboxWorker {
         this.outbox = outbox;
         this.routes = routes;
         this.accounts = accounts;
-        this.mailboxesDir = settings.dataDir().resolve("mailboxes");
-        this.permissions = FilePermissions.from(settings);
+        this.ownerNotice = new OwnerNotice(settings);
         this.fsyncPool = fsyncPool;
         this.clock = clock;
         this.sender = new SmtpSender(settings.duration(SMTP_TIMEOUT));
@@ -179,19 +177,13 @@ public final class OutboxWorker {
             LOG.warn("outbox {}: account {} is gone; no owner to notify of {}", e.id(), e.accountId(), failures.keySet());
             return;
         }
-        MaildirMailbox mailbox = new MaildirMailbox(mailboxesDir, MailAddress.parse(account.ownerAddress()), permissions);
         String baseName = "mailfetch.outbox" + e.id() + ".n" + (e.attempts() + 1);
-        if (mailbox.contains(baseName)) {
-            return;
-        }
         Path body = original.resolveSibling(e.id() + ".notice.tmp");
         try {
             DeliveryFailureNotice.write(body, e, account.ownerAddress(), failures, original, clock.instant());
-            DeliveryBatch batch = new DeliveryBatch(fsyncPool);
             try (InputStream notice = Files.newInputStream(body)) {
-                batch.add(mailbox.stage(baseName, new byte[0], notice, null));
+                ownerNotice.deliver(account.ownerAddress(), baseName, notice, fsyncPool);
             }
-            batch.commit();
         } finally {
             Files.deleteIfExists(body);
         }

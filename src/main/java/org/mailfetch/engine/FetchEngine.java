@@ -86,7 +86,7 @@ public final class FetchEngine implements AutoCloseable {
         FetchContext context = FetchContext.from(settings, clock, fsyncPool, commitPool);
         leaseRenewer = Executors.newSingleThreadScheduledExecutor(daemon("mailfetch-lease"));
         ImapOptionsStore imapOptions = new ImapOptionsStore(services.db());
-        sessions = new FetchSessions(services.accounts(), services.ledger(), services.status(),
+        sessions = new FetchSessions(services.accounts(), services.credentials(), services.ledger(), services.status(),
                 new AccountLease(services.db(), clock, context.lease()), context, leaseRenewer,
                 Map.of("pop3", Pop3Retriever::connect, "imap", ImapRetriever.opener(imapOptions, services.ledger())));
         idleWatchers = mode == Mode.SERVICE ? new IdleWatchers(services.accounts(), imapOptions, services.status(),

@@ -25,6 +25,9 @@ import org.apache.camel.api.management.ManagedResource;
 import org.mailfetch.delivery.DeliverySession;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.Credential;
+import org.mailfetch.mail.CredentialUnavailable;
+import org.mailfetch.mail.Credentials;
+import org.mailfetch.mail.NeedsAuthorization;
 import org.mailfetch.mail.MessageLog;
 import org.mailfetch.account.AccountStore;
 import org.slf4j.Logger;
@@ -61,6 +64,7 @@ public final class FetchSessions {
     private final ScheduledExecutorService leaseRenewer;
     private final Semaphore sessionPermits;
     private final Map<String, Retriever.Opener> retrievers;
+    private final Credentials credentials;
     private final Map<Long, Gate> gates = new ConcurrentHashMap<>();
     private final String holder = ManagementFactory.getRuntimeMXBean().getName() + "/" + Long.toHexString(System.nanoTime());
     private CamelContext camelContext;
@@ -77,9 +81,10 @@ public final class FetchSessions {
     }
 
     /** {@code retrievers}: per protocol name ("pop3"), how to log in and list. */
-    public FetchSessions(AccountStore accounts, UidlLedger ledger, StatusBoard status, AccountLease lease,
-                         FetchContext context, ScheduledExecutorService leaseRenewer,
+    public FetchSessions(AccountStore accounts, Credentials credentials, UidlLedger ledger, StatusBoard status,
+                         AccountLease lease, FetchContext context, ScheduledExecutorService leaseRenewer,
                          Map<String, Retriever.Opener> retrievers) {
+        this.credentials = credentials;
         this.retrievers = Map.copyOf(retrievers);
         this.accounts = accounts;
         this.ledger = ledger;
@@ -254,8 +259,7 @@ public final class FetchSessions {
         Retriever retriever = null;
         MessageLog.startSession(account);
         try {
-            retriever = retrievers.get(account.protocol()).open(account, new Credential.Password(accounts.password(account.id())), context,
-                    startNanos + context.sessionDeadline().toNanos());
+            retriever = logIn(account, startNanos + context.sessionDeadline().toNanos());
             long maxSize = accounts.maxMessageSize(account.id()).orElse(context.maxMessageSize());
             return new FetchSession(account, retriever, ledger, context, this::stopping, startNanos, maxSize);
         } catch (Throwable e) {
@@ -263,14 +267,37 @@ public final class FetchSessions {
             if (retriever != null) {
                 retriever.close();
             }
-            SessionSummary summary = new SessionSummary(account.id(), account.label(), SessionSummary.Result.FAILED,
-                    Failures.describe(e), start, context.clock().instant(), 0, 0, 0, 0, 0, 0, 0, Map.of());
+            boolean grantGone = e instanceof NeedsAuthorization;
+            SessionSummary summary = new SessionSummary(account.id(), account.label(), grantGone
+                    ? SessionSummary.Result.NEEDS_AUTHORIZATION : SessionSummary.Result.FAILED,
+                    grantGone ? e.getMessage() : Failures.describe(e), start, context.clock().instant(),
+                    0, 0, 0, 0, 0, 0, 0, Map.of());
             try {
-                record(account, summary, Failures.isLoginFailure(e), trigger);
+                // a token endpoint that fails backs off like a refused login: no storm of token requests
+                record(account, summary, Failures.isLoginFailure(e) || e instanceof CredentialUnavailable, trigger);
             } finally {
                 release(account, gate);
             }
             return summary;
+        }
+    }
+
+    /**
+     * Opens the account's retriever with its credential. A refused OAuth2 token is refreshed once and
+     * tried again (it may have been revoked early, or the clocks disagree); a refused password is not.
+     */
+    private Retriever logIn(Account account, long deadlineNanos) throws IOException {
+        Retriever.Opener opener = retrievers.get(account.protocol());
+        Credential credential = credentials.forLogin(account);
+        try {
+            return opener.open(account, credential, context, deadlineNanos);
+        } catch (ServerException e) {
+            Credential fresh = e.kind() == ServerException.Kind.LOGIN_REFUSED
+                    ? credentials.afterRefusal(account, credential) : null;
+            if (fresh == null) {
+                throw e;
+            }
+            return opener.open(account, fresh, context, deadlineNanos);
         }
     }
 

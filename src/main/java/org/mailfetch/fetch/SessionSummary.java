@@ -23,7 +23,9 @@ public record SessionSummary(
         Map<String, Integer> copiesByTarget) {
 
     public enum Result {
-        OK("ok"), FAILED("failed"), SKIPPED("skipped");
+        OK("ok"), FAILED("failed"), SKIPPED("skipped"),
+        /** The account's OAuth2 grant is gone: nothing is tried until its owner signs in again. */
+        NEEDS_AUTHORIZATION("needs-authorization");
 
         private final String word;
 
@@ -48,6 +50,7 @@ public record SessionSummary(
             case OK -> label + ": session ok: " + counts + (error == null ? "" : "; " + error);
             case FAILED -> label + ": session failed: " + error + "; " + counts;
             case SKIPPED -> label + ": session skipped: " + error;
+            case NEEDS_AUTHORIZATION -> label + ": needs authorization: " + error;
         };
     }
 

@@ -7,6 +7,7 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 import org.mailfetch.account.ImapOptions;
+import org.mailfetch.account.OAuth2Options;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.mail.Security;
@@ -256,13 +257,22 @@ public final class AccountChange {
         return label.apply(field);
     }
 
-    /** A new account: owner, name, host, user and password are required; the rest takes its default. */
+    /**
+     * A new account: owner, name, host, user and a password (or an OAuth2 provider) are required; the
+     * rest takes its default. A gmail or microsoft account may leave the host to its provider.
+     */
     public Account toNewAccount() {
         require("owner", owner);
         require("name", name);
+        if (host == null && oauth2 != null && presetHost(oauth2, protocol == null ? DEFAULT_PROTOCOL : protocol()) != null) {
+            host = presetHost(oauth2, protocol == null ? DEFAULT_PROTOCOL : protocol());
+        }
         require("host", host);
         require("user", user);
-        require("password", password);
+        if (oauth2 == null) {
+            require("password", password);
+        }
+        notBoth();
         Security sec = security == null ? DEFAULT_SECURITY : parse("security", security, Security::parse);
         Account defaults = new Account(0, "", true, DEFAULT_PROTOCOL, "", defaultPort(DEFAULT_PROTOCOL, sec), sec, "", null,
                 DEFAULT_INTERVAL_MINUTES, false, Account.DEFAULT_RECIPIENT_HEADERS, Account.DEFAULT_ENVELOPE_HEADERS,
@@ -272,7 +282,84 @@ public final class AccountChange {
 
     /** The account with every given field changed. */
     public Account applyTo(Account current) {
+        notBoth();
         return apply(current, false);
+    }
+
+    private void notBoth() {
+        if (oauth2 != null && password != null) {
+            throw invalid("oauth2", "an account signs in with a password or with " + label("oauth2") + ", not both");
+        }
+    }
+
+    /** The mail server of a provider preset for the protocol (gmail, microsoft), or null. */
+    private static String presetHost(String provider, String protocol) {
+        String p = provider.trim().toLowerCase(java.util.Locale.ROOT);
+        boolean imap = IMAP.equals(protocol);
+        return switch (p) {
+            case OAuth2Options.GMAIL -> imap ? "imap.gmail.com" : "pop.gmail.com";
+            case OAuth2Options.MICROSOFT -> "outlook.office365.com";
+            default -> null;
+        };
+    }
+
+    /**
+     * How the account {@code changed} signs in with OAuth2 after this change: null when it uses a
+     * password (a new password switches an OAuth2 account back), else {@code current} (null for a
+     * password account) with the given fields changed. A new provider starts from its own defaults;
+     * an empty override goes back to the provider's. OAuth2 fields for a password account are refused.
+     */
+    public OAuth2Options oauth2Options(OAuth2Options current) {
+        boolean overrides = oauth2ClientId != null || oauth2ClientSecret != null || oauth2Scope != null
+                || oauth2Tenant != null;
+        if (password != null || (oauth2 == null && current == null)) {
+            if (overrides) {
+                String field = oauth2ClientId != null ? "oauth2ClientId" : oauth2ClientSecret != null ? "oauth2ClientSecret"
+                        : oauth2Scope != null ? "oauth2Scope" : "oauth2Tenant";
+                throw invalid(field, label(field) + " is only for OAuth2 accounts (" + label("oauth2") + ")");
+            }
+            return null;
+        }
+        OAuth2Options base = current;
+        String provider = current == null ? null : current.provider();
+        if (oauth2 != null) {
+            provider = AdminInput.text(label("oauth2"), oauth2);
+            if (current != null && !sameProvider(current.provider(), provider)) {
+                base = null; // another provider: the old one's client and scope mean nothing there
+            }
+        }
+        try {
+            return new OAuth2Options(provider,
+                    override(oauth2ClientId, base == null ? null : base.clientId(), "oauth2ClientId"),
+                    override(oauth2Scope, base == null ? null : base.scope(), "oauth2Scope"),
+                    override(oauth2Tenant, base == null ? null : base.tenant(), "oauth2Tenant"));
+        } catch (IllegalArgumentException e) {
+            String field = oauth2 != null && e.getMessage().contains("provider") ? "oauth2"
+                    : e.getMessage().contains("tenant") ? "oauth2Tenant" : e.getMessage().contains("scope")
+                    ? "oauth2Scope" : e.getMessage().contains("client") ? "oauth2ClientId" : "oauth2";
+            throw invalid(field, label(field) + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean sameProvider(String a, String b) {
+        try {
+            return new OAuth2Options(a, null, null, null).provider().equals(new OAuth2Options(b, null, null, null).provider());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private String override(String given, String current, String field) {
+        if (given == null) {
+            return current;
+        }
+        String v = AdminInput.text(label(field), given).trim();
+        return v.isEmpty() ? null : v;
+    }
+
+    /** The client secret change: null keeps the stored one, empty removes it. Never echoed anywhere. */
+    public String oauth2ClientSecret() {
+        return oauth2ClientSecret == null ? null : AdminInput.text(label("oauth2ClientSecret"), oauth2ClientSecret);
     }
 
     private Account apply(Account a, boolean isNew) {

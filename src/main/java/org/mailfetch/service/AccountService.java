@@ -8,6 +8,8 @@ import org.mailfetch.store.NotFound;
 import org.mailfetch.mail.Account;
 import org.mailfetch.account.AccountStore;
 import org.mailfetch.account.ImapOptions;
+import org.mailfetch.account.OAuth2Options;
+import org.mailfetch.oauth2.TokenStore;
 import org.mailfetch.account.ImapOptionsStore;
 import org.mailfetch.fetch.AccountStatus;
 import org.mailfetch.fetch.FetchSessions;
@@ -35,6 +37,7 @@ public final class AccountService {
     private final AccountStore accounts;
     private final ImapOptionsStore imapOptions;
     private final StatusBoard status;
+    private final TokenStore tokens;
     private final LocalDirectory directory;
     private final FetchSessions sessions;
 
@@ -48,6 +51,7 @@ public final class AccountService {
         this.accounts = services.accounts();
         this.imapOptions = services.imapOptions();
         this.status = services.status();
+        this.tokens = services.tokens();
         this.directory = services.directory();
         this.sessions = sessions;
     }
@@ -70,8 +74,10 @@ public final class AccountService {
         Account account = change.toNewAccount();
         ImapOptions imap = change.imapOptions(account, ImapOptions.DEFAULT);
         Long maxSize = change.changesMaxMessageSize() ? change.maxMessageSizeBytes() : null;
+        OAuth2Options oauth2 = change.oauth2Options(null);
         requireMailbox(change, account.ownerAddress());
-        Account added = accounts.add(account, change.password(), imap);
+        Account added = oauth2 == null ? accounts.add(account, change.password(), imap)
+                : accounts.addOAuth2(account, oauth2, change.oauth2ClientSecret(), imap);
         if (maxSize != null) {
             accounts.maxMessageSize(added.id(), maxSize);
         }
@@ -84,8 +90,10 @@ public final class AccountService {
         Account changed = change.applyTo(current);
         ImapOptions imap = change.imapOptions(changed, imapOptions(current));
         Long maxSize = change.changesMaxMessageSize() ? change.maxMessageSizeBytes() : null;
+        OAuth2Options oauth2 = change.oauth2Options(accounts.oauth2().get(id).orElse(null));
         requireMailbox(change, changed.ownerAddress());
-        Account updated = accounts.update(changed, change.password(), imap);
+        Account updated = oauth2 == null ? accounts.update(changed, change.password(), imap)
+                : accounts.updateOAuth2(changed, oauth2, change.oauth2ClientSecret(), imap);
         if (change.changesMaxMessageSize()) {
             accounts.maxMessageSize(id, maxSize);
         }
@@ -116,7 +124,8 @@ public final class AccountService {
 
     /** Every option and the status. */
     public Map<String, Object> view(Account a) {
-        return AccountView.of(a, imap(a), status.get(a.id()));
+        return AccountView.of(a, imap(a), accounts.oauth2().get(a.id()).orElse(null), tokens.get(a.id()).orElse(null),
+                status.get(a.id()));
     }
 
     /** The IMAP options of an IMAP account, null for a POP3 one. */
@@ -131,15 +140,21 @@ public final class AccountService {
     /** The status fields of {@link #view}. */
     public Map<String, Object> statusView(long id) {
         Account a = get(id);
-        return AccountView.status(a.id(), imap(a), status.get(id));
+        return AccountView.status(a.id(), imap(a), tokens.get(id).orElse(null), status.get(id));
     }
 
     public AccountStatus status(long id) {
         return status.get(id);
     }
 
-    /** The last session's result word (ok, failed, skipped), or null before the first session. */
+    /**
+     * The last session's result word (ok, failed, skipped, needs-authorization), or null before the first
+     * session; needs-authorization as soon as the account's OAuth2 grant is lost, whoever found out.
+     */
     public String lastResult(long id) {
+        if (tokens.get(id).map(g -> TokenStore.NEEDS_AUTHORIZATION.equals(g.state())).orElse(false)) {
+            return TokenStore.NEEDS_AUTHORIZATION;
+        }
         return status.get(id).lastResult();
     }
 

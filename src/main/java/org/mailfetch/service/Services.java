@@ -12,6 +12,17 @@ import org.mailfetch.fetch.UidlLedger;
 import org.mailfetch.quarantine.QuarantineStore;
 import org.mailfetch.recipient.LocalDirectory;
 import org.mailfetch.store.Database;
+import org.mailfetch.delivery.OwnerNotice;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.Credentials;
+import org.mailfetch.oauth2.AccessTokens;
+import org.mailfetch.oauth2.OAuth2Http;
+import org.mailfetch.oauth2.Providers;
+import org.mailfetch.oauth2.SignIn;
+import org.mailfetch.oauth2.TokenStore;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * The stores over one data dir's database, shared by the CLI commands and the running service; the
@@ -29,7 +40,9 @@ public final class Services implements AutoCloseable {
     private final SmtpRoutes smtpRoutes;
     private final Outbox outbox;
     private QuarantineStore quarantine;
-    private final org.mailfetch.oauth2.SignIn signIn = new org.mailfetch.oauth2.SignIn();
+    private final TokenStore tokens;
+    private final AccessTokens credentials;
+    private final SignIn signIn;
 
     public Services(Settings settings) {
         this.settings = settings;
@@ -42,10 +55,42 @@ public final class Services implements AutoCloseable {
         this.directory = new LocalDirectory(db);
         this.ledger = new UidlLedger(db);
         this.status = new StatusBoard(db);
+        Clock clock = Clock.systemUTC();
+        this.tokens = new TokenStore(db, cipher);
+        OAuth2Http http = new OAuth2Http(settings.duration("mailfetch.oauth2.timeout"));
+        Providers providers = new Providers(settings, accounts.oauth2(), http, clock);
+        OwnerNotice notice = new OwnerNotice(settings);
+        this.credentials = new AccessTokens(accounts, tokens, providers, http,
+                List.of(settings.string("mailfetch.oauth2.mechanisms").toUpperCase(Locale.ROOT).split("\\s*,\\s*")), clock,
+                (account, why) -> notice.deliverText(account.ownerAddress(),
+                        "mailfetch.oauth2-lost." + account.id() + "." + Integer.toHexString(why.hashCode()),
+                        "mailfetch: sign in again for " + account.label().replaceAll("[^\\x20-\\x7e]", "?"),
+                        grantLostText(account, why), clock.instant()));
+        this.signIn = new SignIn(accounts, tokens, providers, http, clock);
+    }
+
+    private static String grantLostText(Account account, String why) {
+        return "mailfetch can no longer fetch mail for " + account.label() + " (\"" + account.name() + "\"):\n"
+                + "the mail provider refused the account's OAuth2 refresh token (" + why + ").\n"
+                + "That happens when access was revoked, the password changed, or the sign-in expired.\n\n"
+                + "Nothing is fetched for this account until someone signs in again, with\n\n"
+                + "    mailfetch account authorize " + account.id() + "\n\n"
+                + "(add --browser for Gmail), or with \"Sign in\" on the account in the web page.\n"
+                + "Mail stays on the server meanwhile; nothing is lost.\n";
+    }
+
+    /** What sessions log in with: stored passwords, or OAuth2 access tokens refreshed as needed. */
+    public Credentials credentials() {
+        return credentials;
+    }
+
+    /** The OAuth2 grants (state and tokens) of the accounts. */
+    public TokenStore tokens() {
+        return tokens;
     }
 
     /** OAuth2 sign-in of accounts (device flow, or code + PKCE in a browser). */
-    public org.mailfetch.oauth2.SignIn signIn() {
+    public SignIn signIn() {
         return signIn;
     }
 

@@ -34,15 +34,15 @@ class ArchitectureTest {
             .resideInAnyPackage("org.mailfetch.store..", "org.mailfetch.net..", "org.mailfetch.config..")
             .should().dependOnClassesThat().resideInAnyPackage("org.mailfetch.account..", "org.mailfetch.fetch..",
                     "org.mailfetch.filter..", "org.mailfetch.recipient..", "org.mailfetch.delivery..",
-                    "org.mailfetch.quarantine..", "org.mailfetch.service..", "org.mailfetch.engine..",
-                    "org.mailfetch.cli..", "org.mailfetch.api..", "org.mailfetch.observe..");
+                    "org.mailfetch.quarantine..", "org.mailfetch.oauth2..", "org.mailfetch.service..",
+                    "org.mailfetch.engine..", "org.mailfetch.cli..", "org.mailfetch.api..", "org.mailfetch.observe..");
 
     /** Pipeline steps and stores never reach up into a surface, the service layer or the engine that wires them. */
     @ArchTest
     static final ArchRule featuresImportNoSurface = noClasses().that()
             .resideInAnyPackage("org.mailfetch.mail..", "org.mailfetch.account..", "org.mailfetch.fetch..",
                     "org.mailfetch.filter..", "org.mailfetch.recipient..", "org.mailfetch.delivery..",
-                    "org.mailfetch.quarantine..", "org.mailfetch.store..")
+                    "org.mailfetch.quarantine..", "org.mailfetch.oauth2..", "org.mailfetch.store..")
             .should().dependOnClassesThat().resideInAnyPackage("org.mailfetch.service..", "org.mailfetch.engine..",
                     "org.mailfetch.cli..", "org.mailfetch.api..", "org.mailfetch.observe..")
             .orShould().dependOnClassesThat().resideInAPackage("org.mailfetch");

@@ -1,0 +1,98 @@
+package org.mailfetch.oauth2;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Optional;
+
+import org.mailfetch.account.PasswordCipher;
+import org.mailfetch.store.Database;
+
+/**
+ * The token half of the oauth2_account table (the sign-in options are {@code account.OAuth2OptionsStore}'s):
+ * the grant's state and the tokens, encrypted like passwords. Changes of state are single
+ * conditional UPDATEs, so that of two processes (the service and a CLI fetch) seeing a refresh token
+ * refused at once, exactly one moves the account to needs-authorization and sends the notice.
+ */
+public final class TokenStore {
+
+    public static final String AUTHORIZED = "authorized";
+    public static final String NEEDS_AUTHORIZATION = "needs-authorization";
+
+    /** One account's grant. Tokens are decrypted; never log them ({@link #toString()} does not show them). */
+    public record Grant(long accountId, String state, String note, String refreshToken, String accessToken,
+                        Instant obtainedAt, Instant expiresAt, Instant authorizedAt, Instant noticeSentAt) {
+        @Override
+        public String toString() {
+            return "Grant[" + accountId + ", " + state + "]";
+        }
+    }
+
+    private final Database db;
+    private final PasswordCipher cipher;
+
+    public TokenStore(Database db, PasswordCipher cipher) {
+        this.db = db;
+        this.cipher = cipher;
+    }
+
+    /** The account's grant, or empty when it is not an OAuth2 account. */
+    public Optional<Grant> get(long accountId) {
+        return db.query("SELECT state, state_note, refresh_token_enc, access_token_enc, access_obtained_at,"
+                + " access_expires_at, authorized_at, notice_sent_at FROM oauth2_account WHERE account_id = ?", rs -> read(accountId, rs),
+                accountId).stream().findFirst();
+    }
+
+    private Grant read(long accountId, ResultSet rs) throws SQLException {
+        return new Grant(accountId, rs.getString(1), rs.getString(2), decrypt(rs.getString(3)), decrypt(rs.getString(4)),
+                instant(rs, 5), instant(rs, 6), instant(rs, 7), instant(rs, 8));
+    }
+
+    /** A sign-in succeeded: the account is authorized with these tokens, and may be told again when they fail. */
+    void authorized(long accountId, Tokens t, Instant now) {
+        db.update("UPDATE oauth2_account SET state = ?, state_note = NULL, refresh_token_enc = ?, access_token_enc = ?,"
+                        + " access_obtained_at = ?, access_expires_at = ?, authorized_at = ?, notice_sent_at = NULL"
+                        + " WHERE account_id = ?", AUTHORIZED, cipher.encrypt(t.refreshToken()),
+                cipher.encrypt(t.accessToken()), Timestamp.from(now), Timestamp.from(now.plus(t.lifetime())),
+                Timestamp.from(now), accountId);
+    }
+
+    /**
+     * A refresh gave a new access token (and maybe a new refresh token: providers that rotate them
+     * invalidate the old one). Only while still authorized: a sign-in or a change in between wins.
+     */
+    void refreshed(long accountId, String usedRefreshToken, Tokens t, Instant now) {
+        String refresh = t.refreshToken() == null ? usedRefreshToken : t.refreshToken();
+        db.update("UPDATE oauth2_account SET refresh_token_enc = ?, access_token_enc = ?, access_obtained_at = ?,"
+                        + " access_expires_at = ? WHERE account_id = ? AND state = ?", cipher.encrypt(refresh),
+                cipher.encrypt(t.accessToken()), Timestamp.from(now), Timestamp.from(now.plus(t.lifetime())),
+                accountId, AUTHORIZED);
+    }
+
+    /**
+     * The provider refused the refresh token: the account needs its owner to sign in again. Returns
+     * whether this call made the change (false: it was not authorized any more, e.g. another process
+     * got there first) — only the caller that made it sends the owner a notice.
+     */
+    boolean lost(long accountId, String note) {
+        return db.update("UPDATE oauth2_account SET state = ?, state_note = ?, refresh_token_enc = NULL,"
+                + " access_token_enc = NULL, access_obtained_at = NULL, access_expires_at = NULL"
+                + " WHERE account_id = ? AND state = ?", NEEDS_AUTHORIZATION, note, accountId, AUTHORIZED) == 1;
+    }
+
+    /** Records that the owner was told the grant is gone (once per loss; a sign-in clears it). */
+    boolean noticeSent(long accountId, Instant now) {
+        return db.update("UPDATE oauth2_account SET notice_sent_at = ? WHERE account_id = ? AND notice_sent_at IS NULL",
+                Timestamp.from(now), accountId) == 1;
+    }
+
+    private String decrypt(String stored) {
+        return stored == null ? null : cipher.decrypt(stored);
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+}
