@@ -25,7 +25,7 @@ import org.mailfetch.engine.FetchEngine;
 import org.mailfetch.service.AdminPassword;
 import org.mailfetch.testsupport.AdminClient;
 import org.mailfetch.testsupport.Eventually;
-import org.mailfetch.testsupport.FakeOAuth2Server;
+import org.mailfetch.testsupport.FakeOAuth2Provider;
 import org.mailfetch.testsupport.MailfetchFixture;
 
 /**
@@ -44,14 +44,14 @@ class OAuth2AccountApiTest {
     @TempDir
     Path dataDir;
 
-    private FakeOAuth2Server idp;
+    private FakeOAuth2Provider idp;
     private MailfetchFixture fixture;
     private FetchEngine service;
     private AdminClient admin;
 
     @BeforeEach
     void setUp() throws Exception {
-        idp = new FakeOAuth2Server(1);
+        idp = new FakeOAuth2Provider();
         fixture = new MailfetchFixture(dataDir);
         new AdminPassword(fixture.services().db()).set(ADMIN_PASSWORD);
         service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC());
@@ -79,8 +79,8 @@ class OAuth2AccountApiTest {
     private HttpResponse<String> send(String method, String path, Object body) throws Exception {
         HttpResponse<String> r = admin.send(method, path, body == null ? null
                 : body instanceof String s ? s : AdminClient.JSON.writeValueAsString(body));
-        for (String secret : List.of(CLIENT_SECRET, PASSWORD, FakeOAuth2Server.ACCESS_TOKEN, FakeOAuth2Server.REFRESH_TOKEN,
-                FakeOAuth2Server.DEVICE_CODE, FakeOAuth2Server.AUTH_CODE)) {
+        for (String secret : List.of(CLIENT_SECRET, PASSWORD, FakeOAuth2Provider.ACCESS_TOKEN, FakeOAuth2Provider.REFRESH_TOKEN,
+                FakeOAuth2Provider.DEVICE_CODE, FakeOAuth2Provider.AUTH_CODE)) {
             assertFalse(r.body().contains(secret), "a secret in: " + r.body());
         }
         return r;
@@ -166,13 +166,14 @@ class OAuth2AccountApiTest {
 
     @Test
     void theDeviceFlowShouldShowTheCodeThenBeAuthorized() throws Exception {
+        idp.approvesAfter(1);
         long id = ok(201, send("POST", "/api/accounts", oauth2Account())).get("id").asLong();
         JsonNode started = ok(202, send("POST", "/api/accounts/" + id + "/authorize", Map.of("flow", "device")));
         assertEquals("device", started.get("flow").asText());
         assertEquals("pending", started.get("state").asText(), started.toString());
         assertEquals(idp.issuer() + "/activate", started.get("verificationUri").asText());
-        assertEquals(FakeOAuth2Server.USER_CODE, started.get("userCode").asText());
-        assertEquals(idp.issuer() + "/activate?user_code=" + FakeOAuth2Server.USER_CODE,
+        assertEquals(FakeOAuth2Provider.USER_CODE, started.get("userCode").asText());
+        assertEquals(idp.issuer() + "/activate?user_code=" + FakeOAuth2Provider.USER_CODE,
                 started.get("verificationUriComplete").asText());
 
         HttpResponse<String> again = send("POST", "/api/accounts/" + id + "/authorize", Map.of("flow", "device"));
@@ -187,11 +188,12 @@ class OAuth2AccountApiTest {
 
     @Test
     void theBrowserFlowShouldGiveTheUrlAndTakeTheRedirect() throws Exception {
+        idp.tokens(FakeOAuth2Provider.ACCESS_TOKEN, FakeOAuth2Provider.REFRESH_TOKEN, 3600);
         long id = ok(201, send("POST", "/api/accounts", oauth2Account())).get("id").asLong();
         JsonNode started = ok(202, send("POST", "/api/accounts/" + id + "/authorize", Map.of("flow", "browser")));
         assertEquals("pending", started.get("state").asText(), started.toString());
         String url = started.get("authorizationUrl").asText();
-        assertTrue(url.startsWith(idp.issuer() + "/authorize?"), url);
+        assertTrue(url.startsWith(idp.issuer() + "/auth?"), url);
 
         // the user's browser: the provider approves and redirects to the loopback listener
         HttpClient browser = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
@@ -204,7 +206,7 @@ class OAuth2AccountApiTest {
 
     @Test
     void aDeniedSignInShouldBeFailedWithItsReason() throws Exception {
-        idp.deny();
+        idp.deniesAfter(1);
         long id = ok(201, send("POST", "/api/accounts", oauth2Account())).get("id").asLong();
         ok(202, send("POST", "/api/accounts/" + id + "/authorize", null));
         Eventually.await("failed", Duration.ofSeconds(30),

@@ -246,7 +246,7 @@ class WebAdminBrowserTest {
 
     @Test
     void anOAuth2AccountShouldBeAddedAndSignedInFromThePage() throws Exception {
-        try (org.mailfetch.testsupport.FakeOAuth2Server idp = new org.mailfetch.testsupport.FakeOAuth2Server(2)) {
+        try (org.mailfetch.testsupport.FakeOAuth2Provider idp = new org.mailfetch.testsupport.FakeOAuth2Provider().approvesAfter(2)) {
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
             browser.get("http://127.0.0.1:" + AdminHttp.port(service.camel()) + "/admin/");
             wait.until(d -> d.findElement(By.cssSelector("#mailboxes li")).getText().contains(MailfetchFixture.OWNER));
@@ -270,7 +270,7 @@ class WebAdminBrowserTest {
             String row = "tr[data-id='" + id + "'] ";
             browser.executeScript("document.querySelector(\"#accounts " + row + ".sign-in\").click()");
             wait.until(d -> idp.issuer().concat("/activate").equals(d.findElement(By.id("sign-in-link")).getAttribute("href")));
-            assertEquals(org.mailfetch.testsupport.FakeOAuth2Server.USER_CODE, browser.findElement(By.id("sign-in-code")).getText());
+            assertEquals(org.mailfetch.testsupport.FakeOAuth2Provider.USER_CODE, browser.findElement(By.id("sign-in-code")).getText());
             screenshot("web-admin-sign-in.png");
             wait.until(d -> d.findElement(By.id("sign-in-step")).getText().startsWith("authorized"));
             assertTrue(!browser.findElement(By.id("sign-in-code-row")).isDisplayed(), "the code is gone once authorized");

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailfetch.testsupport.CliCapture;
-import org.mailfetch.testsupport.FakeOAuth2Server;
+import org.mailfetch.testsupport.FakeOAuth2Provider;
 
 /**
  * OAuth2 accounts on the command line: the --oauth2 options of account add|update (a password with
@@ -98,7 +98,7 @@ class OAuth2AccountCliTest {
 
     @Test
     void anIssuerAccountShouldNeedNoPasswordAndSwitchToAPasswordAndBack() throws Exception {
-        try (FakeOAuth2Server idp = new FakeOAuth2Server(0)) {
+        try (FakeOAuth2Provider idp = new FakeOAuth2Provider()) {
             String id = addOAuth2(idp, "--oauth2-scope", "mail offline_access");
             JsonNode a = show(id);
             assertEquals("oauth2", a.get("auth").asText(), a.toString());
@@ -130,13 +130,13 @@ class OAuth2AccountCliTest {
 
     @Test
     void theDeviceFlowShouldPrintTheContractLinesAndStoreTheTokens() throws Exception {
-        try (FakeOAuth2Server idp = new FakeOAuth2Server(2)) {
+        try (FakeOAuth2Provider idp = new FakeOAuth2Provider().approvesAfter(2)) {
             String id = addOAuth2(idp);
             assertEquals(0, run("account", "authorize", id), err());
             String base = idp.issuer();
             assertEquals("verification_uri: " + base + "/activate\n"
-                    + "user_code: " + FakeOAuth2Server.USER_CODE + "\n"
-                    + "verification_uri_complete: " + base + "/activate?user_code=" + FakeOAuth2Server.USER_CODE + "\n",
+                    + "user_code: " + FakeOAuth2Provider.USER_CODE + "\n"
+                    + "verification_uri_complete: " + base + "/activate?user_code=" + FakeOAuth2Provider.USER_CODE + "\n",
                     out(), "stdout: exactly the contract lines");
             assertTrue(err().contains("authorized: account " + id + " signs in with OAuth2 from now on"), err());
             assertNoSecret(out() + err());
@@ -149,8 +149,7 @@ class OAuth2AccountCliTest {
 
     @Test
     void aDeniedDeviceFlowShouldExitWithItsOwnCode() throws Exception {
-        try (FakeOAuth2Server idp = new FakeOAuth2Server(1)) {
-            idp.deny();
+        try (FakeOAuth2Provider idp = new FakeOAuth2Provider().deniesAfter(1)) {
             String id = addOAuth2(idp);
             assertEquals(AuthorizeCommand.EXIT.get(org.mailfetch.oauth2.SignInFailed.Reason.DENIED), run("account", "authorize", id));
             assertTrue(err().startsWith("Open the URL") || err().contains("not authorized"), err());
@@ -170,8 +169,8 @@ class OAuth2AccountCliTest {
         assertEquals("", out());
     }
 
-    /** An account of the fake provider with the client secret from the environment-less stdin option. */
-    private String addOAuth2(FakeOAuth2Server idp, String... extra) {
+    /** An IMAP account of the fake provider, its client secret read from standard input. */
+    private String addOAuth2(FakeOAuth2Provider idp, String... extra) {
         List<String> args = new ArrayList<>(List.of("account", "add", "--owner", "alice@example.com", "--name", "idp",
                 "--protocol", "imap", "--host", "imap.example.net", "--user", "alice@example.net",
                 "--oauth2", "issuer:" + idp.issuer(), "--oauth2-client-id", "test-client", "--oauth2-client-secret-stdin"));
@@ -183,7 +182,7 @@ class OAuth2AccountCliTest {
     }
 
     private static void assertNoSecret(String text) {
-        for (String secret : List.of(CLIENT_SECRET, PASSWORD, FakeOAuth2Server.ACCESS_TOKEN, FakeOAuth2Server.REFRESH_TOKEN)) {
+        for (String secret : List.of(CLIENT_SECRET, PASSWORD, FakeOAuth2Provider.ACCESS_TOKEN, FakeOAuth2Provider.REFRESH_TOKEN)) {
             assertFalse(text.contains(secret), "a secret in: " + text);
         }
     }
