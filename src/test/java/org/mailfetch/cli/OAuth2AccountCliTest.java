@@ -76,6 +76,18 @@ class OAuth2AccountCliTest {
     }
 
     @Test
+    void aPresetProviderShouldNeedNoHost() throws Exception {
+        assertEquals(0, run("account", "add", "--owner", "alice@example.com", "--name", "g", "--protocol", "imap",
+                "--user", "alice@gmail.com", "--oauth2", "gmail"), err());
+        JsonNode a = show(out().trim());
+        assertEquals("imap.gmail.com", a.get("host").asText());
+        assertEquals("gmail", a.get("oauth2").get("provider").asText());
+        assertEquals(2, run("account", "add", "--owner", "alice@example.com", "--name", "i", "--user", "alice",
+                "--oauth2", "issuer:https://idp.example.net"));
+        assertTrue(err().contains("--host is required"), err());
+    }
+
+    @Test
     void authorizeShouldHaveHelpAndRefuseBadArguments() {
         assertEquals(0, run("account", "authorize", "--help"));
         String help = out();
