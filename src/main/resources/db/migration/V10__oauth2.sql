@@ -22,3 +22,7 @@ CREATE TABLE oauth2_account (
     authorized_at      TIMESTAMP,
     notice_sent_at     TIMESTAMP
 );
+
+-- An SMTP route may authenticate with the access token of an OAuth2 account (the same sign-in, e.g.
+-- smtp.gmail.com or smtp.office365.com for the account's own address) instead of a password.
+ALTER TABLE smtp_route ADD COLUMN oauth2_account_id BIGINT REFERENCES external_account(id) ON DELETE SET NULL;

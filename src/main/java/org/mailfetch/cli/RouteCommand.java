@@ -26,6 +26,9 @@ final class RouteCommand {
         @Option(names = "--user", paramLabel = "U", description = "User name for SMTP AUTH (with --password-env; STARTTLS is then required)") String user;
         @Option(names = "--password-env", paramLabel = "VAR", description = "SMTP AUTH password from this environment variable")
         String passwordEnv;
+        @Option(names = "--oauth2-account", paramLabel = "ID", description = "Instead of a password: SMTP AUTH XOAUTH2 with"
+                + " the access token of this OAuth2 account (e.g. smtp.gmail.com or smtp.office365.com as that account's user)")
+        Long oauth2Account;
 
         @Override
         public void run() {
@@ -39,12 +42,20 @@ final class RouteCommand {
                     throw new IllegalArgumentException("environment variable " + passwordEnv + " is not set");
                 }
                 AdminInput.text("the password in " + passwordEnv, password);
+                if (oauth2Account != null) {
+                    throw new IllegalArgumentException("--password-env and --oauth2-account exclude each other");
+                }
+            } else if (oauth2Account != null) {
+                if (user == null) {
+                    throw new IllegalArgumentException("--oauth2-account needs --user");
+                }
             } else if (user != null) {
-                throw new IllegalArgumentException("--user needs --password-env VAR");
+                throw new IllegalArgumentException("--user needs --password-env VAR or --oauth2-account ID");
             }
             try (Services s = parent.cli.services()) {
                 System.out.println(new RouteService(s, AdminInput.names("domain", "DOMAIN", "host", "--host",
-                        "password", "--password-env VAR")).add(domain, host, port, tls, user, password).domain());
+                        "password", "--password-env VAR", "oauth2Account", "--oauth2-account"))
+                        .add(domain, host, port, tls, user, password, oauth2Account).domain());
             }
         }
     }
@@ -57,9 +68,10 @@ final class RouteCommand {
         @Override
         public void run() {
             try (Services s = parent.cli.services()) {
-                Output.list(new RouteService(s).list(), json,
+                RouteService routes = new RouteService(s);
+                Output.list(routes.list(), json,
                         r -> r.domain() + "\t" + r.target() + (r.user() == null ? "" : "\tuser=" + r.user()),
-                        RouteView::of);
+                        routes::view);
             }
         }
     }

@@ -162,6 +162,7 @@ public final class FetchEngine implements AutoCloseable {
                                 throw new IllegalStateException("cannot start IMAP IDLE: " + e.getMessage(), e);
                             }
                             metrics.idleConnections(idleWatchers::liveConnections);
+                            metrics.accountsNeedingAuthorization(() -> services.tokens().needingAuthorization());
                         }
                     });
                 } catch (Exception e) {

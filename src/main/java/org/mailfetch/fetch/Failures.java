@@ -8,6 +8,8 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import javax.net.ssl.SSLException;
 
+import org.mailfetch.mail.CredentialUnavailable;
+
 import org.apache.camel.CamelExchangeException;
 import org.mailfetch.mail.Printable;
 
@@ -25,6 +27,10 @@ final class Failures {
         for (Throwable c = t; c != null; c = next(c)) {
             if (c instanceof FetchSession.DeliveryFailedException || c instanceof SessionDeadlineException) {
                 return text(c);
+            }
+            if (c instanceof CredentialUnavailable) {
+                // the OAuth2 provider, not the mail server: its connection failures are no "connection refused"
+                return "token endpoint: " + text(c);
             }
             if (c instanceof ServerException p) {
                 return switch (p.kind()) {

@@ -87,6 +87,12 @@ public final class TokenStore {
                 Timestamp.from(now), accountId) == 1;
     }
 
+    /** How many accounts wait for their owner to sign in again (a gauge). */
+    public int needingAuthorization() {
+        return db.query("SELECT COUNT(*) FROM oauth2_account WHERE state = ?", rs -> rs.getInt(1), NEEDS_AUTHORIZATION)
+                .get(0);
+    }
+
     private String decrypt(String stored) {
         return stored == null ? null : cipher.decrypt(stored);
     }

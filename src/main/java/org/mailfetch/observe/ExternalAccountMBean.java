@@ -68,9 +68,9 @@ public final class ExternalAccountMBean {
         return st().running();
     }
 
-    @ManagedAttribute(description = "Result of the last session: ok, failed, skipped")
+    @ManagedAttribute(description = "Result of the last session: ok, failed, skipped, needs-authorization")
     public String getLastResult() {
-        return st().lastResult();
+        return accounts.lastResult(id);
     }
 
     @ManagedAttribute(description = "Error of the last session")

@@ -62,6 +62,9 @@ public final class FetchMetrics implements Consumer<SessionSummary> {
         if (e.startsWith("login refused")) {
             return "login";
         }
+        if (e.startsWith("token endpoint")) {
+            return "token";
+        }
         if (e.startsWith("unknown host") || e.startsWith("connection refused")) {
             return "connect";
         }
@@ -93,16 +96,26 @@ public final class FetchMetrics implements Consumer<SessionSummary> {
 
     /** The gauge mailfetch_idle_connections: IMAP IDLE connections up now. */
     public void idleConnections(java.util.function.IntSupplier live) {
-        idleLive = live; // a gauge holds its object weakly: keep it here
+        gauge("mailfetch.idle.connections", "IMAP IDLE connections up now", live);
+    }
+
+    /**
+     * The gauge mailfetch_accounts_needs_authorization: OAuth2 accounts whose grant the provider
+     * refused; nothing is fetched for them until their owner signs in again (account authorize).
+     */
+    public void accountsNeedingAuthorization(java.util.function.IntSupplier count) {
+        gauge("mailfetch.accounts.needs.authorization", "OAuth2 accounts waiting for a new sign-in", count);
+    }
+
+    private void gauge(String name, String description, java.util.function.IntSupplier value) {
+        gauges.add(value); // a gauge holds its object weakly: keep it here
         MeterRegistry r = registry();
         if (r != null) {
-            io.micrometer.core.instrument.Gauge.builder("mailfetch.idle.connections", this,
-                            m -> m.idleLive.getAsInt())
-                    .description("IMAP IDLE connections up now").register(r);
+            io.micrometer.core.instrument.Gauge.builder(name, value, v -> v.getAsInt()).description(description).register(r);
         }
     }
 
-    private volatile java.util.function.IntSupplier idleLive = () -> 0;
+    private final java.util.List<java.util.function.IntSupplier> gauges = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private MeterRegistry registry() {
         MeterRegistry r = registry;

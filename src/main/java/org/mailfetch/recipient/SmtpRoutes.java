@@ -23,6 +23,15 @@ public final class SmtpRoutes {
 
     /** Adds a route; {@code passwordOrNull} only with a user. Returns the stored domain name. */
     public String add(String domain, String host, int port, boolean tls, String user, String passwordOrNull) {
+        return add(domain, host, port, tls, user, passwordOrNull, null);
+    }
+
+    /**
+     * Adds a route that authenticates as {@code user} with a password, or with the access token of the
+     * OAuth2 account {@code oauth2AccountId} (never both). Returns the stored domain name.
+     */
+    public String add(String domain, String host, int port, boolean tls, String user, String passwordOrNull,
+                      Long oauth2AccountId) {
         String d;
         try {
             d = MailAddress.domain(domain);
@@ -35,15 +44,23 @@ public final class SmtpRoutes {
         if (port < 1 || port > 65535) {
             throw new InvalidValue("port", "port must be 1..65535, got " + port);
         }
-        if (user == null && passwordOrNull != null) {
-            throw new InvalidValue("user", "a route password needs a user");
+        if (user == null && (passwordOrNull != null || oauth2AccountId != null)) {
+            throw new InvalidValue("user", "a route password or OAuth2 account needs a user");
+        }
+        if (passwordOrNull != null && oauth2AccountId != null) {
+            throw new InvalidValue("oauth2Account", "a route authenticates with a password or an OAuth2 account, not both");
+        }
+        if (oauth2AccountId != null && db.query("SELECT 1 FROM oauth2_account WHERE account_id = ?", rs -> 1,
+                oauth2AccountId).isEmpty()) {
+            throw new InvalidValue("oauth2Account", "account " + oauth2AccountId + " does not sign in with OAuth2");
         }
         if (!db.query("SELECT name FROM local_domain WHERE name = ?", rs -> rs.getString(1), d).isEmpty()) {
             throw new Conflict("domain " + d + " is a local domain: it cannot be routed as well");
         }
         try {
-            db.update("INSERT INTO smtp_route (domain, host, port, tls, user_name, password_enc) VALUES (?, ?, ?, ?, ?, ?)",
-                    d, host.trim(), port, tls, user, passwordOrNull == null ? null : cipher.encrypt(passwordOrNull));
+            db.update("INSERT INTO smtp_route (domain, host, port, tls, user_name, password_enc, oauth2_account_id)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?)", d, host.trim(), port, tls, user,
+                    passwordOrNull == null ? null : cipher.encrypt(passwordOrNull), oauth2AccountId);
         } catch (Conflict e) {
             throw new Conflict("route for " + d + " exists already");
         }
@@ -65,6 +82,12 @@ public final class SmtpRoutes {
     /** The enabled route of a domain, if it is routed. */
     public Optional<SmtpRoute> forDomain(String domain) {
         return list().stream().filter(r -> r.enabled() && r.domain().equals(domain)).findFirst();
+    }
+
+    /** The OAuth2 account whose access token the route authenticates with, if it uses one. */
+    public Optional<Long> oauth2Account(String domain) {
+        return db.query("SELECT oauth2_account_id FROM smtp_route WHERE domain = ?", rs -> (Long) rs.getObject(1, Long.class),
+                domain).stream().filter(id -> id != null).findFirst();
     }
 
     public Optional<String> password(String domain) {

@@ -62,12 +62,29 @@ public final class Dovecot extends PrivateDaemon {
     private static final AtomicLong DELIVERIES = new AtomicLong();
 
     private final SystemUser mailUser;
+    private final OAuth2 oauth2;
     private final Set<String> users = new HashSet<>();
     private Ports ports;
 
-    private Dovecot(SystemUser mailUser) throws IOException {
+    private Dovecot(SystemUser mailUser, OAuth2 oauth2) throws IOException {
         super("dovecot"); // a test JVM that exits without close() must not leave a daemon behind
         this.mailUser = mailUser;
+        this.oauth2 = oauth2;
+    }
+
+    /**
+     * Where Dovecot's {@code oauth2} passdb checks bearer tokens: an RFC 7662 introspection URL
+     * (POSTed the token, {@code client_id} and {@code client_secret} as form fields) and the client
+     * it introspects as; see {@link Keycloak#dovecotOAuth2()}.
+     */
+    public record OAuth2(String introspectionUrl, String clientId, String clientSecret) {
+        public OAuth2 {
+            for (String value : List.of(introspectionUrl, clientId, clientSecret)) {
+                if (value.isEmpty() || value.contains("\n")) {
+                    throw new IllegalArgumentException("unsuitable oauth2 setting");
+                }
+            }
+        }
     }
 
     /**
@@ -77,8 +94,23 @@ public final class Dovecot extends PrivateDaemon {
      * @throws IOException if Dovecot does not come up; the message carries its output and log tail
      */
     public static Dovecot start() throws IOException {
+        return start(null);
+    }
+
+    /**
+     * As {@link #start()}, and users may also sign in with a bearer token (SASL XOAUTH2 and
+     * OAUTHBEARER, POP3 and IMAP) that {@code oauth2} introspects: an {@code oauth2} passdb comes
+     * before the passwd-file one (which still serves {@link #addUser} passwords, PLAIN and LOGIN).
+     * The token's {@code preferred_username} must equal the user named in the SASL message, and
+     * that user's mailbox must exist ({@link #addUser}; the passwd-file stays the userdb). Failed
+     * logins are answered at once ({@code auth_failure_delay = 0}, no anvil auth penalty), for tests
+     * that fail on purpose.
+     *
+     * @param oauth2 null for a password-only instance, as {@link #start()}
+     */
+    public static Dovecot start(OAuth2 oauth2) throws IOException {
         checkEnvironment();
-        Dovecot dovecot = new Dovecot(SystemUser.ensure(MAIL_USER));
+        Dovecot dovecot = new Dovecot(SystemUser.ensure(MAIL_USER), oauth2);
         try {
             dovecot.prepareFiles();
             dovecot.startListening();
@@ -128,6 +160,9 @@ public final class Dovecot extends PrivateDaemon {
     private void startListening() throws IOException {
         for (int attempt = 1; ; attempt++) {
             ports = Ports.allocate();
+            if (oauth2 != null) {
+                writeOAuth2Config();
+            }
             Files.writeString(configFile(), config());
             Files.deleteIfExists(logFile());
             launch(List.of(DOVECOT.toString(), "-F", "-c", configFile().toString()));
@@ -183,7 +218,7 @@ public final class Dovecot extends PrivateDaemon {
                 first_valid_gid = @GID@
                 last_valid_gid = @GID@
                 mail_location = maildir:~/Maildir
-                auth_mechanisms = plain login
+                auth_mechanisms = plain login@OAUTH2_MECHANISMS@
                 disable_plaintext_auth = no
                 auth_verbose = yes
                 ssl = yes
@@ -195,7 +230,7 @@ public final class Dovecot extends PrivateDaemon {
                 default_client_limit = 6000
                 # one file per user: Dovecot re-checks a passwd-file at most once a second, but a
                 # path it has not looked at yet is read at once, so users added later log in at once
-                passdb {
+                @OAUTH2_PASSDB@passdb {
                   driver = passwd-file
                   args = scheme=PLAIN @ROOT@/users/%u
                 }
@@ -231,7 +266,40 @@ public final class Dovecot extends PrivateDaemon {
         for (Map.Entry<String, String> value : values.entrySet()) {
             config = config.replace(value.getKey(), value.getValue());
         }
-        return config;
+        if (oauth2 == null) {
+            return config.replace("@OAUTH2_MECHANISMS@", "").replace("@OAUTH2_PASSDB@", "");
+        }
+        return config.replace("@OAUTH2_MECHANISMS@", " xoauth2 oauthbearer").replace("@OAUTH2_PASSDB@", """
+                passdb {
+                  driver = oauth2
+                  mechanisms = xoauth2 oauthbearer
+                  args = @ROOT@/oauth2.conf.ext
+                }
+                """.replace("@ROOT@", root.toString())) + """
+                # tests fail logins on purpose: answer at once, no growing penalty per source address
+                auth_failure_delay = 0
+                service anvil {
+                  unix_listener anvil-auth-penalty {
+                    mode = 0
+                  }
+                }
+                """;
+    }
+
+    private void writeOAuth2Config() throws IOException {
+        Path file = root.resolve("oauth2.conf.ext");
+        Files.writeString(file, """
+                # Dovecot's oauth2 passdb: RFC 7662 introspection by POST, client credentials in the form
+                introspection_mode = post
+                introspection_url = %s
+                client_id = %s
+                client_secret = %s
+                username_attribute = preferred_username
+                active_attribute = active
+                active_value = true
+                """.formatted(oauth2.introspectionUrl(), oauth2.clientId(), oauth2.clientSecret()));
+        // read by the auth process (user dovecot); the secret is a throwaway test value
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
     }
 
     /**

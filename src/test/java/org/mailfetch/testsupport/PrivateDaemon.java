@@ -31,8 +31,14 @@ abstract class PrivateDaemon implements AutoCloseable {
     private Process process;
 
     protected PrivateDaemon(String name) throws IOException {
+        this(name, null);
+    }
+
+    /** As {@link #PrivateDaemon(String)}, with the directory created below {@code parent} (null: the temp dir). */
+    protected PrivateDaemon(String name, Path parent) throws IOException {
         this.name = name;
-        this.root = Files.createTempDirectory(name + "-");
+        this.root = parent == null ? Files.createTempDirectory(name + "-")
+                : Files.createTempDirectory(Files.createDirectories(parent), name + "-");
         this.shutdownHook = new Thread(this::stopProcess, name + "-stop");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
@@ -56,8 +62,15 @@ abstract class PrivateDaemon implements AutoCloseable {
     }
 
     protected void launch(List<String> command) throws IOException {
-        process = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
-                .redirectOutput(outputFile().toFile()).start();
+        launch(command, java.util.Map.of());
+    }
+
+    /** As {@link #launch(List)}, with {@code environment} added to this JVM's. */
+    protected void launch(List<String> command, java.util.Map<String, String> environment) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
+                .redirectOutput(outputFile().toFile());
+        builder.environment().putAll(environment);
+        process = builder.start();
     }
 
     /** Polls {@code ready} until it is true, the process dies, or the timeout passes. */
