@@ -246,7 +246,13 @@ class WebAdminBrowserTest {
 
     @Test
     void anOAuth2AccountShouldBeAddedAndSignedInFromThePage() throws Exception {
-        try (org.mailfetch.testsupport.FakeOAuth2Provider idp = new org.mailfetch.testsupport.FakeOAuth2Provider().approvesAfter(2)) {
+        // a provider's user code is shown as text, never as markup
+        String hostileCode = "<b/id=pwn>X</b>"; // no spaces: the core refuses those
+        try (org.mailfetch.testsupport.FakeOAuth2Provider idp = new org.mailfetch.testsupport.FakeOAuth2Provider()) {
+            idp.device(200, "{\"device_code\":\"d1\",\"user_code\":\"" + hostileCode + "\",\"verification_uri\":\""
+                    + idp.issuer() + "/activate\",\"expires_in\":600,\"interval\":1}")
+                .token(400, "{\"error\":\"authorization_pending\"}")
+                .token(400, "{\"error\":\"authorization_pending\"}").tokens("at", "rt", 3600);
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
             browser.get("http://127.0.0.1:" + AdminHttp.port(service.camel()) + "/admin/");
             wait.until(d -> d.findElement(By.cssSelector("#mailboxes li")).getText().contains(MailfetchFixture.OWNER));
@@ -270,7 +276,8 @@ class WebAdminBrowserTest {
             String row = "tr[data-id='" + id + "'] ";
             browser.executeScript("document.querySelector(\"#accounts " + row + ".sign-in\").click()");
             wait.until(d -> idp.issuer().concat("/activate").equals(d.findElement(By.id("sign-in-link")).getAttribute("href")));
-            assertEquals(org.mailfetch.testsupport.FakeOAuth2Provider.USER_CODE, browser.findElement(By.id("sign-in-code")).getText());
+            assertEquals(hostileCode, browser.findElement(By.id("sign-in-code")).getText());
+            assertTrue(browser.findElements(By.id("pwn")).isEmpty(), "the code was not parsed as HTML");
             screenshot("web-admin-sign-in.png");
             wait.until(d -> d.findElement(By.id("sign-in-step")).getText().startsWith("authorized"));
             assertTrue(!browser.findElement(By.id("sign-in-code-row")).isDisplayed(), "the code is gone once authorized");
