@@ -20,7 +20,10 @@ CREATE TABLE oauth2_account (
     access_obtained_at TIMESTAMP,
     access_expires_at  TIMESTAMP,
     authorized_at      TIMESTAMP,
-    notice_sent_at     TIMESTAMP
+    notice_sent_at     TIMESTAMP,
+    -- bumped by every change of the tokens: a refresh or a refusal applies only to the grant it read,
+    -- so a late answer for an old refresh token cannot undo a newer sign-in or a rotated token
+    grant_version      BIGINT        DEFAULT 0 NOT NULL
 );
 
 -- An SMTP route may authenticate with the access token of an OAuth2 account (the same sign-in, e.g.

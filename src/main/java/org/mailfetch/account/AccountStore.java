@@ -110,6 +110,10 @@ public final class AccountStore {
     public Account updateOAuth2(Account a, OAuth2Options options, String secretChange, ImapOptions imap) {
         Account before = get(a.id()).orElseThrow(() -> new NotFound("no account " + a.id()));
         Optional<OAuth2Options> was = oauth2.get(a.id());
+        if (secretChange == null && was.isPresent() && (!was.get().provider().equals(options.provider())
+                || !java.util.Objects.equals(was.get().clientId(), options.clientId()))) {
+            secretChange = ""; // a client secret belongs to its client at its provider: never send it to another
+        }
         boolean dropTokens = was.isEmpty() || !was.get().equals(options) || sendsPasswordElsewhere(before, a)
                 || !before.protocol().equals(a.protocol())
                 || !before.userName().equals(a.userName());

@@ -37,6 +37,25 @@ public record OAuth2Options(String provider, String clientId, String scope, Stri
         }
     }
 
+    private static final java.util.Set<String> GMAIL_HOSTS = java.util.Set.of("imap.gmail.com", "pop.gmail.com",
+            "smtp.gmail.com");
+    private static final java.util.Set<String> MICROSOFT_HOSTS = java.util.Set.of("outlook.office365.com",
+            "outlook.office.com", "smtp.office365.com", "smtp-mail.outlook.com", "imap-mail.outlook.com",
+            "pop-mail.outlook.com");
+
+    /**
+     * Whether tokens of this provider may be sent to {@code host}: a gmail or microsoft token opens
+     * the whole mailbox, so it goes only to that provider's own mail servers; an issuer's to any.
+     */
+    public boolean allowsHost(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        return switch (provider) {
+            case GMAIL -> GMAIL_HOSTS.contains(h);
+            case MICROSOFT -> MICROSOFT_HOSTS.contains(h);
+            default -> true;
+        };
+    }
+
     /** The issuer URL of an {@code issuer:URL} provider, else null. */
     public URI issuer() {
         return provider.startsWith(ISSUER_PREFIX) ? URI.create(provider.substring(ISSUER_PREFIX.length())) : null;
@@ -67,11 +86,14 @@ public record OAuth2Options(String provider, String clientId, String scope, Stri
 
     /**
      * An issuer (or endpoint) URL: https, or http to a loopback address only (a local test server);
-     * no user info, query or fragment; no control characters.
+     * no user info or fragment; no spaces, control or format characters.
      */
     public static URI checkUrl(String url) {
-        if (url.length() > 2000 || url.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)) {
-            throw new IllegalArgumentException("unsuitable URL (longer than 2000 characters, or with spaces or control characters)");
+        if (url.length() > 2000 || url.chars().anyMatch(c -> c <= 0x20 || c == 0x7f || Character.isISOControl(c)
+                || Character.getType(c) == Character.FORMAT || Character.isWhitespace(c) || Character.isSpaceChar(c))) {
+            // C0/C1 controls, bidi overrides and other format characters could disguise where a link goes
+            throw new IllegalArgumentException("unsuitable URL (longer than 2000 characters, or with spaces, control or"
+                    + " format characters)");
         }
         URI u;
         try {
@@ -110,7 +132,6 @@ public record OAuth2Options(String provider, String clientId, String scope, Stri
     }
 
     private static String printable(String s) {
-        String cut = s.length() > 80 ? s.substring(0, 80) + "…" : s;
-        return cut.replaceAll("\\p{Cntrl}", "?");
+        return org.mailfetch.mail.Printable.escape(s, 80);
     }
 }

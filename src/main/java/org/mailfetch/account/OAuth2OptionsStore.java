@@ -86,7 +86,8 @@ public final class OAuth2OptionsStore {
         if (dropTokens) {
             try (PreparedStatement ps = c.prepareStatement("UPDATE oauth2_account SET state = ?, state_note = NULL,"
                     + " refresh_token_enc = NULL, access_token_enc = NULL, access_obtained_at = NULL,"
-                    + " access_expires_at = NULL, authorized_at = NULL, notice_sent_at = NULL WHERE account_id = ?")) {
+                    + " access_expires_at = NULL, authorized_at = NULL, notice_sent_at = NULL,"
+                    + " grant_version = grant_version + 1 WHERE account_id = ?")) {
                 ps.setString(1, UNAUTHORIZED);
                 ps.setLong(2, accountId);
                 ps.executeUpdate();

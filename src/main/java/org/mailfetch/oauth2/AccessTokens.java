@@ -142,16 +142,24 @@ public final class AccessTokens implements Credentials {
             }
             Tokens t = Tokens.from(http.post(endpoints.token(), form));
             Instant now = clock.instant();
-            tokens.refreshed(account.id(), g.refreshToken(), t, now);
-            LOG.info("{}: access token refreshed, valid for {} s", account.label(), t.lifetime().toSeconds());
+            if (!tokens.refreshed(g, t, now)) {
+                // another process refreshed or someone signed in meanwhile: theirs is the grant to keep
+                LOG.info("{}: the grant changed while refreshing; using the access token just got, keeping the stored grant",
+                        account.label());
+            } else {
+                LOG.info("{}: access token refreshed, valid for {} s", account.label(), t.lifetime().toSeconds());
+            }
             return bearer(t.accessToken());
         } catch (OAuth2Http.TokenError e) {
             if ("invalid_grant".equals(e.error())) {
                 String why = "invalid_grant from the token endpoint at " + clock.instant();
-                if (tokens.lost(account.id(), why)) {
+                if (tokens.lost(g, why)) {
                     LOG.warn("{}: the provider refused the refresh token ({}); the account needs its owner to sign in"
                             + " again (mailfetch account authorize {})", account.label(), e.getMessage(), account.id());
                     notifyOwner(account, why);
+                } else if (tokens.get(account.id()).map(now -> TokenStore.AUTHORIZED.equals(now.state())).orElse(false)) {
+                    // the refused token was an old one: a new sign-in or refresh happened meanwhile
+                    throw new CredentialUnavailable("the grant changed while refreshing; trying again later", e);
                 }
                 throw new NeedsAuthorization("the provider refused the refresh token (" + e.getMessage()
                         + "); sign in again: mailfetch account authorize " + account.id());

@@ -1,16 +1,25 @@
 package org.mailfetch.oauth2;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.List;
 import java.util.StringJoiner;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +30,7 @@ import org.mailfetch.mail.Printable;
 /**
  * The HTTP side of OAuth2: form posts to token and device endpoints, GETs of discovery documents.
  * A provider is as hostile as a mail server: answers are read up to {@link #MAX_BODY} bytes, every
- * request has a deadline, redirects are not followed (a token request must not be replayed to
+ * request (headers and body) has one deadline, redirects are not followed (a token request must not be replayed to
  * wherever a 302 points), and only https (or http to a loopback address) is spoken.
  */
 public final class OAuth2Http {
@@ -66,14 +75,26 @@ public final class OAuth2Http {
     }
 
     private JsonNode answer(URI url, HttpRequest request) throws IOException, InterruptedException {
-        HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        byte[] bytes;
-        try (InputStream in = response.body()) {
-            bytes = in.readNBytes(MAX_BODY + 1);
+        // HttpRequest.timeout ends at the headers: one deadline must cover the body too, or a provider
+        // dripping a byte at a time holds the session (and its account's lock) for ever
+        CompletableFuture<HttpResponse<byte[]>> pending = client.sendAsync(request, info -> new LimitedBody());
+        HttpResponse<byte[]> response;
+        try {
+            response = pending.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            pending.cancel(true);
+            throw new HttpTimeoutException(where(url) + " did not answer within " + timeout.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(where(url) + ": " + cause, cause);
+        } catch (InterruptedException e) {
+            pending.cancel(true);
+            throw e;
         }
-        if (bytes.length > MAX_BODY) {
-            throw new IOException(where(url) + " answered more than " + MAX_BODY + " bytes");
-        }
+        byte[] bytes = response.body();
         int status = response.statusCode();
         JsonNode json = null;
         try {
@@ -90,6 +111,48 @@ public final class OAuth2Http {
                     Printable.escape(json.path("error_description").asText(""), 300));
         }
         throw new IOException(where(url) + " answered HTTP " + status + (json == null ? " without JSON" : ""));
+    }
+
+    /** Collects an answer up to {@link #MAX_BODY} bytes; more ends the exchange with an error. */
+    private static final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private Flow.Subscription subscription;
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            for (ByteBuffer b : items) {
+                if (bytes.size() + b.remaining() > MAX_BODY) {
+                    body.completeExceptionally(new IOException("the answer is longer than " + MAX_BODY + " bytes"));
+                    subscription.cancel();
+                    return;
+                }
+                byte[] chunk = new byte[b.remaining()];
+                b.get(chunk);
+                bytes.write(chunk, 0, chunk.length);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            body.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(bytes.toByteArray());
+        }
     }
 
     private static String where(URI url) {

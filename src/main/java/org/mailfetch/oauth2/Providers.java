@@ -129,28 +129,36 @@ public final class Providers {
         String scope = String.join(" ", scopes.contains("openid") && scopes.contains("offline_access")
                 ? java.util.List.of("openid", "offline_access")
                 : scopes.contains("offline_access") ? java.util.List.of("offline_access") : java.util.List.of());
-        URI device = optionalUrl(doc, "device_authorization_endpoint");
-        Endpoints e = new Endpoints(optionalUrl(doc, "authorization_endpoint"), requiredUrl(doc, "token_endpoint"),
+        // an https issuer's endpoints are https too: its document must not point the secrets at a
+        // plain-http port on this machine (the loopback exception is for a loopback issuer only)
+        boolean https = "https".equalsIgnoreCase(issuer.getScheme());
+        URI device = optionalUrl(doc, "device_authorization_endpoint", https);
+        Endpoints e = new Endpoints(optionalUrl(doc, "authorization_endpoint", https),
+                requiredUrl(doc, "token_endpoint", https),
                 device, scope.isEmpty() ? null : scope, Map.of(), "127.0.0.1",
                 device == null ? "the provider offers no device flow: use account authorize --browser" : null);
         discovered.put(issuer, new Discovered(e, clock.instant()));
         return e;
     }
 
-    private static URI requiredUrl(JsonNode doc, String field) throws IOException {
-        URI u = optionalUrl(doc, field);
+    private static URI requiredUrl(JsonNode doc, String field, boolean https) throws IOException {
+        URI u = optionalUrl(doc, field, https);
         if (u == null) {
             throw new IOException("the discovery document has no " + field);
         }
         return u;
     }
 
-    private static URI optionalUrl(JsonNode doc, String field) throws IOException {
+    private static URI optionalUrl(JsonNode doc, String field, boolean https) throws IOException {
         if (!doc.path(field).isTextual()) {
             return null;
         }
         try {
-            return OAuth2Options.checkUrl(doc.path(field).asText());
+            URI u = OAuth2Options.checkUrl(doc.path(field).asText());
+            if (https && !"https".equalsIgnoreCase(u.getScheme())) {
+                throw new IllegalArgumentException("not https, though the issuer is");
+            }
+            return u;
         } catch (IllegalArgumentException e) {
             throw new IOException("the discovery document's " + field + " is unusable: " + e.getMessage());
         }

@@ -1,11 +1,7 @@
 package org.mailfetch.oauth2;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -15,18 +11,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 import org.mailfetch.account.AccountStore;
 import org.mailfetch.account.OAuth2Options;
@@ -137,16 +127,13 @@ public final class SignIn {
         }
         String verifier = randomText(32);
         String state = randomText(16);
-        CompletableFuture<Map<String, String>> redirected = new CompletableFuture<>();
-        HttpServer server;
+        LoopbackRedirect loopback;
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+            loopback = new LoopbackRedirect(state);
         } catch (IOException e) {
             throw new SignInFailed(SignInFailed.Reason.UNAVAILABLE, "cannot listen on a loopback port: " + e.getMessage(), e);
         }
-        String redirectUri = "http://" + s.endpoints.loopbackHost() + ":" + server.getAddress().getPort() + "/";
-        server.createContext("/", exchange -> answerRedirect(exchange, state, redirected));
-        server.start();
+        String redirectUri = "http://" + s.endpoints.loopbackHost() + ":" + loopback.port() + "/";
         try {
             Map<String, String> params = new LinkedHashMap<>();
             params.put("response_type", "code");
@@ -162,12 +149,10 @@ public final class SignIn {
                     == null ? "?" : "&") + form(params)));
             Map<String, String> answer;
             try {
-                answer = redirected.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                answer = loopback.await(timeout);
             } catch (TimeoutException e) {
                 throw new SignInFailed(SignInFailed.Reason.EXPIRED, "no sign-in came back from the browser within "
                         + timeout.toMinutes() + " min");
-            } catch (ExecutionException e) {
-                throw new IllegalStateException(e.getCause());
             }
             if (answer.containsKey("error")) {
                 String error = Printable.escape(answer.get("error"), 64);
@@ -184,31 +169,7 @@ public final class SignIn {
             throw new SignInFailed(SignInFailed.Reason.UNAVAILABLE, "the token endpoint gave no usable tokens: "
                     + e.getMessage(), e);
         } finally {
-            server.stop(0);
-        }
-    }
-
-    /** The loopback redirect: only the answer carrying our state counts; anything else is turned away. */
-    private static void answerRedirect(HttpExchange exchange, String state, CompletableFuture<Map<String, String>> result)
-            throws IOException {
-        try (exchange) {
-            Map<String, String> q = query(exchange.getRequestURI().getRawQuery());
-            boolean ours = "GET".equals(exchange.getRequestMethod()) && "/".equals(exchange.getRequestURI().getPath())
-                    && q.get("state") != null && MessageDigest.isEqual(q.get("state").getBytes(StandardCharsets.UTF_8),
-                    state.getBytes(StandardCharsets.UTF_8)) && (q.containsKey("code") || q.containsKey("error"));
-            String page = !ours ? "This is not the sign-in mailfetch is waiting for."
-                    : q.containsKey("code") ? "mailfetch: signed in. You can close this window."
-                    : "mailfetch: the sign-in did not succeed. You can close this window.";
-            byte[] body = ("<!doctype html><meta charset=utf-8><title>mailfetch</title><p>" + page + "</p>")
-                    .getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-            exchange.sendResponseHeaders(ours ? 200 : 400, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-            if (ours) {
-                result.complete(q);
-            }
+            loopback.close();
         }
     }
 
@@ -310,20 +271,5 @@ public final class SignIn {
             }
         });
         return j.toString();
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> q = new HashMap<>();
-        if (raw == null || raw.length() > 16 * 1024) {
-            return q;
-        }
-        for (String pair : raw.split("&", 50)) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) {
-                q.putIfAbsent(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return q;
     }
 }

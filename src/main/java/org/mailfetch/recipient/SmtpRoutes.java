@@ -50,9 +50,23 @@ public final class SmtpRoutes {
         if (passwordOrNull != null && oauth2AccountId != null) {
             throw new InvalidValue("oauth2Account", "a route authenticates with a password or an OAuth2 account, not both");
         }
-        if (oauth2AccountId != null && db.query("SELECT 1 FROM oauth2_account WHERE account_id = ?", rs -> 1,
-                oauth2AccountId).isEmpty()) {
-            throw new InvalidValue("oauth2Account", "account " + oauth2AccountId + " does not sign in with OAuth2");
+        if (oauth2AccountId != null) {
+            // the token is the account's: it goes only to a route that logs in as that account's user,
+            // and for gmail/microsoft only to that provider's SMTP server
+            List<String[]> acct = db.query("SELECT a.user_name, o.provider FROM external_account a JOIN oauth2_account o"
+                    + " ON o.account_id = a.id WHERE a.id = ?", rs -> new String[] {rs.getString(1), rs.getString(2)},
+                    oauth2AccountId);
+            if (acct.isEmpty()) {
+                throw new InvalidValue("oauth2Account", "account " + oauth2AccountId + " does not sign in with OAuth2");
+            }
+            if (!acct.get(0)[0].equals(user)) {
+                throw new InvalidValue("user", "a route using the token of account " + oauth2AccountId
+                        + " must log in as its user " + acct.get(0)[0]);
+            }
+            if (!new org.mailfetch.account.OAuth2Options(acct.get(0)[1], null, null, null).allowsHost(host.trim())) {
+                throw new InvalidValue("host", "the tokens of account " + oauth2AccountId + " (" + acct.get(0)[1]
+                        + ") go only to its provider's servers, not " + host.trim());
+            }
         }
         if (!db.query("SELECT name FROM local_domain WHERE name = ?", rs -> rs.getString(1), d).isEmpty()) {
             throw new Conflict("domain " + d + " is a local domain: it cannot be routed as well");

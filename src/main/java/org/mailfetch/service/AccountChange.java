@@ -359,7 +359,21 @@ public final class AccountChange {
 
     /** The client secret change: null keeps the stored one, empty removes it. Never echoed anywhere. */
     public String oauth2ClientSecret() {
+        if (oauth2ClientSecret != null && oauth2ClientSecret.length() > 2000) {
+            throw invalid("oauth2ClientSecret", label("oauth2ClientSecret") + " must be at most 2000 characters");
+        }
         return oauth2ClientSecret == null ? null : AdminInput.text(label("oauth2ClientSecret"), oauth2ClientSecret);
+    }
+
+    /**
+     * Refuses a gmail or microsoft account whose host is not that provider's mail server: its token
+     * opens the whole mailbox, and the owner's consent screen never showed another server.
+     */
+    public void requireProviderHost(Account changed, OAuth2Options oauth2) {
+        if (oauth2 != null && !oauth2.allowsHost(changed.host())) {
+            throw invalid("host", label("host") + " " + changed.host() + " is not a mail server of " + oauth2.provider()
+                    + ": its tokens go only there (use issuer:URL for another provider)");
+        }
     }
 
     private Account apply(Account a, boolean isNew) {

@@ -75,6 +75,7 @@ public final class AccountService {
         ImapOptions imap = change.imapOptions(account, ImapOptions.DEFAULT);
         Long maxSize = change.changesMaxMessageSize() ? change.maxMessageSizeBytes() : null;
         OAuth2Options oauth2 = change.oauth2Options(null);
+        change.requireProviderHost(account, oauth2);
         requireMailbox(change, account.ownerAddress());
         Account added = oauth2 == null ? accounts.add(account, change.password(), imap)
                 : accounts.addOAuth2(account, oauth2, change.oauth2ClientSecret(), imap);
@@ -91,6 +92,7 @@ public final class AccountService {
         ImapOptions imap = change.imapOptions(changed, imapOptions(current));
         Long maxSize = change.changesMaxMessageSize() ? change.maxMessageSizeBytes() : null;
         OAuth2Options oauth2 = change.oauth2Options(accounts.oauth2().get(id).orElse(null));
+        change.requireProviderHost(changed, oauth2);
         requireMailbox(change, changed.ownerAddress());
         Account updated = oauth2 == null ? accounts.update(changed, change.password(), imap)
                 : accounts.updateOAuth2(changed, oauth2, change.oauth2ClientSecret(), imap);
