@@ -16,6 +16,8 @@ import java.util.concurrent.ExecutorService;
 import org.mailfetch.mail.Account;
 import org.mailfetch.account.AccountStore;
 import org.mailfetch.config.Settings;
+import org.mailfetch.mail.Credential;
+import org.mailfetch.mail.Credentials;
 import org.mailfetch.mail.MailAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,12 +49,20 @@ public final class OutboxWorker {
     private final Duration claimHold;
     private final Clock clock;
     private final SmtpSender sender;
+    private final Credentials credentials;
     private final int maxAttempts;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
 
     public OutboxWorker(Outbox outbox, SmtpRoutes routes, AccountStore accounts, Settings settings,
                         ExecutorService fsyncPool, Clock clock) {
+        this(outbox, routes, accounts, null, settings, fsyncPool, clock);
+    }
+
+    /** {@code credentials}: the access tokens of routes that authenticate as an OAuth2 account (null: none do). */
+    public OutboxWorker(Outbox outbox, SmtpRoutes routes, AccountStore accounts, Credentials credentials,
+                        Settings settings, ExecutorService fsyncPool, Clock clock) {
+        this.credentials = credentials;
         this.outbox = outbox;
         this.routes = routes;
         this.accounts = accounts;
@@ -102,6 +112,19 @@ public final class OutboxWorker {
         return tried;
     }
 
+    /** What the route logs in with: its password, the access token of its OAuth2 account, or nothing. */
+    private Credential credential(String domain) throws IOException {
+        var oauth2Account = routes.oauth2Account(domain);
+        if (oauth2Account.isPresent()) {
+            var account = accounts.get(oauth2Account.get());
+            if (account.isEmpty() || credentials == null) {
+                throw new IOException("the route's OAuth2 account " + oauth2Account.get() + " is not available");
+            }
+            return credentials.forLogin(account.get());
+        }
+        return routes.password(domain).<Credential>map(Credential.Password::new).orElse(null);
+    }
+
     private void attempt(OutboxEntry e) throws IOException {
         Path file = outbox.file(e);
         var route = routes.forDomain(e.routeDomain());
@@ -113,8 +136,14 @@ public final class OutboxWorker {
             e.recipients().forEach(r -> results.put(r, new SmtpSender.Result(SmtpSender.Outcome.PERMANENT,
                     "the queued message file " + file + " is missing")));
         } else {
-            results.putAll(sender.send(route.get(), routes.password(e.routeDomain()).orElse(null), file,
-                    e.envelopeFrom(), e.recipients()));
+            try {
+                results.putAll(sender.send(route.get(), credential(e.routeDomain()), file, e.envelopeFrom(),
+                        e.recipients()));
+            } catch (IOException noToken) {
+                // the route's OAuth2 account cannot sign in now (or needs its owner to): the mail waits
+                e.recipients().forEach(r -> results.put(r, new SmtpSender.Result(SmtpSender.Outcome.TEMPORARY,
+                        "no access token for the route: " + noToken.getMessage())));
+            }
         }
         int attempts = e.attempts() + 1;
         List<String> temporary = new ArrayList<>();

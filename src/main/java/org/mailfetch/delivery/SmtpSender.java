@@ -19,7 +19,9 @@ import jakarta.mail.util.SharedFileInputStream;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPMessage;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.mailfetch.mail.Credential;
 import org.mailfetch.mail.EnvelopeAddress;
+import org.mailfetch.mail.OAuthSasl;
 import org.mailfetch.recipient.SmtpRoute;
 
 /**
@@ -34,9 +36,16 @@ final class SmtpSender {
     record Result(Outcome outcome, String reply) {}
 
     private final Duration timeout;
+    private final Properties overrides;
 
     SmtpSender(Duration timeout) {
+        this(timeout, new Properties());
+    }
+
+    /** Tests only: Angus properties set over ours (a relay without STARTTLS, to see AUTH on the wire). */
+    SmtpSender(Duration timeout, Properties overrides) {
         this.timeout = timeout;
+        this.overrides = overrides;
     }
 
     /**
@@ -47,7 +56,12 @@ final class SmtpSender {
         return timeout.multipliedBy(4).plusSeconds(1 + (size >> 16));
     }
 
-    Map<String, Result> send(SmtpRoute route, String passwordOrNull, Path file, String envelopeFrom,
+    /**
+     * Sends to {@code recipients} through {@code route}, logging in as the route's user with
+     * {@code credential} (null: no AUTH): a password, or an OAuth2 token by XOAUTH2 — Angus's SMTP
+     * has no OAUTHBEARER, so a token meant only for OAUTHBEARER is not sent at all.
+     */
+    Map<String, Result> send(SmtpRoute route, Credential credential, Path file, String envelopeFrom,
                              List<String> recipients) {
         long size;
         try {
@@ -58,11 +72,11 @@ final class SmtpSender {
             return out;
         }
         try (RelaySockets sockets = new RelaySockets(attemptDeadline(size))) {
-            return send(route, passwordOrNull, file, envelopeFrom, recipients, sockets);
+            return send(route, credential, file, envelopeFrom, recipients, sockets);
         }
     }
 
-    private Map<String, Result> send(SmtpRoute route, String passwordOrNull, Path file, String envelopeFrom,
+    private Map<String, Result> send(SmtpRoute route, Credential credential, Path file, String envelopeFrom,
                                      List<String> recipients, RelaySockets sockets) {
         String protocol = route.tls() ? "smtps" : "smtp";
         Properties p = new Properties();
@@ -83,8 +97,17 @@ final class SmtpSender {
             p.setProperty("mail.smtp.starttls.enable", "true");
             p.setProperty("mail.smtp.starttls.required", String.valueOf(route.user() != null));
         }
-        Session session = Session.getInstance(p);
         Map<String, Result> out = new LinkedHashMap<>();
+        String secret;
+        try {
+            secret = secret(route, credential, p, protocol);
+        } catch (IllegalArgumentException e) {
+            // the route's credential cannot be sent: the mail waits (an operator can fix the route)
+            recipients.forEach(r -> out.put(r, new Result(Outcome.TEMPORARY, "not sent: " + e.getMessage())));
+            return out;
+        }
+        p.putAll(overrides);
+        Session session = Session.getInstance(p);
         List<String> allowed = new ArrayList<>();
         for (String r : recipients) {
             String refusal = refusal(route, r);
@@ -107,7 +130,7 @@ final class SmtpSender {
                 to.add(new InternetAddress(r, false));
             }
             try (Transport transport = session.getTransport(protocol)) {
-                transport.connect(route.host(), route.port(), route.user(), passwordOrNull);
+                transport.connect(route.host(), route.port(), route.user(), secret);
                 transport.sendMessage(message, to.toArray(new Address[0]));
             }
             recipients.forEach(r -> out.put(r, new Result(Outcome.SENT, null)));
@@ -117,6 +140,30 @@ final class SmtpSender {
             recipients.forEach(r -> out.put(r, new Result(Outcome.TEMPORARY, describe(e))));
         }
         return out;
+    }
+
+    /**
+     * What Angus gets as the password, with the AUTH mechanism a bearer token needs set in {@code p};
+     * null for no credential. Throws IllegalArgumentException for a token that must not be sent.
+     */
+    private static String secret(SmtpRoute route, Credential credential, Properties p, String protocol) {
+        if (credential == null) {
+            return null;
+        }
+        if (credential instanceof Credential.Password pw) {
+            return pw.secret();
+        }
+        Credential.Bearer b = (Credential.Bearer) credential;
+        if (!b.mechanisms().contains(OAuthSasl.XOAUTH2)) {
+            throw new IllegalArgumentException("the route's OAuth2 credential asks for " + b.mechanisms()
+                    + "; SMTP relaying speaks XOAUTH2 only");
+        }
+        if (route.user() != null) {
+            OAuthSasl.xoauth2(route.user(), b.accessToken()); // refuses control bytes before Angus sees them
+        }
+        // only XOAUTH2: PLAIN or LOGIN would hand the token over as a password
+        p.setProperty("mail." + protocol + ".auth.mechanisms", OAuthSasl.XOAUTH2);
+        return b.accessToken();
     }
 
     /**

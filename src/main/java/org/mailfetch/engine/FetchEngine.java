@@ -34,6 +34,7 @@ import org.mailfetch.delivery.OutboxWorker;
 import org.mailfetch.fetch.AccountLease;
 import org.mailfetch.fetch.FetchContext;
 import org.mailfetch.fetch.FetchSessions;
+import org.mailfetch.mail.Credentials;
 import org.mailfetch.fetch.pop3.Pop3Retriever;
 import org.mailfetch.fetch.imap.IdleWatchers;
 import org.mailfetch.fetch.imap.ImapRetriever;
@@ -79,6 +80,12 @@ public final class FetchEngine implements AutoCloseable {
     private final IdleWatchers idleWatchers;
 
     public FetchEngine(Services services, Mode mode, Clock clock) {
+        // for now every account logs in with its stored password
+        this(services, mode, clock, services.credentials());
+    }
+
+    /** {@code credentials}: what fetch sessions and IDLE connections log in with (the OAuth2 seam). */
+    public FetchEngine(Services services, Mode mode, Clock clock, Credentials credentials) {
         this.mode = mode;
         var settings = services.settings();
         fsyncPool = Executors.newFixedThreadPool(4, daemon("mailfetch-fsync"));
@@ -86,10 +93,10 @@ public final class FetchEngine implements AutoCloseable {
         FetchContext context = FetchContext.from(settings, clock, fsyncPool, commitPool);
         leaseRenewer = Executors.newSingleThreadScheduledExecutor(daemon("mailfetch-lease"));
         ImapOptionsStore imapOptions = new ImapOptionsStore(services.db());
-        sessions = new FetchSessions(services.accounts(), services.credentials(), services.ledger(), services.status(),
+        sessions = new FetchSessions(services.accounts(), credentials, services.ledger(), services.status(),
                 new AccountLease(services.db(), clock, context.lease()), context, leaseRenewer,
                 Map.of("pop3", Pop3Retriever::connect, "imap", ImapRetriever.opener(imapOptions, services.ledger())));
-        idleWatchers = mode == Mode.SERVICE ? new IdleWatchers(services.accounts(), imapOptions, services.status(),
+        idleWatchers = mode == Mode.SERVICE ? new IdleWatchers(credentials, imapOptions, services.status(),
                 context, IdleWatchers.Config.from(settings), sessions::downloadNow) : null;
 
         main = new Main();
@@ -119,7 +126,8 @@ public final class FetchEngine implements AutoCloseable {
                 new org.mailfetch.delivery.RecipientDeliveries(services.db()), context.readTimeout(), clock));
         Outbox outbox = new Outbox(services.db(), settings.dataDir(), clock);
         main.bind("outbox", outbox);
-        outboxWorker = new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), settings, fsyncPool, clock);
+        outboxWorker = new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), credentials, settings,
+                fsyncPool, clock);
         main.bind("outboxWorker", outboxWorker);
         main.bind("quartz", quartz(context.maxConcurrentSessions()));
         AccountService accountService = new AccountService(services, sessions);

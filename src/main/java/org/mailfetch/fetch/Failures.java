@@ -8,9 +8,9 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import javax.net.ssl.SSLException;
 
-import org.mailfetch.mail.CredentialUnavailable;
-
 import org.apache.camel.CamelExchangeException;
+import org.mailfetch.mail.CredentialUnavailable;
+import org.mailfetch.mail.NeedsAuthorization;
 import org.mailfetch.mail.Printable;
 
 /** Turns what went wrong in a session into one line an administrator can act on. */
@@ -31,6 +31,9 @@ final class Failures {
             if (c instanceof CredentialUnavailable) {
                 // the OAuth2 provider, not the mail server: its connection failures are no "connection refused"
                 return "token endpoint: " + text(c);
+            }
+            if (c instanceof NeedsAuthorization) {
+                return "needs-authorization (" + text(c) + ")";
             }
             if (c instanceof ServerException p) {
                 return switch (p.kind()) {

@@ -57,6 +57,7 @@ public final class FetchSessions {
     private static final Logger LOG = LoggerFactory.getLogger(FetchSessions.class);
 
     private final AccountStore accounts;
+    private final Credentials credentials;
     private final UidlLedger ledger;
     private final StatusBoard status;
     private final AccountLease lease;
@@ -64,7 +65,6 @@ public final class FetchSessions {
     private final ScheduledExecutorService leaseRenewer;
     private final Semaphore sessionPermits;
     private final Map<String, Retriever.Opener> retrievers;
-    private final Credentials credentials;
     private final Map<Long, Gate> gates = new ConcurrentHashMap<>();
     private final String holder = ManagementFactory.getRuntimeMXBean().getName() + "/" + Long.toHexString(System.nanoTime());
     private CamelContext camelContext;
@@ -80,7 +80,10 @@ public final class FetchSessions {
         volatile boolean permit;
     }
 
-    /** {@code retrievers}: per protocol name ("pop3"), how to log in and list. */
+    /**
+     * {@code credentials}: what each session logs in with, asked at every login; {@code retrievers}:
+     * per protocol name ("pop3"), how to log in and list.
+     */
     public FetchSessions(AccountStore accounts, Credentials credentials, UidlLedger ledger, StatusBoard status,
                          AccountLease lease, FetchContext context, ScheduledExecutorService leaseRenewer,
                          Map<String, Retriever.Opener> retrievers) {
@@ -250,6 +253,29 @@ public final class FetchSessions {
     }
 
     /**
+     * Opens the account's retriever with its credential; an OAuth2 token the server refuses is
+     * refreshed and tried once more (it may have been revoked before it expired). A password is not:
+     * a second refusal would only bring the account's back-off nearer.
+     */
+    private Retriever open(Account account, long deadlineNanos) throws IOException {
+        Retriever.Opener opener = retrievers.get(account.protocol());
+        Credential credential = credentials.forLogin(account);
+        try {
+            return opener.open(account, credential, context, deadlineNanos);
+        } catch (ServerException e) {
+            if (e.kind() != ServerException.Kind.LOGIN_REFUSED || !(credential instanceof Credential.Bearer)) {
+                throw e;
+            }
+            Credential fresh = credentials.afterRefusal(account, credential);
+            if (fresh == null) {
+                throw e;
+            }
+            LOG.info("{}: the server refused the access token; trying once more with a fresh one", account.label());
+            return opener.open(account, fresh, context, deadlineNanos);
+        }
+    }
+
+    /**
      * Logs in and lists: the open session, or the summary of a session that failed to start. Any
      * Throwable (an OutOfMemoryError too) ends in a summary, with permit, lease and status released.
      */
@@ -259,7 +285,7 @@ public final class FetchSessions {
         Retriever retriever = null;
         MessageLog.startSession(account);
         try {
-            retriever = logIn(account, startNanos + context.sessionDeadline().toNanos());
+            retriever = open(account, startNanos + context.sessionDeadline().toNanos());
             long maxSize = accounts.maxMessageSize(account.id()).orElse(context.maxMessageSize());
             return new FetchSession(account, retriever, ledger, context, this::stopping, startNanos, maxSize);
         } catch (Throwable e) {
@@ -279,25 +305,6 @@ public final class FetchSessions {
                 release(account, gate);
             }
             return summary;
-        }
-    }
-
-    /**
-     * Opens the account's retriever with its credential. A refused OAuth2 token is refreshed once and
-     * tried again (it may have been revoked early, or the clocks disagree); a refused password is not.
-     */
-    private Retriever logIn(Account account, long deadlineNanos) throws IOException {
-        Retriever.Opener opener = retrievers.get(account.protocol());
-        Credential credential = credentials.forLogin(account);
-        try {
-            return opener.open(account, credential, context, deadlineNanos);
-        } catch (ServerException e) {
-            Credential fresh = e.kind() == ServerException.Kind.LOGIN_REFUSED
-                    ? credentials.afterRefusal(account, credential) : null;
-            if (fresh == null) {
-                throw e;
-            }
-            return opener.open(account, fresh, context, deadlineNanos);
         }
     }
 

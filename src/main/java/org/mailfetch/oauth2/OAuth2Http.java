@@ -134,7 +134,7 @@ public final class OAuth2Http {
         public void onNext(List<ByteBuffer> items) {
             for (ByteBuffer b : items) {
                 if (bytes.size() + b.remaining() > MAX_BODY) {
-                    body.completeExceptionally(new IOException("the answer is longer than " + MAX_BODY + " bytes"));
+                    body.completeExceptionally(new IOException("the answer has more than " + MAX_BODY + " bytes"));
                     subscription.cancel();
                     return;
                 }

@@ -50,7 +50,8 @@ public final class OutboxService {
     public SendReport sendDue() {
         ExecutorService fsync = Executors.newSingleThreadExecutor();
         try {
-            int tried = new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), services.settings(), fsync,
+            int tried = new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), services.credentials(),
+                    services.settings(), fsync,
                     Clock.systemUTC()).deliverDue();
             Map<OutboxEntry.State, Long> states = outbox.list().stream()
                     .collect(Collectors.groupingBy(OutboxEntry::state, Collectors.counting()));

@@ -47,6 +47,8 @@ final class ScriptedPop3 implements AutoCloseable {
     final class Session {
         final List<Msg> box = new ArrayList<>(messages);
         final Set<Integer> deleted = new HashSet<>();
+        /** The connection's input, for a script that reads lines past its command (a SASL exchange). */
+        BufferedReader in;
 
         Msg msg(String n) {
             return box.get(Integer.parseInt(n.trim()) - 1);
@@ -103,6 +105,7 @@ final class ScriptedPop3 implements AutoCloseable {
         try (socket) {
             OutputStream out = socket.getOutputStream();
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+            s.in = in;
             if (!greeting.send(s, "", out)) {
                 return;
             }

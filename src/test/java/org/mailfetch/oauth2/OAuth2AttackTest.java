@@ -210,7 +210,8 @@ class OAuth2AttackTest {
                 Instant.now().minus(Duration.ofHours(2)));
         p.token = form -> {
             // the other process's refresh of rt1 finished first and rotated it
-            services.tokens().refreshed(account.id(), "rt1", new Tokens("atB", Duration.ofHours(1), "rt2"), Instant.now());
+            services.tokens().refreshed(services.tokens().get(account.id()).orElseThrow(),
+                    new Tokens("atB", Duration.ofHours(1), "rt2"), Instant.now());
             return new FakeOAuth2Provider.Answer(200,
                     "{\"access_token\":\"atA\",\"token_type\":\"Bearer\",\"expires_in\":3600}");
         };

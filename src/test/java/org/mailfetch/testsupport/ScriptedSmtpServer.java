@@ -25,6 +25,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final java.util.List<String> verbs = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.List<String> commands = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread acceptor;
+    /** The AUTH mechanisms EHLO offers, and the reply to AUTH. */
+    public volatile String authMechanisms = "PLAIN";
+    public volatile String authReply = "235 2.7.0 accepted";
 
     public ScriptedSmtpServer(String rcptReply) throws IOException {
         this(line -> rcptReply);
@@ -80,10 +83,10 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             switch (cmd) {
                 case "EHLO" -> {
                     out.write("250-scripted\r\n".getBytes(StandardCharsets.US_ASCII));
-                    reply(out, "250 AUTH PLAIN");
+                    reply(out, "250 AUTH " + authMechanisms);
                 }
                 case "HELO", "LHLO" -> reply(out, "250 scripted");
-                case "AUTH" -> reply(out, "235 2.7.0 accepted");
+                case "AUTH" -> reply(out, authReply);
                 case "MAIL", "RSET", "NOOP" -> {
                     rcptOk = cmd.equals("MAIL") ? false : rcptOk;
                     reply(out, "250 2.0.0 ok");

@@ -30,7 +30,6 @@ import org.eclipse.angus.mail.imap.IMAPFolder;
 import org.eclipse.angus.mail.imap.IMAPStore;
 import org.eclipse.angus.mail.imap.IdleManager;
 import org.eclipse.angus.mail.imap.protocol.IMAPResponse;
-import org.mailfetch.account.AccountStore;
 import org.mailfetch.account.ImapOptions;
 import org.mailfetch.account.ImapOptionsStore;
 import org.mailfetch.config.Settings;
@@ -38,6 +37,9 @@ import org.mailfetch.fetch.AccountTrust;
 import org.mailfetch.fetch.FetchContext;
 import org.mailfetch.fetch.StatusBoard;
 import org.mailfetch.mail.Account;
+import org.mailfetch.mail.Credential;
+import org.mailfetch.mail.Credentials;
+import org.mailfetch.mail.NeedsAuthorization;
 import org.mailfetch.mail.Security;
 import org.mailfetch.net.Watchdog;
 import org.slf4j.Logger;
@@ -65,8 +67,9 @@ import org.slf4j.LoggerFactory;
  * that died silently. A burst of EXISTS within {@link Config#debounce} asks for one session. A
  * failed or cut connection is reconnected after a back-off that doubles from
  * {@value #BACKOFF_KEY}-min up to the cap (with jitter), and a reconnect asks for a session, since
- * mail may have come while no one watched. The password is read from the store at every login and
- * never logged.
+ * mail may have come while no one watched. The credential (password or OAuth2 token) is asked of
+ * {@link Credentials} at every login and never logged; a refused token is refreshed and tried once
+ * more, and an account that needs authorization is not watched until it changes.
  *
  * <p>{@link #update} keeps the watches in step with the accounts table (called by each pass of
  * AccountRoutes' reconciler): an enabled IMAP account with IDLE gets one watch per folder; a
@@ -107,7 +110,7 @@ public final class IdleWatchers implements AutoCloseable {
         }
     }
 
-    private final AccountStore accounts;
+    private final Credentials credentials;
     private final ImapOptionsStore options;
     private final StatusBoard status;
     private final FetchContext context;
@@ -128,9 +131,10 @@ public final class IdleWatchers implements AutoCloseable {
     private record Watched(Account account, ImapOptions options, List<Watch> watches) {
     }
 
-    public IdleWatchers(AccountStore accounts, ImapOptionsStore options, StatusBoard status, FetchContext context,
+    /** {@code credentials}: what each IDLE connection logs in with, asked at every login. */
+    public IdleWatchers(Credentials credentials, ImapOptionsStore options, StatusBoard status, FetchContext context,
                         Config config, LongConsumer downloadNow) {
-        this.accounts = accounts;
+        this.credentials = credentials;
         this.options = options;
         this.status = status;
         this.context = context;
@@ -361,8 +365,7 @@ public final class IdleWatchers implements AutoCloseable {
                 Watchdog bound = Watchdog.closeAfter(sockets::closeAll,
                         context.connectTimeout().plus(config.readTimeout().multipliedBy(4)));
                 try {
-                    store = (IMAPStore) Session.getInstance(properties(sockets)).getStore("imap");
-                    store.connect(account.host(), account.port(), account.userName(), accounts.password(account.id()));
+                    login();
                     if (!store.hasCapability("IDLE")) {
                         closeQuietly();
                         failures = 0;
@@ -393,6 +396,14 @@ public final class IdleWatchers implements AutoCloseable {
                 } finally {
                     bound.cancel();
                 }
+            } catch (NeedsAuthorization e) {
+                // nothing to try until the owner signs in again, which changes the account and so
+                // replaces this watch: no reconnect is scheduled
+                closeQuietly();
+                failures = 0;
+                setLive(false, "needs authorization: " + e.getMessage());
+                LOG.warn("{}: IDLE stopped, the account needs authorization ({})", label, e.getMessage());
+                return;
             } catch (MessagingException | IOException | RuntimeException e) {
                 failed(e);
                 return;
@@ -409,6 +420,34 @@ public final class IdleWatchers implements AutoCloseable {
             }
             connectedBefore = true;
             next = workers.schedule(this::renew, config.renew().toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        /**
+         * Connects and logs in with the account's credential; an OAuth2 token the server refuses is
+         * refreshed once and tried again (it may have been revoked before it expired).
+         */
+        private void login() throws MessagingException, IOException {
+            Credential credential = credentials.forLogin(account);
+            try {
+                connectWith(credential);
+            } catch (AuthenticationFailedException refused) {
+                String text = String.valueOf(refused.getMessage());
+                // as ImapRetriever.failure: [UNAVAILABLE] and [INUSE] are the server's, not the token's
+                if (!(credential instanceof Credential.Bearer) || text.contains("[UNAVAILABLE]") || text.contains("[INUSE]")) {
+                    throw refused;
+                }
+                Credential fresh = credentials.afterRefusal(account, credential);
+                if (fresh == null) {
+                    throw refused;
+                }
+                LOG.info("{}: the server refused the access token; trying once more with a fresh one", label);
+                connectWith(fresh);
+            }
+        }
+
+        private void connectWith(Credential credential) throws MessagingException {
+            store = ImapOAuth.store(Session.getInstance(properties(sockets, credential)), credential);
+            store.connect(account.host(), account.port(), account.userName(), ImapOAuth.secret(credential));
         }
 
         /** DONE, NOOP, IDLE: before the server's 29-minute limit, and a check that the connection lives. */
@@ -542,9 +581,10 @@ public final class IdleWatchers implements AutoCloseable {
             return (e.getMessage() != null && root != e ? e.getMessage() + ": " : "") + m;
         }
 
-        private Properties properties(IdleSocketFactory s) {
+        private Properties properties(IdleSocketFactory s, Credential credential) {
             Properties p = AngusConnection.properties(account.security(), context.connectTimeout(), config.readTimeout(),
                     s.plain(), s.tls());
+            ImapOAuth.configure(p, credential, account.userName(), account.host(), account.port());
             p.setProperty("mail.imap.usesocketchannels", "true");
             // no listeners are registered; should Angus queue an event anyway, one shared thread, not one per folder
             p.setProperty("mail.event.scope", "application");

@@ -153,11 +153,8 @@ public final class ImapRetriever implements Retriever {
                 (int) context.readTimeout().toMillis(), MAX_RESPONSE, context.maxListing());
         armWatchdog();
         try {
-            store = (IMAPStore) Session.getInstance(properties(sockets)).getStore("imap");
-            if (!(credential instanceof Credential.Password p)) {
-                throw new ServerException(ServerException.Kind.REFUSED, "OAuth2 login is not built yet");
-            }
-            store.connect(account.host(), account.port(), account.userName(), p.secret());
+            store = ImapOAuth.store(Session.getInstance(properties(sockets)), credential);
+            store.connect(account.host(), account.port(), account.userName(), ImapOAuth.secret(credential));
             list();
         } catch (MessagingException e) {
             IOException failure = failure("login and listing", e);
@@ -175,6 +172,7 @@ public final class ImapRetriever implements Retriever {
         p.setProperty("mail.imap.peek", "true");
         p.setProperty("mail.imap.partialfetch", "true");
         p.setProperty("mail.imap.fetchsize", String.valueOf(CHUNK));
+        ImapOAuth.configure(p, credential, account.userName(), account.host(), account.port());
         return p;
     }
 
@@ -644,6 +642,10 @@ public final class ImapRetriever implements Retriever {
                     ? ServerException.Kind.TEMPORARY : ServerException.Kind.LOGIN_REFUSED, "login: " + text);
         }
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof ImapOAuth.NotOffered) {
+                broken = true;
+                return new ServerException(ServerException.Kind.REFUSED, "login: " + c.getMessage());
+            }
             if (c instanceof IOException io) {
                 broken = true;
                 return new IOException(what + ": " + io.getMessage(), io);

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.mailfetch.mail.Credential;
+import org.mailfetch.mail.OAuthSasl;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -38,6 +39,8 @@ public final class Pop3Client implements Closeable {
      * and memory is bounded by {@link #MAX_LISTING_BYTES} anyway.
      */
     static final int MAX_LISTING_LINE = 65536;
+    /** Longest command line, CRLF included (RFC 2449 section 4): AUTH's initial response must fit in it. */
+    static final int MAX_COMMAND = 255;
     /** Longest CAPA reply, in lines. */
     private static final int MAX_CAPA_LINES = 200;
 
@@ -158,27 +161,108 @@ public final class Pop3Client implements Closeable {
         return !broken && socket != null && !socket.isClosed();
     }
 
+    /**
+     * What CAPA says: the upper-cased first word of each line, and the mechanisms of its SASL line
+     * (RFC 2449), upper-cased. Both empty when the server has no CAPA.
+     */
+    public record Capabilities(List<String> names, List<String> sasl) {}
+
     /** The CAPA list, upper-cased first words; empty when the server has no CAPA. */
     public List<String> capabilities() throws IOException {
-        Pop3Reply r = command("CAPA");
-        List<String> caps = new ArrayList<>();
-        if (!r.ok()) {
-            return caps;
-        }
-        readMultiLine("CAPA", MAX_CAPA_LINES, line -> {
-            String s = new String(line, StandardCharsets.ISO_8859_1).strip();
-            int sp = s.indexOf(' ');
-            caps.add((sp < 0 ? s : s.substring(0, sp)).toUpperCase(Locale.ROOT));
-        });
-        return caps;
+        return capa().names();
     }
 
-    /** Logs in with the credential: USER and PASS for a password. */
+    /** CAPA, with the SASL mechanisms it offers; empty when the server has no CAPA. */
+    public Capabilities capa() throws IOException {
+        Pop3Reply r = command("CAPA");
+        List<String> caps = new ArrayList<>();
+        List<String> sasl = new ArrayList<>();
+        if (!r.ok()) {
+            return new Capabilities(caps, sasl);
+        }
+        readMultiLine("CAPA", MAX_CAPA_LINES, line -> {
+            String[] words = new String(line, StandardCharsets.ISO_8859_1).strip().toUpperCase(Locale.ROOT).split(" +");
+            caps.add(words[0]);
+            if (words[0].equals("SASL")) {
+                sasl.addAll(List.of(words).subList(1, words.length));
+            }
+        });
+        return new Capabilities(caps, sasl);
+    }
+
+    /** Logs in with the credential: USER and PASS for a password, SASL AUTH (RFC 5034) for an OAuth2 token. */
     public void login(String user, Credential credential) throws IOException {
         if (credential instanceof Credential.Password p) {
             login(user, p.secret());
+        } else if (credential instanceof Credential.Bearer b) {
+            authenticate(user, b);
+        }
+    }
+
+    /**
+     * AUTH with XOAUTH2 or OAUTHBEARER: the first of the credential's mechanisms that CAPA's SASL line
+     * offers (the first of them when the server does not say). The initial response goes on the
+     * command line only when the line fits RFC 2449's 255 octets with its CRLF; a longer one (tokens
+     * of Microsoft's are over 1 kB) goes after the server's "+" — Microsoft refuses it otherwise.
+     * The token travels only in lines sent through {@link #sendHidden}.
+     */
+    private void authenticate(String user, Credential.Bearer bearer) throws IOException {
+        List<String> wanted = bearer.mechanisms().stream().filter(OAuthSasl::known).toList();
+        if (wanted.isEmpty()) {
+            throw new Pop3Exception(Pop3Exception.Kind.REFUSED, "none of the credential's SASL mechanisms "
+                    + bearer.mechanisms() + " is one mailfetch speaks (XOAUTH2, OAUTHBEARER)");
+        }
+        List<String> offered = capa().sasl();
+        String mechanism = offered.isEmpty() ? wanted.get(0) : OAuthSasl.choose(wanted, offered);
+        if (mechanism == null) {
+            throw new Pop3Exception(Pop3Exception.Kind.REFUSED, "the server offers SASL "
+                    + Pop3Reply.shortened(String.join(" ", offered)) + ", none of " + wanted);
+        }
+        requireSafe(user, "user name");
+        String response = OAuthSasl.base64(OAuthSasl.initialResponse(mechanism, user, endpoint.host(), endpoint.port(),
+                bearer.accessToken()));
+        String auth = "AUTH " + mechanism;
+        byte[] reply;
+        if (auth.length() + 1 + response.length() + 2 <= MAX_COMMAND) {
+            reply = sendHidden(auth + " " + response, auth);
         } else {
-            throw new Pop3Exception(Pop3Exception.Kind.REFUSED, "OAuth2 login is not built yet");
+            byte[] go = sendHidden(auth, auth);
+            if (!continuation(go)) {
+                Pop3Reply r = parseOrBreak(go);
+                // the token was not sent: the server refuses the mechanism, not the token
+                throw r.ok() ? Pop3Exception.protocol("+OK to " + auth + " before any response")
+                        : new Pop3Exception(r.temporary() ? Pop3Exception.Kind.TEMPORARY : Pop3Exception.Kind.REFUSED,
+                                auth + " refused: " + r);
+            }
+            reply = sendHidden(response, auth + " response");
+        }
+        if (continuation(reply)) {
+            // the error challenge (base64 JSON): answer it as the mechanism says, then the -ERR follows
+            reply = sendHidden(OAuthSasl.base64(OAuthSasl.errorChallengeAnswer(mechanism)), auth + " error challenge");
+            Pop3Reply r = parseOrBreak(reply);
+            if (r.ok()) {
+                broken = true;
+                throw Pop3Exception.protocol("+OK after the error challenge of " + auth);
+            }
+            throw loginRefused(r);
+        }
+        Pop3Reply r = parseOrBreak(reply);
+        if (!r.ok()) {
+            throw loginRefused(r);
+        }
+    }
+
+    /** A SASL continuation: "+" alone or "+ " and a challenge, never "+OK". */
+    private static boolean continuation(byte[] line) {
+        return line.length >= 1 && line[0] == '+' && (line.length == 1 || line[1] == ' ');
+    }
+
+    private Pop3Reply parseOrBreak(byte[] line) throws Pop3Exception {
+        try {
+            return Pop3Reply.parse(line);
+        } catch (Pop3Exception e) {
+            broken = true;
+            throw e;
         }
     }
 
@@ -305,6 +389,14 @@ public final class Pop3Client implements Closeable {
     }
 
     private Pop3Reply commandHidden(String line, String shown) throws IOException {
+        return parseOrBreak(sendHidden(line, shown));
+    }
+
+    /**
+     * Sends one line and reads the line that answers it, raw (a SASL continuation is no POP3 reply);
+     * errors name only {@code shown}, never the line, which may hold a secret.
+     */
+    private byte[] sendHidden(String line, String shown) throws IOException {
         requireSafe(line, "command");
         if (!usable()) {
             throw new IOException("the connection is no longer usable for " + shown);
@@ -314,7 +406,7 @@ public final class Pop3Client implements Closeable {
             out.write('\r');
             out.write('\n');
             out.flush();
-            return readReply(shown.split(" ", 2)[0]);
+            return in.readLine(MAX_LINE, "the reply to " + shown.split(" ", 2)[0]);
         } catch (IOException | RuntimeException e) {
             broken = true;
             throw e;
