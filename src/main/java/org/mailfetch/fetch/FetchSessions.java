@@ -270,7 +270,6 @@ public final class FetchSessions {
             if (fresh == null) {
                 throw e;
             }
-            LOG.info("{}: the server refused the access token; trying once more with a fresh one", account.label());
             return opener.open(account, fresh, context, deadlineNanos);
         }
     }

@@ -24,6 +24,15 @@ public final class MessageLog {
         MDC.remove(UIDL);
     }
 
+    /**
+     * How a line about the account names it: "" inside its session (the context prefixes the line
+     * already), else "account N (user@host): " — for code called from sessions and from elsewhere
+     * (IDLE, the outbox, the command line).
+     */
+    public static String about(Account account) {
+        return account.label().equals(MDC.get(ACCOUNT)) ? "" : account.label() + ": ";
+    }
+
     /** The session's lines end here (its summary names the account itself). */
     public static void endSession() {
         MDC.remove(ACCOUNT);

@@ -18,6 +18,7 @@ import org.mailfetch.mail.Account;
 import org.mailfetch.mail.Credential;
 import org.mailfetch.mail.CredentialUnavailable;
 import org.mailfetch.mail.Credentials;
+import org.mailfetch.mail.MessageLog;
 import org.mailfetch.mail.NeedsAuthorization;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,7 +97,7 @@ public final class AccessTokens implements Credentials {
             if (g.accessToken() != null && !g.accessToken().equals(rejected.accessToken()) && fresh(g)) {
                 return bearer(g.accessToken()); // refreshed meanwhile by another session
             }
-            LOG.info("{}: the server refused the access token; refreshing it once", account.label());
+            LOG.info("{}the server refused the access token; refreshing it once", MessageLog.about(account));
             return refresh(account, options.get(), g);
         } finally {
             lock.unlock();
@@ -144,18 +145,18 @@ public final class AccessTokens implements Credentials {
             Instant now = clock.instant();
             if (!tokens.refreshed(g, t, now)) {
                 // another process refreshed or someone signed in meanwhile: theirs is the grant to keep
-                LOG.info("{}: the grant changed while refreshing; using the access token just got, keeping the stored grant",
-                        account.label());
+                LOG.info("{}the grant changed while refreshing; using the access token just got, keeping the stored grant",
+                        MessageLog.about(account));
             } else {
-                LOG.info("{}: access token refreshed, valid for {} s", account.label(), t.lifetime().toSeconds());
+                LOG.info("{}access token refreshed, valid for {} s", MessageLog.about(account), t.lifetime().toSeconds());
             }
             return bearer(t.accessToken());
         } catch (OAuth2Http.TokenError e) {
             if ("invalid_grant".equals(e.error())) {
                 String why = "invalid_grant from the token endpoint at " + clock.instant();
                 if (tokens.lost(g, why)) {
-                    LOG.warn("{}: the provider refused the refresh token ({}); the account needs its owner to sign in"
-                            + " again (mailfetch account authorize {})", account.label(), e.getMessage(), account.id());
+                    LOG.warn("{}the provider refused the refresh token ({}); the account needs its owner to sign in"
+                            + " again (mailfetch account authorize {})", MessageLog.about(account), e.getMessage(), account.id());
                     notifyOwner(account, why);
                 } else if (tokens.get(account.id()).map(now -> TokenStore.AUTHORIZED.equals(now.state())).orElse(false)) {
                     // the refused token was an old one: a new sign-in or refresh happened meanwhile
@@ -173,8 +174,8 @@ public final class AccessTokens implements Credentials {
         } catch (NeedsAuthorization e) {
             throw e;
         } catch (IOException e) {
-            throw new CredentialUnavailable("cannot refresh the access token now (" + e.getMessage()
-                    + "); trying again later", e);
+            throw new CredentialUnavailable("cannot refresh the access token now (" + (e.getMessage() == null
+                    ? e.getClass().getSimpleName() : e.getMessage()) + "); trying again later", e);
         }
     }
 
@@ -183,7 +184,7 @@ public final class AccessTokens implements Credentials {
             grantLost.lost(account, why);
             tokens.noticeSent(account.id(), clock.instant());
         } catch (IOException | RuntimeException e) {
-            LOG.error("{}: cannot tell the owner that the account needs a new sign-in: {}", account.label(), e.toString());
+            LOG.error("{}cannot tell the owner that the account needs a new sign-in: {}", MessageLog.about(account), e.toString());
         }
     }
 

@@ -86,6 +86,8 @@ public final class IdleWatchers implements AutoCloseable {
     public static final String READ_TIMEOUT_KEY = "mailfetch.imap.idle.read-timeout";
     /** A server without IDLE is asked again after this long (it may have been upgraded). */
     static final Duration NO_IDLE_RECHECK = Duration.ofHours(1);
+    /** How often a watch paused for a lost OAuth2 grant looks whether someone signed in again. */
+    static final Duration AUTHORIZATION_RECHECK = Duration.ofMinutes(1);
     /** The most one response on an IDLE connection may hold: IDLE brings short untagged lines. */
     static final long MAX_RESPONSE = 256L << 10;
 
@@ -397,12 +399,14 @@ public final class IdleWatchers implements AutoCloseable {
                     bound.cancel();
                 }
             } catch (NeedsAuthorization e) {
-                // nothing to try until the owner signs in again, which changes the account and so
-                // replaces this watch: no reconnect is scheduled
+                // nothing to try until the owner signs in again. A sign-in changes only the stored
+                // grant, not the account, so look again now and then: asking the Credentials while the
+                // grant is gone reads the database and contacts no one
                 closeQuietly();
                 failures = 0;
                 setLive(false, "needs authorization: " + e.getMessage());
-                LOG.warn("{}: IDLE stopped, the account needs authorization ({})", label, e.getMessage());
+                LOG.warn("{}: IDLE paused until the account is signed in again ({})", label, e.getMessage());
+                next = workers.schedule(this::connect, AUTHORIZATION_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
                 return;
             } catch (MessagingException | IOException | RuntimeException e) {
                 failed(e);
