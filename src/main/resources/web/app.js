@@ -3,6 +3,8 @@
 
 const $ = (sel, root = document) => root.querySelector(sel);
 let editingId = null;      // id of the account in the editor, null when adding
+let editing = null;        // the account in the editor as the server gave it, null when adding
+let signInTimer = null;
 let pollTimer = null;
 const requested = new Map(); // account id -> its lastStart when "Download now" was pressed, until a session starts
 
@@ -67,6 +69,9 @@ async function loadAccounts() {
     cell(row, `${a.protocol === 'imap' ? 'IMAP ' : ''}${a.user}@${a.host}:${a.port} (${a.security})`
       + (a.folders ? ` · ${a.folders.join(', ')}` : ''), 'server');
     cell(row, a.owner);
+    if (a.auth === 'oauth2' && a.oauth2) {
+      row.cells[2].textContent += ` · OAuth2 ${a.oauth2.provider}` + (a.oauth2.state ? ` (${a.oauth2.state})` : '');
+    }
     if (a.running || (requested.has(a.id) && requested.get(a.id) !== a.lastStart)) requested.delete(a.id);
     const state = a.running ? 'downloading…' : requested.has(a.id) ? 'requested…' : a.idleLive ? 'IDLE live' : 'idle';
     busy = busy || a.running || requested.has(a.id);
@@ -83,6 +88,10 @@ async function loadAccounts() {
       button('Download now', 'download', () => downloadNow(a)),
       button(a.enabled ? 'Disable' : 'Enable', 'toggle', () => setEnabled(a.id, !a.enabled)),
       button('Delete', 'delete', () => removeAccount(a)));
+    if (a.auth === 'oauth2') {
+      actions.append(button('Sign in', 'sign-in', () => signIn(a, 'device')),
+        button('Sign in with browser', 'sign-in-browser', () => signIn(a, 'browser')));
+    }
     if (editingId === a.id) showEditorStatus(a);
   }
   $('#no-accounts').hidden = accounts.length > 0;
@@ -141,6 +150,7 @@ async function openEditor(a) {
   const f = form();
   f.reset();
   editingId = a ? a.id : null;
+  editing = a;
   $('#editor-title').textContent = a ? `Edit external account ${a.id}` : 'Add external account';
   $('#editor-download').hidden = !a;
   $('#editor-status').textContent = '';
@@ -160,7 +170,13 @@ async function openEditor(a) {
     f.elements.moveTo.value = a.moveTo || '';
     f.elements.markSeen.checked = !!a.markSeen;
     f.elements.idle.checked = !!a.idle;
-    f.elements.password.placeholder = 'unchanged';
+    f.elements.password.placeholder = a.auth === 'oauth2' ? '' : 'unchanged';
+    f.elements.auth.value = a.auth === 'oauth2' ? 'oauth2' : 'password';
+    const o = a.oauth2 || {};
+    f.elements.oauth2.value = o.provider || '';
+    f.elements.oauth2ClientId.value = o.clientId || '';
+    f.elements.oauth2Scope.value = o.scope || '';
+    f.elements.oauth2Tenant.value = o.tenant || '';
     f.elements.trustCertPem.placeholder = a.trustedCertificate ? 'a certificate is trusted; paste one to replace it'
       : '-----BEGIN CERTIFICATE-----';
   } else {
@@ -168,6 +184,7 @@ async function openEditor(a) {
   }
   delete f.elements.port.dataset.default; // the port shown is the account's own
   showProtocol();
+  showAuth();
   $('#editor').hidden = false;
   f.elements.name.focus();
 }
@@ -187,6 +204,13 @@ function showProtocol() {
   f.port.placeholder = `${port} (empty: the default)`;
 }
 
+/** The OAuth2 fields only for OAuth2, the password only for a password. */
+function showAuth() {
+  const oauth2 = form().elements.auth.value === 'oauth2';
+  $('#oauth2-options').hidden = !oauth2;
+  $('#password-row').hidden = oauth2;
+}
+
 /** Folder names one per line or, in a single line, separated by commas. */
 function folderList(text) {
   const parts = text.includes('\n') ? text.split('\n') : text.split(',');
@@ -195,6 +219,7 @@ function folderList(text) {
 
 function closeEditor() {
   editingId = null;
+  editing = null;
   $('#editor').hidden = true;
 }
 
@@ -231,7 +256,16 @@ function formJson() {
   }
   if (f.recipientHeaders.value.trim() !== '') json.recipientHeaders = f.recipientHeaders.value;
   if (f.envelopeHeaders.value.trim() !== '') json.envelopeHeaders = f.envelopeHeaders.value;
-  if (f.password.value !== '' || editingId === null) json.password = f.password.value;
+  if (f.auth.value === 'oauth2') {
+    const was = editing && editing.auth === 'oauth2' && editing.oauth2 ? editing.oauth2.provider : null;
+    // the provider only when it changes: saving the same one again must not cost the account its sign-in
+    if (f.oauth2.value.trim() !== was) json.oauth2 = f.oauth2.value.trim();
+    for (const name of ['oauth2ClientId', 'oauth2Scope', 'oauth2Tenant']) json[name] = f[name].value.trim();
+    if (f.oauth2ClientSecret.value !== '') json.oauth2ClientSecret = f.oauth2ClientSecret.value;
+    if (f.host.value.trim() === '') delete json.host; // gmail and microsoft bring their host
+  } else if (f.password.value !== '' || editingId === null || (editing && editing.auth === 'oauth2')) {
+    json.password = f.password.value; // back from OAuth2 to a password: one is needed
+  }
   if (f.dropTrustCert.checked) json.trustCertPem = null;
   else if (f.trustCertPem.value.trim() !== '') json.trustCertPem = f.trustCertPem.value;
   return json;
@@ -264,6 +298,65 @@ async function save(event) {
   } catch (e) {
     showError(e);
   }
+}
+
+// ---- OAuth2 sign-in -----------------------------------------------------------------------------
+
+/** Only http(s) URLs become links: what a provider sends is not trusted to be one. */
+const safeUrl = u => (typeof u === 'string' && /^https?:\/\//i.test(u)) ? u : null;
+
+function link(selector, url) {
+  const a = $(selector);
+  a.textContent = url || '';
+  if (url) a.href = url; else a.removeAttribute('href');
+}
+
+async function signIn(a, flow) {
+  showSignIn(a, { state: 'starting', flow });
+  try {
+    showSignIn(a, await api('POST', `/api/accounts/${a.id}/authorize`, { flow }));
+  } catch (e) {
+    if (e.status === 409) pollSignIn(a); // one is waiting already: show it
+    else showSignIn(a, { state: 'failed', error: e.message });
+  }
+}
+
+async function pollSignIn(a) {
+  let p;
+  try {
+    p = await api('GET', `/api/accounts/${a.id}/authorize`);
+  } catch (e) {
+    p = { state: 'failed', error: e.message };
+  }
+  showSignIn(a, p);
+}
+
+/** The sign-in panel: what to open and type while pending, then authorized or the failure. */
+function showSignIn(a, p) {
+  clearTimeout(signInTimer);
+  $('#sign-in').hidden = false;
+  $('#sign-in').dataset.state = p.state;
+  $('#sign-in-title').textContent = `Sign in: ${a.name}`;
+  const pending = p.state === 'pending';
+  const url = pending ? safeUrl(p.verificationUri) || safeUrl(p.authorizationUrl) : null;
+  const complete = pending ? safeUrl(p.verificationUriComplete) : null;
+  link('#sign-in-link', url);
+  $('#sign-in-open').hidden = !url;
+  $('#sign-in-code').textContent = pending && p.userCode ? p.userCode : '';
+  $('#sign-in-code-row').hidden = !(pending && p.userCode);
+  link('#sign-in-complete-link', complete);
+  $('#sign-in-complete').hidden = !complete;
+  const step = {
+    starting: 'Starting the sign-in…',
+    pending: p.authorizationUrl ? 'Open the link in a browser on the server\'s machine and sign in; waiting…'
+      : 'Open the link on any device, enter the code and approve; waiting…',
+    authorized: `authorized: account ${a.id} signs in with OAuth2 from now on`,
+    failed: `failed: ${p.error || 'the sign-in did not complete'}`,
+    none: 'No sign-in is running.',
+  }[p.state] || p.state;
+  $('#sign-in-step').textContent = step;
+  if (pending) signInTimer = setTimeout(() => pollSignIn(a), 2000);
+  if (p.state === 'authorized') loadAccounts();
 }
 
 // ---- local directory ----------------------------------------------------------------------------
@@ -359,6 +452,11 @@ document.addEventListener('DOMContentLoaded', () => {
   form().addEventListener('submit', save);
   form().elements.protocol.addEventListener('change', showProtocol);
   form().elements.security.addEventListener('change', showProtocol);
+  form().elements.auth.addEventListener('change', showAuth);
+  $('#sign-in-close').addEventListener('click', () => {
+    clearTimeout(signInTimer);
+    $('#sign-in').hidden = true;
+  });
   directoryForm('#domain-form', f => ['POST', '/api/domains',
     given({ name: trimmed(f.name), catchAll: trimmed(f.catchAll), lmtp: trimmed(f.lmtp) })]);
   // an empty catch-all or LMTP field clears that option

@@ -14,7 +14,8 @@ import org.mailfetch.service.AccountChange;
  * {@link org.mailfetch.service.AccountView} (the names `account show --json` prints) plus
  * {@code password} (write-only), {@code trustCertPem} and {@code maxMessageSize}; for an IMAP account
  * {@code folders} (an array of names, replacing the list), {@code moveTo} (null: delete instead),
- * {@code markSeen} and {@code idle}. Here only the JSON
+ * {@code markSeen} and {@code idle}; for OAuth2 {@code oauth2} (the provider), {@code oauth2ClientId},
+ * {@code oauth2ClientSecret} (write-only), {@code oauth2Scope} and {@code oauth2Tenant}. Here only the JSON
  * types are checked; the rules are the change's, each broken one a 400 naming its field. Fields
  * left out keep their value (update) or take the defaults (create). Status fields sent back
  * unchanged from a GET are ignored.
@@ -24,11 +25,12 @@ final class AccountRequest {
     private static final Set<String> FIELDS = Set.of("name", "enabled", "protocol", "host", "port", "security", "user",
             "password", "trustCertPem", "intervalMinutes", "mimeRecipients", "recipientHeaders", "envelopeHeaders",
             "routeRecipients", "receivedDate", "antispam", "antivirus", "delete", "owner", "maxMessageSize",
-            "folders", "moveTo", "markSeen", "idle");
+            "folders", "moveTo", "markSeen", "idle", "oauth2", "oauth2ClientId", "oauth2ClientSecret", "oauth2Scope",
+            "oauth2Tenant");
     /** Read-only fields of a GET response: accepted and ignored, so a client may send an edited copy back. */
     private static final Set<String> READ_ONLY = Set.of("id", "trustedCertificate", "running", "lastStart", "lastEnd",
             "lastResult", "lastError", "downloaded", "delivered", "deleted", "failed", "bytes", "totalDownloaded",
-            "totalBytes", "loginFailures", "backoffUntil", "nextRun", "idleLive");
+            "totalBytes", "loginFailures", "backoffUntil", "nextRun", "idleLive", "auth");
 
     private AccountRequest() {}
 
@@ -76,7 +78,32 @@ final class AccountRequest {
         }
         bool(body, "markSeen", c::markSeen);
         bool(body, "idle", c::idle);
+        oauth2(json, body, c);
         return c;
+    }
+
+    /**
+     * OAuth2: {@code oauth2} as text is the provider (switching a password account over); as the
+     * object a GET shows (or null) it is read-only and ignored, so an edited copy may be sent back.
+     * The other fields: null or "" goes back to the provider's default (the secret: removes the
+     * account's own); the secret is write-only.
+     */
+    private static void oauth2(JsonNode json, RequestBody body, AccountChange c) {
+        JsonNode provider = json.get("oauth2");
+        if (provider != null && !provider.isObject() && !provider.isNull()) {
+            c.oauth2(body.text("oauth2"));
+        }
+        cleared(body, "oauth2ClientId", c::oauth2ClientId);
+        cleared(body, "oauth2ClientSecret", c::oauth2ClientSecret);
+        cleared(body, "oauth2Scope", c::oauth2Scope);
+        cleared(body, "oauth2Tenant", c::oauth2Tenant);
+    }
+
+    /** A text field where null or "" asks for the default: given to the change as "". */
+    private static void cleared(RequestBody body, String field, Consumer<String> set) {
+        if (body.has(field)) {
+            set.accept(body.isCleared(field) ? "" : body.text(field));
+        }
     }
 
     /** A JSON array of folder names, each kept as given (a name may hold commas and spaces). */

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.camel.Exchange;
 import org.mailfetch.mail.Account;
 import org.mailfetch.service.AccountService;
+import org.mailfetch.service.SignInService;
 
 /**
  * /api/accounts: the external accounts and their status, as `account show --json` describes them.
@@ -14,9 +15,11 @@ import org.mailfetch.service.AccountService;
 public final class AccountResource {
 
     private final AccountService accounts;
+    private final SignInService signIns;
 
-    public AccountResource(AccountService accounts) {
+    public AccountResource(AccountService accounts, SignInService signIns) {
         this.accounts = accounts;
+        this.signIns = signIns;
     }
 
     public void list(Exchange exchange) {
@@ -51,6 +54,27 @@ public final class AccountResource {
         body.put("accepted", true);
         body.put("status", accounts.statusView(id));
         ApiJson.respond(exchange, 202, body);
+    }
+
+    /**
+     * OAuth2 sign-in: {"flow": "device"|"browser"} (no body: device) starts it on a thread of its own;
+     * 202 with its progress once the code or URL to show is known. 409 while one is pending.
+     */
+    public void authorize(Exchange exchange) throws InterruptedException {
+        long id = find(exchange).id();
+        String body = exchange.getMessage().getBody(String.class);
+        exchange.getMessage().setBody(body); // read once: the request stream is gone now
+        SignInService.Flow flow = SignInService.Flow.DEVICE;
+        if (body != null && !body.isBlank()) {
+            RequestBody request = new RequestBody(ApiJson.object(exchange)).only(java.util.Set.of("flow"));
+            flow = SignInService.Flow.parse("flow", request.optional("flow"));
+        }
+        ApiJson.respond(exchange, 202, signIns.start(id, flow));
+    }
+
+    /** The progress of the account's sign-in: pending (with what to show), authorized, failed, or none. */
+    public void authorization(Exchange exchange) {
+        ApiJson.respond(exchange, 200, signIns.progress(find(exchange).id()));
     }
 
     public void status(Exchange exchange) {

@@ -22,13 +22,17 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "account", description = "External accounts (POP3 or IMAP) to fetch from.",
         subcommands = {AccountCommand.Add.class, AccountCommand.ListAccounts.class, AccountCommand.Show.class,
                 AccountCommand.Update.class, AccountCommand.Enable.class, AccountCommand.Disable.class,
-                AccountCommand.Remove.class, AccountCommand.Fetch.class})
+                AccountCommand.Remove.class, AccountCommand.Fetch.class, AuthorizeCommand.class})
 final class AccountCommand {
 
     private static final Logger LOG = LoggerFactory.getLogger(AccountCommand.class);
 
     @ParentCommand
     Cli cli;
+
+    Services services() {
+        return cli.services();
+    }
 
     @Command(name = "add", description = "Add an external account; prints its id.")
     static final class Add implements Callable<Integer> {
@@ -76,10 +80,22 @@ final class AccountCommand {
                                 a.userName() + "@" + a.host() + ":" + a.port(), a.security().cliName(),
                                 a.intervalMinutes() + "min", "delete=" + a.deleteMode(), a.ownerAddress(),
                                 String.valueOf(accounts.lastResult(a.id())))
-                                + (AccountChange.IMAP.equals(a.protocol()) ? "\t" + imapFields(accounts.imapOptions(a)) : ""),
+                                + (AccountChange.IMAP.equals(a.protocol()) ? "\t" + imapFields(accounts.imapOptions(a)) : "")
+                                + oauth2Field(accounts.view(a)),
                         accounts::view);
             }
         }
+    }
+
+    /**
+     * An OAuth2 account's sign-in in one last field: {@code oauth2=gmail state=authorized}; nothing for
+     * a password account, so its line stays as it was. From the view: never a token or secret.
+     */
+    static String oauth2Field(Map<String, Object> view) {
+        if (!"oauth2".equals(view.get("auth")) || !(view.get("oauth2") instanceof Map<?, ?> o)) {
+            return "";
+        }
+        return "\toauth2=" + o.get("provider") + (o.get("state") == null ? "" : " state=" + o.get("state"));
     }
 
     /** An IMAP account's options in one field: folders=INBOX,Sent move-to=Archive mark-seen idle. */
@@ -102,11 +118,22 @@ final class AccountCommand {
                 if (json) {
                     Output.print(d);
                 } else {
-                    d.forEach((k, v) -> Output.line(k + ": " + (v == null ? ""
-                            : v instanceof java.util.List<?> l ? String.join(",", l.stream().map(String::valueOf).toList()) : v)));
+                    showLines("", d);
                 }
             }
         }
+    }
+
+    /** key: value per line; a nested object (oauth2) as oauth2.provider: …, a list comma-separated. */
+    private static void showLines(String prefix, Map<?, ?> d) {
+        d.forEach((k, v) -> {
+            if (v instanceof Map<?, ?> m) {
+                showLines(prefix + k + ".", m);
+            } else {
+                Output.line(prefix + k + ": " + (v == null ? ""
+                        : v instanceof java.util.List<?> l ? String.join(",", l.stream().map(String::valueOf).toList()) : v));
+            }
+        });
     }
 
     @Command(name = "enable", description = "Fetch the account on its schedule.")

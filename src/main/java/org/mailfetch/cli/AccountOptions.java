@@ -8,8 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.mailfetch.account.OAuth2Options;
 import org.mailfetch.service.AccountChange;
 import org.mailfetch.service.AdminInput;
+import org.mailfetch.store.InvalidValue;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,12 +51,25 @@ final class AccountOptions {
     @Option(names = "--idle", negatable = true, description = "IMAP: push by IDLE besides the interval") Boolean idle;
     @Option(names = "--max-message-size", paramLabel = "SIZE", description = "Larger messages stay on the server,"
             + " e.g. 50MiB; 'default' = mailfetch.fetch.max-message-size") String maxMessageSize;
+    @Option(names = "--oauth2", paramLabel = "gmail|microsoft|issuer:URL", description = "Sign in with OAuth2 instead of"
+            + " a password (then: account authorize ID); with gmail or microsoft --host may be left out") String oauth2;
+    @Option(names = "--oauth2-client-id", paramLabel = "ID", description = "OAuth2: the client id, overriding"
+            + " mailfetch.oauth2.<provider>.client-id; \"\" goes back to it") String oauth2ClientId;
+    @Option(names = "--oauth2-client-secret-env", paramLabel = "VAR", description = "OAuth2: read the client secret from"
+            + " this environment variable (overrides mailfetch.oauth2.<provider>.client-secret)") String oauth2ClientSecretEnv;
+    @Option(names = "--oauth2-client-secret-stdin", description = "OAuth2: read the client secret from standard input")
+    boolean oauth2ClientSecretStdin;
+    @Option(names = "--oauth2-scope", paramLabel = "\"S ...\"", description = "OAuth2: the scopes, space-separated,"
+            + " overriding the provider's; \"\" goes back to them") String oauth2Scope;
+    @Option(names = "--oauth2-tenant", paramLabel = "T", description = "OAuth2, microsoft: the tenant (directory id or"
+            + " domain; default common); \"\" goes back to it") String oauth2Tenant;
 
     /**
      * The options as an account change: names an option as the user typed it (--interval), reads
      * the password (--password-stdin, --password-env) and the --trust-cert file.
      */
     AccountChange toChange() throws IOException {
+        refuseMixedSignIn(); // before anything is read from standard input
         AccountChange change = new AccountChange(this::option)
                 .owner(owner).name(name).host(host).port(port).protocol(protocol).security(security).user(user)
                 .password(password()).intervalMinutes(interval).enabled(disabled == null ? null : !disabled)
@@ -73,7 +88,39 @@ final class AccountOptions {
         if (moveTo != null || noMoveTo) {
             change.moveTo(moveTo);
         }
-        return change.folders(folders).markSeen(markSeen).idle(idle);
+        change.folders(folders).markSeen(markSeen).idle(idle);
+        return oauth2(change);
+    }
+
+    /**
+     * A password and --oauth2 together are refused (an account keeps one or the other), as are two
+     * options that both read standard input, and a provider that is none.
+     */
+    private void refuseMixedSignIn() {
+        boolean password = passwordStdin || passwordEnv != null;
+        if (oauth2 != null && password) {
+            throw new IllegalArgumentException("give either --oauth2 or a password (--password-stdin, --password-env),"
+                    + " not both: an account signs in with one or the other");
+        }
+        if (oauth2ClientSecretStdin && passwordStdin) {
+            throw new IllegalArgumentException("--password-stdin and --oauth2-client-secret-stdin cannot both read"
+                    + " standard input");
+        }
+        if (oauth2 != null) {
+            try {
+                new OAuth2Options(oauth2, null, null, null);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidValue("--oauth2", "--oauth2: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The OAuth2 options onto the change; the client secret read as a password is. */
+    private AccountChange oauth2(AccountChange change) throws IOException {
+        return change.oauth2(oauth2).oauth2ClientId(oauth2ClientId)
+                .oauth2ClientSecret(secret("the OAuth2 client secret", "--oauth2-client-secret-stdin",
+                        oauth2ClientSecretStdin, "--oauth2-client-secret-env", oauth2ClientSecretEnv))
+                .oauth2Scope(oauth2Scope).oauth2Tenant(oauth2Tenant);
     }
 
     /** The option that sets an {@link AccountChange} field. */
@@ -84,28 +131,36 @@ final class AccountOptions {
             case "intervalMinutes" -> "--interval";
             case "enabled" -> "--disabled";
             case "folders" -> "--folder";
+            case "oauth2ClientSecret" -> "the client secret (--oauth2-client-secret-stdin or --oauth2-client-secret-env VAR)";
             default -> "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
         };
     }
 
     /** The new password if one was given, else null. */
     private String password() throws IOException {
-        if (passwordStdin && passwordEnv != null) {
-            throw new IllegalArgumentException("give either --password-stdin or --password-env, not both");
+        return secret("the password", "--password-stdin", passwordStdin, "--password-env", passwordEnv);
+    }
+
+    /** A secret read from standard input or an environment variable (never the command line), else null. */
+    private static String secret(String what, String stdinOption, boolean stdin, String envOption, String env)
+            throws IOException {
+        if (stdin && env != null) {
+            throw new IllegalArgumentException("give either " + stdinOption + " or " + envOption + ", not both");
         }
-        if (passwordEnv != null) {
-            String value = System.getenv(passwordEnv);
+        if (env != null) {
+            String value = System.getenv(env);
             if (value == null || value.isEmpty()) {
-                throw new IllegalArgumentException("environment variable " + passwordEnv + " is not set");
+                throw new IllegalArgumentException("environment variable " + env + " is not set");
             }
-            return AdminInput.text("the password in " + passwordEnv, value);
+            return AdminInput.text(what + " in " + env, value);
         }
-        if (passwordStdin) {
+        if (stdin) {
             String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
             if (line == null || line.isEmpty()) {
-                throw new IllegalArgumentException("--password-stdin: no password on standard input");
+                throw new IllegalArgumentException(stdinOption + ": no " + what.replaceFirst("^the ", "")
+                        + " on standard input");
             }
-            return AdminInput.text("the password on standard input", line);
+            return AdminInput.text(what + " on standard input", line);
         }
         return null;
     }

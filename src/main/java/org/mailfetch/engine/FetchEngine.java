@@ -3,6 +3,7 @@ package org.mailfetch.engine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
@@ -55,6 +56,7 @@ import org.mailfetch.service.OutboxService;
 import org.mailfetch.service.QuarantineService;
 import org.mailfetch.service.RouteService;
 import org.mailfetch.service.Services;
+import org.mailfetch.service.SignInService;
 
 /**
  * Camel Main with mailfetch's beans and YAML routes. As the service it loads every route (the
@@ -70,6 +72,8 @@ public final class FetchEngine implements AutoCloseable {
     private final FetchSessions sessions;
     private final ExecutorService fsyncPool;
     private final OutboxWorker outboxWorker;
+    /** OAuth2 sign-ins started over REST or the web page. */
+    private final SignInService signIns;
     private final ExecutorService commitPool;
     private final ScheduledExecutorService leaseRenewer;
     /** IMAP IDLE push; the service only (null in CLI one-shots). */
@@ -127,7 +131,8 @@ public final class FetchEngine implements AutoCloseable {
         main.bind("outboxWorker", outboxWorker);
         main.bind("quartz", quartz(context.maxConcurrentSessions()));
         AccountService accountService = new AccountService(services, sessions);
-        main.bind("accountApi", new AccountResource(accountService));
+        signIns = new SignInService(services.signIn(), Duration.ofMinutes(10), clock);
+        main.bind("accountApi", new AccountResource(accountService, signIns));
         main.bind("directoryApi", new DirectoryResource(new DirectoryService(services)));
         main.bind("routeApi", new RouteResource(new RouteService(services)));
         main.bind("outboxApi", new OutboxResource(new OutboxService(services, outbox)));
@@ -299,6 +304,7 @@ public final class FetchEngine implements AutoCloseable {
         if (idleWatchers != null) {
             idleWatchers.close();
         }
+        signIns.close();
         main.stop();
         fsyncPool.shutdown();
         commitPool.shutdown();

@@ -244,6 +244,46 @@ class WebAdminBrowserTest {
         assertTrue(fixture.services().db().query("SELECT id FROM quarantine_item", rs -> rs.getLong(1)).isEmpty());
     }
 
+    @Test
+    void anOAuth2AccountShouldBeAddedAndSignedInFromThePage() throws Exception {
+        // a provider's user code is shown as text, never as markup
+        String hostileCode = "<b/id=pwn>X</b>"; // no spaces: the core refuses those
+        try (org.mailfetch.testsupport.FakeOAuth2Provider idp = new org.mailfetch.testsupport.FakeOAuth2Provider()) {
+            idp.device(200, "{\"device_code\":\"d1\",\"user_code\":\"" + hostileCode + "\",\"verification_uri\":\""
+                    + idp.issuer() + "/activate\",\"expires_in\":600,\"interval\":1}")
+                .token(400, "{\"error\":\"authorization_pending\"}")
+                .token(400, "{\"error\":\"authorization_pending\"}").tokens("at", "rt", 3600);
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            browser.get("http://127.0.0.1:" + AdminHttp.port(service.camel()) + "/admin/");
+            wait.until(d -> d.findElement(By.cssSelector("#mailboxes li")).getText().contains(MailfetchFixture.OWNER));
+
+            browser.findElement(By.id("add-account")).click();
+            WebElement form = browser.findElement(By.id("account-form"));
+            wait.until(d -> new Select(form.findElement(By.name("owner"))).getOptions().size() == 1);
+            type(form, "name", "web oauth2");
+            form.findElement(By.name("enabled")).click();
+            new Select(form.findElement(By.name("protocol"))).selectByValue("imap");
+            type(form, "host", "imap.example.net");
+            type(form, "user", "alice@example.net");
+            new Select(form.findElement(By.name("auth"))).selectByValue("oauth2");
+            assertTrue(!browser.findElement(By.id("password-row")).isDisplayed(), "no password with OAuth2");
+            type(form, "oauth2", "issuer:" + idp.issuer());
+            type(form, "oauth2ClientId", "test-client");
+            browser.findElement(By.id("save")).click();
+
+            wait.until(d -> cellText("tbody tr[data-id]", "") != null);
+            String id = (String) browser.executeScript("return document.querySelector('#accounts tbody tr[data-id]').dataset.id");
+            String row = "tr[data-id='" + id + "'] ";
+            browser.executeScript("document.querySelector(\"#accounts " + row + ".sign-in\").click()");
+            wait.until(d -> idp.issuer().concat("/activate").equals(d.findElement(By.id("sign-in-link")).getAttribute("href")));
+            assertEquals(hostileCode, browser.findElement(By.id("sign-in-code")).getText());
+            assertTrue(browser.findElements(By.id("pwn")).isEmpty(), "the code was not parsed as HTML");
+            screenshot("web-admin-sign-in.png");
+            wait.until(d -> d.findElement(By.id("sign-in-step")).getText().startsWith("authorized"));
+            assertTrue(!browser.findElement(By.id("sign-in-code-row")).isDisplayed(), "the code is gone once authorized");
+        }
+    }
+
     /** The text of an element of the account table, read in one step (null if absent). */
     private String cellText(String row, String cell) {
         return (String) browser.executeScript("const e = document.querySelector(arguments[0]);"

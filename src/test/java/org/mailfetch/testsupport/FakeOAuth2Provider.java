@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,9 +20,18 @@ import com.sun.net.httpserver.HttpServer;
 /**
  * An OAuth2 provider on a loopback port for fast tests: a discovery document naming its token and
  * device endpoints, and endpoints that answer what the test queued (status and JSON), recording
- * every form they were sent. The real provider of the integration tests is Keycloak.
+ * every form they were sent. Its authorization endpoint stands for the user's browser session: it
+ * approves at once (or declines, {@link #declineInBrowser}), redirecting to the {@code redirect_uri}
+ * with a code and the state. The real provider of the integration tests is Keycloak.
  */
 public final class FakeOAuth2Provider implements AutoCloseable {
+
+    /** The code the authorization endpoint gives, and what {@link #approvesAfter} hands out. */
+    public static final String AUTH_CODE = "auth-code-1234";
+    public static final String DEVICE_CODE = "device-code-9f8e";
+    public static final String USER_CODE = "WDJB-MJHT";
+    public static final String ACCESS_TOKEN = "access-tok3n-SECRET";
+    public static final String REFRESH_TOKEN = "refresh-tok3n-SECRET";
 
     /** One queued answer. */
     public record Answer(int status, String json) {}
@@ -30,6 +40,7 @@ public final class FakeOAuth2Provider implements AutoCloseable {
     private final Deque<Answer> tokenAnswers = new ArrayDeque<>();
     private final Deque<Answer> deviceAnswers = new ArrayDeque<>();
     private final List<Map<String, String>> tokenRequests = new ArrayList<>();
+    private volatile boolean declineInBrowser;
 
     public FakeOAuth2Provider() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
@@ -53,11 +64,60 @@ public final class FakeOAuth2Provider implements AutoCloseable {
             }
             send(ex, a);
         });
+        server.createContext("/realm/auth", this::authorize);
         server.start();
+    }
+
+    /** The user's browser: back to the redirect URI with a code (or access_denied) and the state. */
+    private void authorize(HttpExchange ex) throws IOException {
+        Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+        String redirect = q.getOrDefault("redirect_uri", "");
+        ex.getResponseHeaders().set("Location", redirect + (redirect.contains("?") ? "&" : "?")
+                + (declineInBrowser ? "error=access_denied" : "code=" + AUTH_CODE)
+                + "&state=" + URLEncoder.encode(q.getOrDefault("state", ""), StandardCharsets.UTF_8));
+        ex.sendResponseHeaders(302, -1);
+        ex.close();
+    }
+
+    /** From now on the authorization endpoint answers access_denied. */
+    public void declineInBrowser() {
+        declineInBrowser = true;
+    }
+
+    /**
+     * Queues a device authorization answer: this user code, a verification URI on this provider,
+     * verification_uri_complete with the code in it, valid 10 minutes, polled every second.
+     */
+    public FakeOAuth2Provider deviceCode(String deviceCode, String userCode) {
+        return device(200, ("{\"device_code\":\"%s\",\"user_code\":\"%s\",\"verification_uri\":\"%3$s/activate\","
+                + "\"verification_uri_complete\":\"%3$s/activate?user_code=%2$s\",\"expires_in\":600,\"interval\":1}")
+                .formatted(deviceCode, userCode, issuer()));
     }
 
     public String issuer() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/realm";
+    }
+
+    /**
+     * A user who approves the device code after {@code pendingPolls} polls: the device answer
+     * ({@link #DEVICE_CODE}, {@link #USER_CODE}), as many authorization_pending, then the tokens.
+     */
+    public FakeOAuth2Provider approvesAfter(int pendingPolls) {
+        pending(pendingPolls);
+        return tokens(ACCESS_TOKEN, REFRESH_TOKEN, 3600);
+    }
+
+    /** A user who declines the device code after {@code pendingPolls} polls: access_denied. */
+    public FakeOAuth2Provider deniesAfter(int pendingPolls) {
+        pending(pendingPolls);
+        return token(400, "{\"error\":\"access_denied\"}");
+    }
+
+    private void pending(int polls) {
+        deviceCode(DEVICE_CODE, USER_CODE);
+        for (int i = 0; i < polls; i++) {
+            token(400, "{\"error\":\"authorization_pending\"}");
+        }
     }
 
     /** Queues the next token endpoint answer. */
@@ -83,8 +143,14 @@ public final class FakeOAuth2Provider implements AutoCloseable {
     }
 
     private static Map<String, String> form(HttpExchange ex) throws IOException {
-        String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        return query(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    private static Map<String, String> query(String body) {
         Map<String, String> form = new LinkedHashMap<>();
+        if (body == null) {
+            return form;
+        }
         for (String pair : body.split("&")) {
             int eq = pair.indexOf('=');
             if (eq > 0) {
