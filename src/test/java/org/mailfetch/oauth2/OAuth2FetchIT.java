@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -31,6 +32,8 @@ import org.mailfetch.mail.Account;
 import org.mailfetch.service.AccountChange;
 import org.mailfetch.service.AccountService;
 import org.mailfetch.testsupport.Dovecot;
+import org.mailfetch.testsupport.Eventually;
+import org.mailfetch.testsupport.ForkedMailfetch;
 import org.mailfetch.testsupport.Keycloak;
 import org.mailfetch.testsupport.MailfetchFixture;
 import org.slf4j.LoggerFactory;
@@ -235,6 +238,47 @@ class OAuth2FetchIT {
         assertEquals(SessionSummary.Result.OK, up.result(), up.line());
         assertEquals(2, up.delivered());
         noTokenInClear(a);
+    }
+
+    /**
+     * As a new user would: `account authorize ID` in its own process prints the contract lines, the
+     * user approves in Keycloak's pages, it exits 0; then `account fetch ID` downloads the mail.
+     */
+    @Test
+    void theCommandLineSignsInByDeviceAndFetches() throws Exception {
+        Account a = account("pop3", Keycloak.PUBLIC_CLIENT, null, "XOAUTH2");
+        mail(1);
+        fixture.close();
+        fixture = null;
+        Path log = dir.resolve("authorize.log");
+        try (ForkedMailfetch authorize = ForkedMailfetch.start(dir, log, Map.of(), List.of(), "account", "authorize",
+                String.valueOf(a.id()))) {
+            String complete = Eventually.value("the verification_uri_complete line", Duration.ofSeconds(60), () -> {
+                for (String line : Files.readAllLines(log)) {
+                    if (line.startsWith("verification_uri_complete: ")) {
+                        return line.substring("verification_uri_complete: ".length());
+                    }
+                }
+                return null;
+            });
+            List<String> lines = Files.readAllLines(log);
+            assertTrue(lines.stream().anyMatch(l -> l.matches("verification_uri: http://127\\.0\\.0\\.1:\\d+/realms/mailfetch/device")),
+                    String.join("\n", lines));
+            assertTrue(lines.stream().anyMatch(l -> l.matches("user_code: [A-Z0-9-]{4,20}")), String.join("\n", lines));
+            keycloak.approveDevice(complete, "alice", Keycloak.password("alice"));
+            assertEquals(0, authorize.exitCode(Duration.ofSeconds(60)), authorize.output());
+        }
+        Path fetchLog = dir.resolve("fetch.log");
+        try (ForkedMailfetch fetch = ForkedMailfetch.start(dir, fetchLog, Map.of("mailfetch.oauth2.mechanisms", "XOAUTH2"),
+                List.of(), "account", "fetch", String.valueOf(a.id()))) {
+            assertEquals(0, fetch.exitCode(Duration.ofSeconds(120)), fetch.output());
+        }
+        fixture = new MailfetchFixture(dir);
+        assertEquals(1, fixture.delivered().size());
+        assertEquals(0, dovecot.messageCount(mailUser));
+        String printed = Files.readString(log) + Files.readString(fetchLog);
+        TokenStore.Grant g = fixture.services().tokens().get(a.id()).orElseThrow();
+        assertFalse(printed.contains(g.refreshToken()) || printed.contains(g.accessToken()), "a token was printed");
     }
 
     private int countLogins() {

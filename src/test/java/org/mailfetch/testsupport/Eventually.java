@@ -9,15 +9,23 @@ public final class Eventually {
     private Eventually() {}
 
     public static void await(String what, Duration within, Callable<Boolean> condition) throws Exception {
+        value(what, within, () -> Boolean.TRUE.equals(condition.call()) ? Boolean.TRUE : null);
+    }
+
+    /** Polls until {@code supplier} gives a value other than null, and returns it. */
+    public static <T> T value(String what, Duration within, Callable<T> supplier) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
-            if (Boolean.TRUE.equals(condition.call())) {
-                return;
+            T v = supplier.call();
+            if (v != null) {
+                return v;
             }
             Thread.sleep(50);
         }
-        if (!Boolean.TRUE.equals(condition.call())) {
+        T v = supplier.call();
+        if (v == null) {
             throw new AssertionError("not within " + within + ": " + what);
         }
+        return v;
     }
 }
