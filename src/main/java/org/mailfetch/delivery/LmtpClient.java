@@ -45,6 +45,8 @@ final class LmtpClient implements Closeable {
             "553 5.1.3 refused by mailfetch: not a plain ASCII address, cannot go into RCPT TO");
 
     private final Closeable connection;
+    /** The Unix socket's channel (null over TCP): its stream cannot tell whether bytes wait, the channel can. */
+    private final SocketChannel unixChannel;
     private final InputStream in;
     private final OutputStream out;
     private Watchdog deadline;
@@ -53,6 +55,7 @@ final class LmtpClient implements Closeable {
 
     private LmtpClient(Closeable connection, InputStream in, OutputStream out, Duration deadline) {
         this.connection = connection;
+        this.unixChannel = connection instanceof SocketChannel ch ? ch : null;
         // the read timeout bounds each read (and a Unix socket has none): the whole exchange is bounded too
         this.deadline = Watchdog.closeAfter(connection, deadline);
         this.in = new BufferedInputStream(in);
@@ -83,13 +86,31 @@ final class LmtpClient implements Closeable {
             return false;
         }
         try {
-            if (in.available() > 0) {
+            if (in.available() > 0 || unixBytesWaiting()) {
                 broken = true;
             }
         } catch (IOException e) {
             broken = true;
         }
         return !broken;
+    }
+
+    /**
+     * Whether the Unix socket holds unread bytes (or the end of the stream): a read that does not
+     * wait. Over TCP {@code available()} already asks the socket.
+     */
+    private boolean unixBytesWaiting() throws IOException {
+        if (unixChannel == null) {
+            return false;
+        }
+        synchronized (unixChannel.blockingLock()) {
+            unixChannel.configureBlocking(false);
+            try {
+                return unixChannel.read(java.nio.ByteBuffer.allocate(1)) != 0;
+            } finally {
+                unixChannel.configureBlocking(true);
+            }
+        }
     }
 
     /** RSET before the next transaction on a connection used before; anything but 250 breaks the connection. */

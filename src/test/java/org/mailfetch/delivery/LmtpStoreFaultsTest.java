@@ -148,6 +148,36 @@ class LmtpStoreFaultsTest {
 
     @Test
     @Timeout(20)
+    void aStrayReplyOnAUnixSocketAlsoRetiresTheConnection() throws Exception {
+        Path socket = dir.resolve("lmtp-stray");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Thread store = new Thread(() -> {
+                try (SocketChannel c = server.accept()) {
+                    c.write(ByteBuffer.wrap("220 store\r\n".getBytes(StandardCharsets.US_ASCII)));
+                    ByteBuffer b = ByteBuffer.allocate(100);
+                    c.read(b); // LHLO
+                    c.write(ByteBuffer.wrap("250 store\r\n".getBytes(StandardCharsets.US_ASCII)));
+                    Thread.sleep(300); // after the client read the LHLO reply: a reply nobody asked for
+                    c.write(ByteBuffer.wrap("250 2.0.0 stray\r\n".getBytes(StandardCharsets.US_ASCII)));
+                    c.read(ByteBuffer.allocate(100)); // until the client hangs up
+                } catch (IOException | InterruptedException ignored) {
+                    // closed
+                }
+            });
+            store.setDaemon(true);
+            store.start();
+            try (LmtpClient client = LmtpClient.connect(LmtpTarget.parse("unix:" + socket), Duration.ofSeconds(5),
+                    Duration.ofSeconds(10))) {
+                assertTrue(client.reusable(), "nothing waiting yet");
+                Thread.sleep(800);
+                assertFalse(client.reusable(), "the stray reply would answer the next RSET");
+            }
+        }
+    }
+
+    @Test
+    @Timeout(20)
     void aStoreAnsweringDataWith250IsOutOfStepAndNoRecipientCountsAsDelivered() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             startStore(server, new AtomicInteger(), "250 2.0.0 ok", "250 2.0.0 saved");
