@@ -20,6 +20,12 @@ public interface DeliverySession {
     DeliveryBatch batch();
 
     /**
+     * The session's LMTP connections, one per target, reused from message to message; the session
+     * closes them (QUIT) when it ends, however it ends.
+     */
+    LmtpConnections lmtpConnections();
+
+    /**
      * Registers a record (e.g. a quarantine row) that belongs to a file staged in the current batch:
      * it is committed after the batch's files are durable and before its ledger rows.
      */

@@ -30,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * socket. One transaction per message: RCPT TO for each recipient, then DATA, after which the server
  * answers once per accepted recipient — so a 4xx for one recipient defers that recipient only.
  * (Angus Mail's SMTP transport has no LMTP mode and reports a single reply after DATA.)
+ *
+ * <p>A connection serves one session's messages one after another ({@link LmtpConnections}): each
+ * exchange runs under its own deadline ({@link #arm}), the next transaction starts with RSET, and a
+ * connection on which anything went wrong — a failed read or write, a reply that breaks the protocol,
+ * the deadline, bytes nobody asked for — is {@linkplain #reusable() never used again}.
  */
 final class LmtpClient implements Closeable {
 
@@ -40,16 +45,85 @@ final class LmtpClient implements Closeable {
             "553 5.1.3 refused by mailfetch: not a plain ASCII address, cannot go into RCPT TO");
 
     private final Closeable connection;
+    /** The Unix socket's channel (null over TCP): its stream cannot tell whether bytes wait, the channel can. */
+    private final SocketChannel unixChannel;
     private final InputStream in;
     private final OutputStream out;
-    private final Watchdog deadline;
+    private Watchdog deadline;
+    /** Something went wrong on this connection: its state is unknown, it serves no further message. */
+    private boolean broken;
 
     private LmtpClient(Closeable connection, InputStream in, OutputStream out, Duration deadline) {
         this.connection = connection;
+        this.unixChannel = connection instanceof SocketChannel ch ? ch : null;
         // the read timeout bounds each read (and a Unix socket has none): the whole exchange is bounded too
         this.deadline = Watchdog.closeAfter(connection, deadline);
         this.in = new BufferedInputStream(in);
         this.out = new BufferedOutputStream(out, 65536);
+    }
+
+    /** Starts the deadline of the next exchange on this connection: when it passes, the connection is closed. */
+    void arm(Duration limit) {
+        deadline.cancel();
+        deadline = Watchdog.closeAfter(connection, limit);
+    }
+
+    /** Ends the current exchange's deadline; a deadline that already passed leaves the connection broken. */
+    void disarm() {
+        deadline.cancel();
+        if (deadline.expired()) {
+            broken = true;
+        }
+    }
+
+    /**
+     * Whether another transaction may use this connection: nothing failed on it, and the server sent
+     * nothing unasked (say a 421 before hanging up, or a stray reply that would be read as the answer
+     * to the next command, and could make a refused recipient look accepted).
+     */
+    boolean reusable() {
+        if (broken) {
+            return false;
+        }
+        try {
+            if (in.available() > 0 || unixBytesWaiting()) {
+                broken = true;
+            }
+        } catch (IOException e) {
+            broken = true;
+        }
+        return !broken;
+    }
+
+    /**
+     * Whether the Unix socket holds unread bytes (or the end of the stream): a read that does not
+     * wait. Over TCP {@code available()} already asks the socket.
+     */
+    private boolean unixBytesWaiting() throws IOException {
+        if (unixChannel == null) {
+            return false;
+        }
+        synchronized (unixChannel.blockingLock()) {
+            unixChannel.configureBlocking(false);
+            try {
+                return unixChannel.read(java.nio.ByteBuffer.allocate(1)) != 0;
+            } finally {
+                unixChannel.configureBlocking(true);
+            }
+        }
+    }
+
+    /** RSET before the next transaction on a connection used before; anything but 250 breaks the connection. */
+    void reset() throws IOException {
+        try {
+            SmtpReply r = command("RSET");
+            if (r.code() != 250) {
+                throw new IOException("LMTP RSET answered " + r.text());
+            }
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            throw e;
+        }
     }
 
     /**
@@ -84,12 +158,22 @@ final class LmtpClient implements Closeable {
      */
     Map<String, SmtpReply> deliver(String envelopeFrom, List<String> recipients, byte[] header, InputStream body)
             throws IOException {
+        try {
+            return transaction(envelopeFrom, recipients, header, body);
+        } catch (IOException | RuntimeException e) {
+            broken = true; // half a transaction, or a body that failed while the server took DATA
+            throw e;
+        }
+    }
+
+    private Map<String, SmtpReply> transaction(String envelopeFrom, List<String> recipients, byte[] header,
+            InputStream body) throws IOException {
         Map<String, SmtpReply> replies = new LinkedHashMap<>();
         // a sender that cannot go into the envelope as it is becomes the null sender
         SmtpReply mail = command("MAIL FROM:" + EnvelopeAddress.reversePath(envelopeFrom));
         if (!mail.ok()) {
             recipients.forEach(r -> replies.put(r, mail));
-            command("RSET");
+            resetAfterRefusal();
             return replies;
         }
         List<String> accepted = new ArrayList<>();
@@ -105,13 +189,17 @@ final class LmtpClient implements Closeable {
             }
         }
         if (accepted.isEmpty()) {
-            command("RSET");
+            resetAfterRefusal();
             return replies;
         }
         SmtpReply data = command("DATA");
+        if (data.code() != 354 && data.code() < 400) {
+            // never taken for the recipients' answer: a 250 here is a reply out of step, not a delivery
+            throw new IOException("LMTP DATA answered " + data.text());
+        }
         if (data.code() != 354) {
             accepted.forEach(r -> replies.put(r, data));
-            command("RSET");
+            resetAfterRefusal();
             return replies;
         }
         DotStuffing stuffed = new DotStuffing(out);
@@ -123,6 +211,7 @@ final class LmtpClient implements Closeable {
             try {
                 replies.put(r, reply());
             } catch (IOException e) {
+                broken = true;
                 // The replies read so far stand: those recipients have the message and are recorded, so
                 // the next session delivers only to the rest (a lost 250 would deliver them twice).
                 replies.put(r, new SmtpReply(451, "451 4.4.2 no reply from the store after DATA: "
@@ -130,6 +219,13 @@ final class LmtpClient implements Closeable {
             }
         }
         return replies;
+    }
+
+    /** Ends a transaction the server refused; a connection whose RSET fails is not used again. */
+    private void resetAfterRefusal() throws IOException {
+        if (command("RSET").code() != 250) {
+            broken = true;
+        }
     }
 
     /**
@@ -162,7 +258,11 @@ final class LmtpClient implements Closeable {
 
     /** Reads one possibly multi-line reply, bounded (see {@link SmtpReply#read}). */
     private SmtpReply reply() throws IOException {
-        return SmtpReply.read(in);
+        SmtpReply r = SmtpReply.read(in);
+        if (r.code() == 421) {
+            broken = true; // the server is closing the connection
+        }
+        return r;
     }
 
     /**

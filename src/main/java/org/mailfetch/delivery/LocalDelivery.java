@@ -35,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * for a recipient is final: the owner's Maildir gets the message instead, so nothing is dropped.
  * A crash after the LMTP server accepted but before the row is committed can deliver that
  * recipient twice — LMTP offers no idempotency key; the window is one INSERT.
+ *
+ * <p>A session talks to each LMTP target over one connection (RSET between messages), which the
+ * session opens with its first message there and closes when it ends ({@link LmtpConnections}).
  */
 public final class LocalDelivery {
 
@@ -82,7 +85,7 @@ public final class LocalDelivery {
                 if (missing.isEmpty()) {
                     continue;
                 }
-                LmtpOutcome outcome = lmtp(message, t.getKey(), missing, trace);
+                LmtpOutcome outcome = lmtp(message, session.lmtpConnections(), t.getKey(), missing, trace);
                 deferred |= outcome.deferred();
                 if (outcome.rejected() && !maildir.contains(owner(message))) {
                     maildir.add(owner(message));
@@ -95,10 +98,16 @@ public final class LocalDelivery {
 
     private record LmtpOutcome(boolean deferred, boolean rejected) {}
 
-    private LmtpOutcome lmtp(FetchedMessage message, LmtpTarget target, List<String> recipients, byte[] trace) {
+    private LmtpOutcome lmtp(FetchedMessage message, LmtpConnections connections, LmtpTarget target,
+            List<String> recipients, byte[] trace) {
         Map<String, SmtpReply> replies;
-        try (LmtpClient client = LmtpClient.connect(target, lmtpTimeout, exchangeDeadline(message.size(), recipients.size())); InputStream content = message.content()) {
-            replies = client.deliver(Outbox.envelopeFrom(message), recipients, trace, content);
+        try {
+            LmtpClient client = connections.acquire(target, lmtpTimeout, exchangeDeadline(message.size(), recipients.size()));
+            try (InputStream content = message.content()) {
+                replies = client.deliver(Outbox.envelopeFrom(message), recipients, trace, content);
+            } finally {
+                connections.release(target, client);
+            }
         } catch (IOException e) {
             LOG.warn("LMTP {} failed for {}: {}; deferred", target, recipients, e.getMessage());
             return new LmtpOutcome(true, false);

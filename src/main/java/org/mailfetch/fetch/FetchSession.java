@@ -31,6 +31,7 @@ import java.util.function.BooleanSupplier;
 import org.mailfetch.mail.Account;
 import org.mailfetch.delivery.DeliveryBatch;
 import org.mailfetch.delivery.DeliverySession;
+import org.mailfetch.delivery.LmtpConnections;
 import org.mailfetch.delivery.MaildirMailbox;
 import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.mail.MailAddress;
@@ -104,6 +105,8 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     private int inFlightSize;
     private int spoolTurn;
     private final Map<MailAddress, MaildirMailbox> mailboxes = new HashMap<>();
+    /** One connection per LMTP target for all of this session's messages; closed when the session ends. */
+    private final LmtpConnections lmtp = new LmtpConnections();
 
     private int next;
     /** Messages handed to the splitter, and messages that reached {@link #accept}: see {@link #lastOneFailed()}. */
@@ -223,6 +226,11 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     @Override
     public DeliveryBatch batch() {
         return batch.files();
+    }
+
+    @Override
+    public LmtpConnections lmtpConnections() {
+        return lmtp;
     }
 
     /**
@@ -534,6 +542,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     /** Commits what is left, DELEs what is due, QUITs, and says how it went. */
     SessionSummary finish() {
         MessageLog.message(null);
+        lmtp.close(); // no message is delivered after this point: QUIT
         try {
             commitBatch();
             awaitInFlight();
@@ -672,6 +681,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
 
     /** After finish() itself failed (e.g. an Error): drop the connection without QUIT; nothing is deleted. */
     void abandon() {
+        lmtp.close();
         retriever.close();
         batch.abandon();
     }

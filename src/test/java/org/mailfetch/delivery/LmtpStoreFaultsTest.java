@@ -1,6 +1,8 @@
 package org.mailfetch.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +24,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -118,5 +121,133 @@ class LmtpStoreFaultsTest {
             assertEquals(250, replies.get("a@example.com").code(), "a has it: recorded, never delivered again");
             assertEquals(451, replies.get("b@example.com").code(), "b is tried again next session");
         }
+    }
+
+    @Test
+    @Timeout(20)
+    void aStrayReplyAfterTheTransactionRetiresTheConnectionAndTheNextMessageGetsANewOne() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            AtomicInteger connections = new AtomicInteger();
+            // after DATA: the one reply, and one nobody asked for — which would answer the next RSET
+            startStore(server, connections, "354 go", "250 2.0.0 saved\r\n250 2.0.0 stray");
+            LmtpTarget target = LmtpTarget.parse("127.0.0.1:" + server.getLocalPort());
+            try (LmtpConnections connectionsOfSession = new LmtpConnections()) {
+                LmtpClient first = connectionsOfSession.acquire(target, Duration.ofSeconds(5), Duration.ofSeconds(10));
+                Map<String, SmtpReply> replies = deliverOne(first);
+                assertEquals(250, replies.get("a@example.com").code());
+                Thread.sleep(200); // the stray line arrives
+                connectionsOfSession.release(target, first);
+                LmtpClient second = connectionsOfSession.acquire(target, Duration.ofSeconds(5), Duration.ofSeconds(10));
+                assertNotSame(first, second, "a connection out of step is never reused");
+                assertEquals(250, deliverOne(second).get("a@example.com").code());
+                connectionsOfSession.release(target, second);
+            }
+            assertEquals(2, connections.get());
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void aStrayReplyOnAUnixSocketAlsoRetiresTheConnection() throws Exception {
+        Path socket = dir.resolve("lmtp-stray");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Thread store = new Thread(() -> {
+                try (SocketChannel c = server.accept()) {
+                    c.write(ByteBuffer.wrap("220 store\r\n".getBytes(StandardCharsets.US_ASCII)));
+                    ByteBuffer b = ByteBuffer.allocate(100);
+                    c.read(b); // LHLO
+                    c.write(ByteBuffer.wrap("250 store\r\n".getBytes(StandardCharsets.US_ASCII)));
+                    Thread.sleep(300); // after the client read the LHLO reply: a reply nobody asked for
+                    c.write(ByteBuffer.wrap("250 2.0.0 stray\r\n".getBytes(StandardCharsets.US_ASCII)));
+                    c.read(ByteBuffer.allocate(100)); // until the client hangs up
+                } catch (IOException | InterruptedException ignored) {
+                    // closed
+                }
+            });
+            store.setDaemon(true);
+            store.start();
+            try (LmtpClient client = LmtpClient.connect(LmtpTarget.parse("unix:" + socket), Duration.ofSeconds(5),
+                    Duration.ofSeconds(10))) {
+                assertTrue(client.reusable(), "nothing waiting yet");
+                Thread.sleep(800);
+                assertFalse(client.reusable(), "the stray reply would answer the next RSET");
+            }
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void aStoreAnsweringDataWith250IsOutOfStepAndNoRecipientCountsAsDelivered() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            startStore(server, new AtomicInteger(), "250 2.0.0 ok", "250 2.0.0 saved");
+            LmtpTarget target = LmtpTarget.parse("127.0.0.1:" + server.getLocalPort());
+            try (LmtpClient client = LmtpClient.connect(target, Duration.ofSeconds(5), Duration.ofSeconds(10))) {
+                assertThrows(IOException.class, () -> deliverOne(client), "deferred, never recorded");
+                assertFalse(client.reusable());
+            }
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void aConnectionThatLostAReplyAfterDataIsNotReused() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            startStore(server, new AtomicInteger(), "354 go", null); // hangs up instead of answering
+            LmtpTarget target = LmtpTarget.parse("127.0.0.1:" + server.getLocalPort());
+            try (LmtpClient client = LmtpClient.connect(target, Duration.ofSeconds(5), Duration.ofSeconds(10))) {
+                assertEquals(451, deliverOne(client).get("a@example.com").code());
+                assertFalse(client.reusable());
+            }
+        }
+    }
+
+    private static Map<String, SmtpReply> deliverOne(LmtpClient client) throws IOException {
+        return client.deliver("s@example.org", List.of("a@example.com"), new byte[0],
+                new ByteArrayInputStream("Subject: x\n\nbody\n".getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /**
+     * A store serving connections one after another: 250 to everything, {@code dataReply} to DATA and,
+     * after the message, {@code afterData} (null: hang up).
+     */
+    private static void startStore(ServerSocket server, AtomicInteger connections, String dataReply, String afterData) {
+        Thread store = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (Socket s = server.accept(); OutputStream out = s.getOutputStream();
+                     BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))) {
+                    connections.incrementAndGet();
+                    out.write("220 store\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    boolean inData = false;
+                    for (String line; (line = in.readLine()) != null; ) {
+                        String reply;
+                        if (inData) {
+                            if (!line.equals(".")) {
+                                continue;
+                            }
+                            inData = false;
+                            if (afterData == null) {
+                                break;
+                            }
+                            reply = afterData;
+                        } else if (line.equals("DATA")) {
+                            inData = dataReply.startsWith("354");
+                            reply = dataReply;
+                        } else if (line.equals("QUIT")) {
+                            break;
+                        } else {
+                            reply = "250 ok";
+                        }
+                        out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                    }
+                } catch (IOException ignored) {
+                    // next connection
+                }
+            }
+        });
+        store.setDaemon(true);
+        store.start();
     }
 }

@@ -14,14 +14,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A loopback SMTP server that answers every RCPT TO with one fixed reply (e.g. "550 5.1.1 no such
  * user" or "451 4.3.0 try later"), for the failures GreenMail cannot produce. Counts accepted DATA
  * and remembers every command line. It offers AUTH PLAIN but no STARTTLS: a client that logs in
- * here sends its password in the clear. It also answers LHLO, so it serves as an LMTP server for
- * one recipient per transaction (one reply after DATA).
+ * here sends its password in the clear. It also answers LHLO, so it serves as an LMTP server (after
+ * LHLO, one reply after DATA per accepted recipient). Counts connections, and can hang up after a
+ * given message.
  */
 public final class ScriptedSmtpServer implements AutoCloseable {
 
     private final ServerSocket server;
     private final java.util.function.Function<String, String> rcptReply;
     private final AtomicInteger messages = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
+    /** Given the count of messages so far, whether to hang up right after answering that one's DATA. */
+    public volatile java.util.function.IntPredicate hangUpAfterMessage = n -> false;
     private final java.util.List<String> verbs = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.List<String> commands = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread acceptor;
@@ -51,6 +55,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         return messages.get();
     }
 
+    /** Connections accepted so far. */
+    public int connections() {
+        return connections.get();
+    }
+
     /** The command verbs received, in order (EHLO, MAIL, AUTH, ...). */
     public java.util.List<String> verbs() {
         return java.util.List.copyOf(verbs);
@@ -64,6 +73,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private void serve() {
         while (!server.isClosed()) {
             try (Socket s = server.accept()) {
+                connections.incrementAndGet();
                 converse(s);
             } catch (IOException e) {
                 // closed, or the client went away: next connection
@@ -76,6 +86,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         OutputStream out = s.getOutputStream();
         reply(out, "220 scripted ESMTP");
         boolean rcptOk = false;
+        boolean lmtp = false;
+        int accepted = 0;
         for (String line; (line = in.readLine()) != null; ) {
             String cmd = line.length() >= 4 ? line.substring(0, 4).toUpperCase() : line.toUpperCase();
             verbs.add(cmd);
@@ -85,15 +97,20 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                     out.write("250-scripted\r\n".getBytes(StandardCharsets.US_ASCII));
                     reply(out, "250 AUTH " + authMechanisms);
                 }
-                case "HELO", "LHLO" -> reply(out, "250 scripted");
+                case "HELO", "LHLO" -> {
+                    lmtp = cmd.equals("LHLO");
+                    reply(out, "250 scripted");
+                }
                 case "AUTH" -> reply(out, authReply);
                 case "MAIL", "RSET", "NOOP" -> {
                     rcptOk = cmd.equals("MAIL") ? false : rcptOk;
+                    accepted = cmd.equals("NOOP") ? accepted : 0;
                     reply(out, "250 2.0.0 ok");
                 }
                 case "RCPT" -> {
                     String answer = rcptReply.apply(line);
                     rcptOk |= answer.startsWith("2");
+                    accepted += answer.startsWith("2") ? 1 : 0;
                     reply(out, answer);
                 }
                 case "DATA" -> {
@@ -105,8 +122,15 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                     while (!".".equals(in.readLine())) {
                         // the message
                     }
-                    messages.incrementAndGet();
-                    reply(out, "250 2.0.0 queued");
+                    int n = messages.incrementAndGet();
+                    for (int i = 0; i < (lmtp ? accepted : 1); i++) {
+                        reply(out, "250 2.0.0 queued");
+                    }
+                    accepted = 0;
+                    rcptOk = false;
+                    if (hangUpAfterMessage.test(n)) {
+                        return;
+                    }
                 }
                 case "QUIT" -> {
                     reply(out, "221 bye");
