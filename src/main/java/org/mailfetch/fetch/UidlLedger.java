@@ -75,9 +75,10 @@ public final class UidlLedger {
                 rs -> {
                     long size = rs.getLong(3);
                     Long listSize = rs.wasNull() ? null : size;
-                    Timestamp deleted = rs.getTimestamp(4);
-                    return out.put(rs.getString(1), new Row(rs.getTimestamp(2).toInstant(), listSize,
-                            deleted == null ? null : deleted.toInstant(), rs.getBoolean(5)));
+                    // TIMESTAMP WITH TIME ZONE read as Instant directly: no java.sql.Timestamp and local
+                    // time zone round trip per row (a visible share of a 100,000-row load)
+                    return out.put(rs.getString(1), new Row(rs.getObject(2, Instant.class), listSize,
+                            rs.getObject(4, Instant.class), rs.getBoolean(5)));
                 }, accountId);
         return out;
     }
