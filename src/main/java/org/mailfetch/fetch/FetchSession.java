@@ -94,6 +94,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     private final Set<String> committedNow = new java.util.HashSet<>();
     private final List<Retriever.Listed> toFetch = new ArrayList<>();
     private final Path spoolDir;
+    private java.nio.file.FileStore spoolStore;
     private final Path mailboxesDir;
     private final FetchContext context;
     private final BooleanSupplier stopping;
@@ -291,7 +292,10 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             return false;
         }
         try {
-            long free = Files.getFileStore(spoolDir).getUsableSpace();
+            if (spoolStore == null) {
+                spoolStore = Files.getFileStore(spoolDir); // parses the mount table: once, not per message
+            }
+            long free = spoolStore.getUsableSpace(); // statvfs: fresh each time
             if (free < context.minFreeDisk()) {
                 failure = new IOException(String.format("low disk: %d MiB free under %s, mailfetch.fetch.min-free-disk is"
                         + " %d MiB; downloading stopped, what was delivered is committed", free >> 20, context.dataDir(),
@@ -558,10 +562,18 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         try {
             ledger.countFailures(account.id(), failedNow, committedNow);
             if (failure == null && retriever.complete()) {
-                Set<String> known = new java.util.HashSet<>(rows.keySet());
-                known.addAll(recorded.keySet());
-                ledger.purgeAbsent(account.id(), retriever.listing().stream().map(Retriever.Listed::uidl)
-                        .collect(java.util.stream.Collectors.toSet()), known);
+                // what the ledger and the failure table hold now, known without reading them again:
+                // a 100,000-message mailbox must not cost two more full copies and a query per session
+                List<String> known = new ArrayList<>(rows.keySet());
+                for (String key : recorded.keySet()) {
+                    if (!rows.containsKey(key)) {
+                        known.add(key);
+                    }
+                }
+                Set<String> failing = new HashSet<>(priorFailures.keySet());
+                failing.removeAll(committedNow);
+                failing.addAll(failedNow.keySet());
+                ledger.purgeAbsent(account.id(), onServer(), known, failing);
             }
         } catch (RuntimeException e) {
             failure = failure == null ? e : failure;
@@ -650,6 +662,19 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             LOG.warn("cannot record {} applied deletions: {}", accepted.size(), Failures.describe(e));
         }
         return accepted.size();
+    }
+
+    /** The keys of the current listing; the first connection's are the keys of {@link #expectedSize}. */
+    private Set<String> onServer() {
+        List<Retriever.Listed> listing = retriever.listing();
+        if (retriever.connections() == 1 && listing.size() == expectedSize.size()) {
+            return java.util.Collections.unmodifiableSet(expectedSize.keySet());
+        }
+        Set<String> keys = new HashSet<>(listing.size() * 2);
+        for (Retriever.Listed m : listing) {
+            keys.add(m.uidl());
+        }
+        return keys;
     }
 
     /** Remembers the keys of UIDLs a listing repeats ("x", "x#2", …): listing order, not the UIDL, tells them apart. */
