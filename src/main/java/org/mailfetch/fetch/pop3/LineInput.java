@@ -4,8 +4,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.mailfetch.fetch.SessionDeadlineException;
 import org.mailfetch.fetch.TooLargeException;
@@ -121,63 +124,108 @@ final class LineInput {
      * Only CRLF "." CRLF ends it: a "." after a bare LF is message text. More than {@code max}
      * bytes of body is a {@link TooLargeException}; the rest of the reply is then left unread.
      * Returns the number of body bytes written.
+     *
+     * <p>Bulk: inside a line the buffer is only scanned for the next LF, and the body goes out in
+     * runs as long as what one read brought (a run breaks only at a stuffed dot), so that a large
+     * message costs one scan and one copy per byte. Everything decided is written before the next
+     * read: a cut connection leaves exactly the body bytes that arrived (less a pending line-start
+     * "." or "." CR), and the size limit is checked on each run before it is written.
      */
     long streamBody(OutputStream out, long max) throws IOException {
-        // 0: at the start of a line that follows CRLF (or of the body); 1: "." seen there;
-        // 2: "." CR seen there; 3: inside a line; 4: inside a line, CR just seen
-        int state = 0;
+        // LINE_START: after CRLF (or at the start of the body); DOT: "." seen there; DOT_CR: "." CR
+        // seen there (the CR is held back until we know it is not the terminator); IN_LINE: anywhere
+        // else, with crBefore telling whether the byte before the scan position was a CR
+        final int lineStart = 0;
+        final int dot = 1;
+        final int dotCr = 2;
+        final int inLine = 3;
+        int state = lineStart;
+        boolean crBefore = false;
         long written = 0;
         while (true) {
             if (pos == end && !fill()) {
                 throw new EOFException("the server closed the connection in the middle of a message");
             }
+            final byte[] b = buf;
+            final int e = end;
             int runStart = pos;
             int i = pos;
-            for (; i < end; i++) {
-                byte b = buf[i];
-                switch (state) {
-                    case 0 -> {
-                        if (b == '.') {
-                            // the first dot of a line is stuffing or the terminator: never message text
-                            written += flush(out, runStart, i, written, max);
-                            runStart = i + 1;
-                            state = 1;
-                        } else {
-                            state = b == '\r' ? 4 : 3;
+            while (i < e) {
+                if (state == inLine) {
+                    int j = indexOfLf(b, i, e);
+                    if (j == e) {
+                        if (j > i) {
+                            crBefore = b[j - 1] == '\r';
+                        }
+                        i = e;
+                        break;
+                    }
+                    // an LF ends a line; only CRLF starts one that may hold a stuffed dot or the terminator
+                    if (j > i ? b[j - 1] == '\r' : crBefore) {
+                        state = lineStart;
+                    }
+                    crBefore = false;
+                    i = j + 1;
+                } else if (state == lineStart) {
+                    if (b[i] == '.') {
+                        // the first dot of a line is stuffing or the terminator: never message text
+                        written += flush(out, runStart, i, written, max);
+                        runStart = i + 1;
+                        state = dot;
+                        i++;
+                    } else {
+                        state = inLine; // this byte is scanned as line text
+                    }
+                } else if (state == dot) {
+                    if (b[i] == '\r') {
+                        state = dotCr;
+                        runStart = i + 1;
+                        i++;
+                    } else {
+                        state = inLine; // "." then a bare LF does not start a line that may end the body
+                        if (b[i] == '\n') {
+                            i++;
                         }
                     }
-                    case 1 -> {
-                        if (b == '\r') {
-                            state = 2;
-                            runStart = i + 1; // held back until we know it is not the terminator
-                        } else {
-                            state = 3; // a bare LF after "." does not start a line that may end the body
-                        }
+                } else { // dotCr
+                    if (b[i] == '\n') {
+                        pos = i + 1;
+                        return written;
                     }
-                    case 2 -> {
-                        if (b == '\n') {
-                            pos = i + 1;
-                            return written;
-                        }
-                        written += write(out, (byte) '\r', written, max);
-                        runStart = i;
-                        state = b == '\r' ? 4 : 3;
-                    }
-                    case 3 -> {
-                        if (b == '\r') {
-                            state = 4;
-                        }
-                    }
-                    default -> { // 4
-                        state = b == '\n' ? 0 : b == '\r' ? 4 : 3;
-                    }
+                    written += write(out, (byte) '\r', written, max);
+                    runStart = i;
+                    state = inLine; // the held-back CR is not followed by LF: this byte is line text
                 }
             }
-            if (state != 2) {
+            if (state != dotCr) {
                 written += flush(out, runStart, i, written, max);
             }
-            pos = end;
+            pos = e;
         }
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long LFS = 0x0A0A0A0A0A0A0A0AL;
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    /** The index of the first LF in b[from, to), or {@code to}: eight bytes a step (the zero-byte test on x ^ LF). */
+    static int indexOfLf(byte[] b, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long x = (long) LONGS.get(b, i) ^ LFS;
+            // the lowest set bit marks the first zero byte exactly (a borrow only disturbs higher bytes)
+            long zero = (x - ONES) & ~x & HIGHS;
+            if (zero != 0) {
+                return i + (Long.numberOfTrailingZeros(zero) >>> 3);
+            }
+        }
+        for (; i < to; i++) {
+            if (b[i] == '\n') {
+                return i;
+            }
+        }
+        return to;
     }
 
     private long flush(OutputStream out, int from, int to, long written, long max) throws IOException {
