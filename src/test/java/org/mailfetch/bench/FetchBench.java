@@ -28,7 +28,7 @@ import org.mailfetch.testsupport.MailfetchFixture;
  * times for each mailbox (2000 x 4 KB and 50 x 1 MB, plain; 50 x 1 MB over POP3S):
  * <ul>
  * <li>a raw POP3 client, lockstep (RETR one at a time) and pipelined ({@code bench.pipeline} RETR in
- *     flight, default 16);
+ *     flight, default 16), each the fastest of {@code bench.raw-tries} runs (default 3);
  * <li>right before each mailfetch run, two raw durable writes of the same number of files of the same
  *     size: per-file fsync from one thread (the reference) and {@code bench.fsync-threads} threads
  *     (default 8) fsyncing a batch's files at once, then renames and one directory fsync (the disk's
@@ -64,6 +64,8 @@ public final class FetchBench {
     private static final String PASSWORD = "bench";
     /** RETR commands the pipelined raw client keeps in flight ({@code bench.pipeline}). */
     private static final int PIPELINE = Integer.getInteger("bench.pipeline", 16);
+    /** Runs of each raw POP3 client, the fastest reported ({@code bench.raw-tries}). */
+    private static final int RAW_TRIES = Integer.getInteger("bench.raw-tries", 3);
     /** Threads of the concurrent raw durable write ({@code bench.fsync-threads}). */
     private static final int FSYNC_THREADS = Integer.getInteger("bench.fsync-threads", 8);
     /** Where the LMTP rows deliver: Dovecot users of this domain, an LMTP domain in mailfetch's directory. */
@@ -185,16 +187,14 @@ public final class FetchBench {
 
             String label = c.label();
             if (pop3Rows) {
-                RawPop3Client.Result raw = RawPop3Client.fetchAll(sockets, dovecot.host(), port, c.user(), PASSWORD);
-                Timing pop3 = new Timing(raw.messages(), bytes, raw.elapsed());
-                check(c, raw.messages());
-                print(label, "raw POP3 lockstep (RETR 1 by 1)", pop3, null, null);
+                // a raw session lasts about a second: one scheduler hiccup on a shared machine would halve it
+                Timing pop3 = best(RAW_TRIES, () -> RawPop3Client.fetchAll(sockets, dovecot.host(), port, c.user(),
+                        PASSWORD), c, bytes);
+                print(label, "raw POP3 lockstep (best of " + RAW_TRIES + ")", pop3, null, null);
                 label = "";
-                RawPop3Client.Result piped = RawPop3Client.fetchAllPipelined(sockets, dovecot.host(), port, c.user(),
-                        PASSWORD, PIPELINE);
-                Timing pipelined = new Timing(piped.messages(), bytes, piped.elapsed());
-                check(c, piped.messages());
-                print("", "raw POP3 pipelined (" + PIPELINE + " RETR in flight)", pipelined, pop3, null);
+                Timing pipelined = best(RAW_TRIES, () -> RawPop3Client.fetchAllPipelined(sockets, dovecot.host(), port,
+                        c.user(), PASSWORD, PIPELINE), c, bytes);
+                print("", "raw POP3 pipelined, " + PIPELINE + " RETR in flight", pipelined, pop3, null);
 
                 List<Timing[]> maildirRuns = new ArrayList<>();
                 for (int round = 1; round <= rounds; round++) {
@@ -238,6 +238,24 @@ public final class FetchBench {
             System.out.printf("%nissue 12 targets: mailfetch into Maildir, session [+engine], ratios within this run%n");
             targets.forEach(System.out::println);
         }
+    }
+
+    /** A raw client run. */
+    private interface RawRun {
+        RawPop3Client.Result run() throws IOException;
+    }
+
+    /** The fastest of {@code tries} runs of a raw client. */
+    private static Timing best(int tries, RawRun raw, Case c, long bytes) throws IOException {
+        Timing best = null;
+        for (int i = 0; i < tries; i++) {
+            RawPop3Client.Result r = raw.run();
+            check(c, r.messages());
+            if (best == null || r.elapsed().compareTo(best.elapsed()) < 0) {
+                best = new Timing(r.messages(), bytes, r.elapsed());
+            }
+        }
+        return best;
     }
 
     /** Lines of the targets block for one mailfetch Maildir run. */
