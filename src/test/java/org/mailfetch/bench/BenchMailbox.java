@@ -46,9 +46,17 @@ public final class BenchMailbox {
 
     /** Delivers {@code count} messages of {@code size} bytes to an existing Dovecot user. */
     public static Filled fill(Dovecot dovecot, String user, int count, int size) throws IOException {
+        return fill(dovecot, user, count, size, user + "@example.org");
+    }
+
+    /**
+     * As {@link #fill(Dovecot, String, int, int)}, with the messages addressed to {@code recipient}:
+     * a second mailbox filled with the first one's recipient holds byte for byte the same messages.
+     */
+    public static Filled fill(Dovecot dovecot, String user, int count, int size, String recipient) throws IOException {
         long bytes = 0;
         for (int i = 0; i < count; i++) {
-            byte[] message = message(i, size, user + "@example.org");
+            byte[] message = message(i, size, recipient);
             dovecot.deliver(user, message);
             bytes += message.length;
         }

@@ -8,11 +8,22 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Benchmark baseline: the disk's side of durable Maildir delivery without any mail code. Each
  * file is written to {@code tmp/}, fsynced and renamed into {@code new/}; {@code new/} itself is
  * fsynced once per batch, which is what makes a batch of renames durable together.
+ *
+ * <p>{@link #write} is the reference: one thread, one file after the other. {@link #writeConcurrent}
+ * is the disk's real limit for the same durability: the files of a batch are written and fsynced
+ * by several threads at once (so the disk sees many flushes in flight, which it can merge), then
+ * renamed into {@code new/}, then {@code new/} is fsynced once.
  */
 public final class RawDurableWrite {
 
@@ -45,6 +56,56 @@ public final class RawDurableWrite {
             }
         }
         return new Result(count, (long) count * content.length, Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /**
+     * The same files, made durable a batch at a time: {@code threads} threads write and fsync the
+     * batch's files in {@code tmp/} in parallel; when all are done they are renamed into {@code new/}
+     * and {@code new/} is fsynced once.
+     */
+    public static Result writeConcurrent(Path dir, int count, byte[] content, int batchSize, int threads)
+            throws IOException {
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Path fresh = Files.createDirectories(dir.resolve("new"));
+        Files.createDirectories(dir.resolve("cur"));
+        String prefix = System.currentTimeMillis() + ".P" + ProcessHandle.current().pid() + "C";
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            long started = System.nanoTime();
+            for (int first = 0; first < count; first += batchSize) {
+                int end = Math.min(count, first + batchSize);
+                List<Future<?>> writes = new ArrayList<>(end - first);
+                for (int i = first; i < end; i++) {
+                    Path file = tmp.resolve(prefix + i + ".rawbench");
+                    writes.add(pool.submit(() -> {
+                        writeAndSync(file, content);
+                        return null;
+                    }));
+                }
+                for (Future<?> write : writes) {
+                    await(write);
+                }
+                for (int i = first; i < end; i++) {
+                    String name = prefix + i + ".rawbench";
+                    Files.move(tmp.resolve(name), fresh.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+                }
+                syncDirectory(fresh);
+            }
+            return new Result(count, (long) count * content.length, Duration.ofNanos(System.nanoTime() - started));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void await(Future<?> write) throws IOException {
+        try {
+            write.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
     }
 
     private static void writeAndSync(Path file, byte[] content) throws IOException {
