@@ -1,5 +1,6 @@
 package org.mailfetch.account;
 
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -16,6 +17,7 @@ import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.mailfetch.mail.Account;
+import org.mailfetch.mail.OutOfMemory;
 
 /**
  * Keeps one route per enabled account, {@code account-<id>}, stamped from the route template
@@ -53,6 +55,18 @@ public final class AccountRoutes {
         return PREFIX + accountId;
     }
 
+    /**
+     * What the health check reads: account routes wanted (enabled accounts) and present after the
+     * last pass, since when fewer are present than wanted (null: all there), and the last failure.
+     */
+    public record Progress(int wanted, int present, Instant behindSince, String lastFailure) { }
+
+    private volatile Progress progress = new Progress(0, 0, null, null);
+
+    public Progress progress() {
+        return progress;
+    }
+
     public synchronized void reconcile() throws Exception {
         List<Account> all = accounts.list();
         Map<String, Long> wanted = new HashMap<>();
@@ -62,20 +76,52 @@ public final class AccountRoutes {
             }
         }
         Set<String> paused = new HashSet<>();
+        // one scan of the routes per pass: CamelContext.getRoute(id) walks them all, per call
+        Set<String> present = new HashSet<>();
         for (Route route : camelContext.getRoutes()) {
             String id = route.getRouteId();
-            if (id.startsWith(PREFIX) && !Objects.equals(wanted.get(id), intervals.get(id))) {
+            if (!id.startsWith(PREFIX)) {
+                continue;
+            }
+            present.add(id);
+            if (!Objects.equals(wanted.get(id), intervals.get(id))) {
                 if (pausedByOperator(id)) {
                     paused.add(id);
                 }
                 remove(id);
+                present.remove(id);
             }
         }
-        for (Map.Entry<String, Long> e : wanted.entrySet()) {
-            if (camelContext.getRoute(e.getKey()) == null) {
-                add(e.getKey(), e.getValue(), !paused.contains(e.getKey()));
+        String failure = null;
+        Instant behindSince = progress.behindSince() == null ? Instant.now() : progress.behindSince();
+        progress = new Progress(wanted.size(), present.size(), behindSince, progress.lastFailure());
+        int added = 0;
+        try {
+            for (Map.Entry<String, Long> e : wanted.entrySet()) {
+                if (!present.contains(e.getKey())) {
+                    try {
+                        add(e.getKey(), e.getValue(), !paused.contains(e.getKey()));
+                        present.add(e.getKey());
+                        if (++added % 500 == 0) {
+                            progress = new Progress(wanted.size(), present.size(), behindSince, progress.lastFailure());
+                        }
+                    } catch (Exception ex) {
+                        failure = e.getKey() + ": " + ex.getMessage();
+                        LOG.warn("{}: cannot add its route: {}", e.getKey(), ex.getMessage());
+                    }
+                }
             }
+        } catch (OutOfMemoryError oom) {
+            OutOfMemory.record("adding account routes", oom);
+            int up = present.size();
+            progress = new Progress(wanted.size(), up, behindSince, "out of memory adding account routes");
+            LOG.error("OUT OF MEMORY adding account routes: {} of {} up; the service cannot schedule the rest and"
+                    + " reports DOWN on /observe/health: restart it with a larger -Xmx (README, Operations)",
+                    up, wanted.size());
+            throw oom;
         }
+        progress = new Progress(wanted.size(), present.size(),
+                present.size() >= wanted.size() ? null : behindSince, failure);
         observer.accept(all);
     }
 
