@@ -101,7 +101,17 @@ public final class FetchEngine implements AutoCloseable {
         idleWatchers = mode == Mode.SERVICE ? new IdleWatchers(credentials, imapOptions, services.status(),
                 context, IdleWatchers.Config.from(settings), sessions::downloadNow) : null;
 
-        main = new Main();
+        main = new Main() {
+            @Override
+            protected CamelContext createCamelContext() {
+                // Main's own, on ManyRoutesCamelContext: the registry of bound beans and the global options
+                CamelContext plain = super.createCamelContext();
+                ManyRoutesCamelContext camel = new ManyRoutesCamelContext();
+                camel.getCamelContextExtension().setRegistry(plain.getRegistry());
+                camel.getGlobalOptions().putAll(plain.getGlobalOptions());
+                return camel;
+            }
+        };
         Properties props = settings.asProperties();
         if (mode == Mode.SERVICE) {
             AdminHttp.configure(props, settings);
@@ -166,7 +176,7 @@ public final class FetchEngine implements AutoCloseable {
                         if (mode == Mode.SERVICE) {
                             AdminHttp.secure(camel, adminPassword);
                             HealthCheckRegistry.get(camel).register(new DatabaseHealthCheck(services.db()));
-                            HealthCheckRegistry.get(camel).register(new AccountRoutesHealthCheck(accountRoutes,
+                            HealthCheckRegistry.get(camel).register(new AccountRoutesHealthCheck(accountRoutes::progress,
                                     routesGrace(settings), clock));
                             watchForOutOfMemory(camel);
                             try {

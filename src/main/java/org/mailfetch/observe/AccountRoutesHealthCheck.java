@@ -3,6 +3,7 @@ package org.mailfetch.observe;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
@@ -17,11 +18,11 @@ import org.mailfetch.mail.OutOfMemory;
  */
 public final class AccountRoutesHealthCheck extends AbstractHealthCheck {
 
-    private final AccountRoutes routes;
+    private final Supplier<AccountRoutes.Progress> routes;
     private final Duration grace;
     private final Clock clock;
 
-    public AccountRoutesHealthCheck(AccountRoutes routes, Duration grace, Clock clock) {
+    public AccountRoutesHealthCheck(Supplier<AccountRoutes.Progress> routes, Duration grace, Clock clock) {
         super("mailfetch", "account-routes");
         this.routes = routes;
         this.grace = grace;
@@ -30,7 +31,7 @@ public final class AccountRoutesHealthCheck extends AbstractHealthCheck {
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-        AccountRoutes.Progress p = routes.progress();
+        AccountRoutes.Progress p = routes.get();
         builder.detail("account.routes.wanted", p.wanted());
         builder.detail("account.routes.up", p.present());
         OutOfMemory.Seen oom = OutOfMemory.seen();
