@@ -68,6 +68,7 @@ public final class AccountRoutes {
     }
 
     public synchronized void reconcile() throws Exception {
+        long started = System.nanoTime();
         List<Account> all = accounts.list();
         Map<String, Long> wanted = new HashMap<>();
         for (Account a : all) {
@@ -76,6 +77,7 @@ public final class AccountRoutes {
             }
         }
         Set<String> paused = new HashSet<>();
+        int removed = 0;
         // one scan of the routes per pass: CamelContext.getRoute(id) walks them all, per call
         Set<String> present = new HashSet<>();
         for (Route route : camelContext.getRoutes()) {
@@ -89,6 +91,7 @@ public final class AccountRoutes {
                     paused.add(id);
                 }
                 remove(id);
+                removed++;
                 present.remove(id);
             }
         }
@@ -123,6 +126,10 @@ public final class AccountRoutes {
         progress = new Progress(wanted.size(), present.size(),
                 present.size() >= wanted.size() ? null : behindSince, failure);
         observer.accept(all);
+        if (added + removed > 0) {
+            LOG.info("reconciled: {} account routes added, {} removed, {} of {} up, in {} ms", added, removed,
+                    present.size(), wanted.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        }
     }
 
     private boolean pausedByOperator(String routeId) {
