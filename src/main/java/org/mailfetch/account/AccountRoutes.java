@@ -146,8 +146,32 @@ public final class AccountRoutes {
                 .handler(template -> template.getRoute().setAutoStartup(start ? "true" : "false"))
                 .add();
         intervals.put(routeId, intervalMillis);
+        unregisterEndpointMBean(routeId);
         LOG.info("{}: scheduled every {} min{}", routeId, TimeUnit.MILLISECONDS.toMinutes(intervalMillis),
                 start ? "" : " (stays stopped: an operator stopped its route)");
+    }
+
+    /**
+     * Camel registers an MBean for every endpoint it creates while setting up a route, also for routes
+     * whose own MBeans are off (camel.main.jmx-management-register-routes-create-by-template = false):
+     * the account's Quartz endpoint, ~10 KB of heap per account. Its route is the account's; the
+     * account has its own MBean.
+     */
+    private void unregisterEndpointMBean(String routeId) {
+        var strategy = camelContext.getManagementStrategy();
+        Route route = camelContext.getRoute(routeId);
+        if (strategy == null || strategy.getManagementAgent() == null || strategy.getManagementObjectNameStrategy() == null
+                || route == null) {
+            return;
+        }
+        try {
+            var name = strategy.getManagementObjectNameStrategy().getObjectNameForEndpoint(route.getEndpoint());
+            if (name != null && strategy.getManagementAgent().isRegistered(name)) {
+                strategy.getManagementAgent().unregister(name);
+            }
+        } catch (Exception e) {
+            LOG.debug("{}: endpoint MBean stays: {}", routeId, e.getMessage());
+        }
     }
 
     private void remove(String routeId) throws Exception {

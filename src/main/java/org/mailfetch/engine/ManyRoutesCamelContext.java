@@ -1,6 +1,8 @@
 package org.mailfetch.engine;
 
+import org.apache.camel.Route;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.impl.engine.RouteService;
 
 /**
  * Camel's context, with one shortcut for many routes (issue 12: 10,000 accounts, a route each).
@@ -13,6 +15,13 @@ final class ManyRoutesCamelContext extends DefaultCamelContext {
 
     ManyRoutesCamelContext() {
         super(false);
+    }
+
+    /** A map lookup; Camel's copies the list of all routes and walks it. */
+    @Override
+    public Route getRoute(String id) {
+        RouteService service = getRouteServices().get(id);
+        return service == null ? null : service.getRoute();
     }
 
     @Override
