@@ -54,17 +54,22 @@ public final class OAuth2Http {
      */
     public JsonNode post(URI endpoint, Map<String, String> form) throws IOException, InterruptedException {
         OAuth2Options.checkUrl(endpoint.toString());
-        StringJoiner body = new StringJoiner("&");
-        form.forEach((k, v) -> {
-            if (v != null) {
-                body.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8));
-            }
-        });
         HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(timeout)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+                .POST(HttpRequest.BodyPublishers.ofString(form(form))).build();
         return answer(endpoint, request);
+    }
+
+    /** {@code application/x-www-form-urlencoded} of the non-null entries, in order (form posts and query strings). */
+    static String form(Map<String, String> fields) {
+        StringJoiner j = new StringJoiner("&");
+        fields.forEach((k, v) -> {
+            if (v != null) {
+                j.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8));
+            }
+        });
+        return j.toString();
     }
 
     /** GETs a JSON document (discovery). */

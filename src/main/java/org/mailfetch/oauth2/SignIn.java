@@ -2,7 +2,6 @@ package org.mailfetch.oauth2;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -13,7 +12,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.StringJoiner;
 import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -146,7 +144,7 @@ public final class SignIn {
             params.put("login_hint", s.account.userName());
             params.putAll(s.endpoints.authorizationParameters());
             listener.authorizationUrl(URI.create(s.endpoints.authorization() + (s.endpoints.authorization().getRawQuery()
-                    == null ? "?" : "&") + form(params)));
+                    == null ? "?" : "&") + OAuth2Http.form(params)));
             Map<String, String> answer;
             try {
                 answer = loopback.await(timeout);
@@ -261,15 +259,5 @@ public final class SignIn {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String form(Map<String, String> params) {
-        StringJoiner j = new StringJoiner("&");
-        params.forEach((k, v) -> {
-            if (v != null) {
-                j.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8));
-            }
-        });
-        return j.toString();
     }
 }
