@@ -1,5 +1,6 @@
 package org.mailfetch.account;
 
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -16,6 +17,7 @@ import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.mailfetch.mail.Account;
+import org.mailfetch.mail.OutOfMemory;
 
 /**
  * Keeps one route per enabled account, {@code account-<id>}, stamped from the route template
@@ -53,7 +55,20 @@ public final class AccountRoutes {
         return PREFIX + accountId;
     }
 
+    /**
+     * What the health check reads: account routes wanted (enabled accounts) and present after the
+     * last pass, since when fewer are present than wanted (null: all there), and the last failure.
+     */
+    public record Progress(int wanted, int present, Instant behindSince, String lastFailure) { }
+
+    private volatile Progress progress = new Progress(0, 0, null, null);
+
+    public Progress progress() {
+        return progress;
+    }
+
     public synchronized void reconcile() throws Exception {
+        long started = System.nanoTime();
         List<Account> all = accounts.list();
         Map<String, Long> wanted = new HashMap<>();
         for (Account a : all) {
@@ -62,21 +77,59 @@ public final class AccountRoutes {
             }
         }
         Set<String> paused = new HashSet<>();
+        int removed = 0;
+        // one scan of the routes per pass: CamelContext.getRoute(id) walks them all, per call
+        Set<String> present = new HashSet<>();
         for (Route route : camelContext.getRoutes()) {
             String id = route.getRouteId();
-            if (id.startsWith(PREFIX) && !Objects.equals(wanted.get(id), intervals.get(id))) {
+            if (!id.startsWith(PREFIX)) {
+                continue;
+            }
+            present.add(id);
+            if (!Objects.equals(wanted.get(id), intervals.get(id))) {
                 if (pausedByOperator(id)) {
                     paused.add(id);
                 }
                 remove(id);
+                removed++;
+                present.remove(id);
             }
         }
-        for (Map.Entry<String, Long> e : wanted.entrySet()) {
-            if (camelContext.getRoute(e.getKey()) == null) {
-                add(e.getKey(), e.getValue(), !paused.contains(e.getKey()));
+        String failure = null;
+        Instant behindSince = progress.behindSince() == null ? Instant.now() : progress.behindSince();
+        progress = new Progress(wanted.size(), present.size(), behindSince, progress.lastFailure());
+        int added = 0;
+        try {
+            for (Map.Entry<String, Long> e : wanted.entrySet()) {
+                if (!present.contains(e.getKey())) {
+                    try {
+                        add(e.getKey(), e.getValue(), !paused.contains(e.getKey()));
+                        present.add(e.getKey());
+                        if (++added % 500 == 0) {
+                            progress = new Progress(wanted.size(), present.size(), behindSince, progress.lastFailure());
+                        }
+                    } catch (Exception ex) {
+                        failure = e.getKey() + ": " + ex.getMessage();
+                        LOG.warn("{}: cannot add its route: {}", e.getKey(), ex.getMessage());
+                    }
+                }
             }
+        } catch (OutOfMemoryError oom) {
+            OutOfMemory.record("adding account routes", oom);
+            int up = present.size();
+            progress = new Progress(wanted.size(), up, behindSince, "out of memory adding account routes");
+            LOG.error("OUT OF MEMORY adding account routes: {} of {} up; the service cannot schedule the rest and"
+                    + " reports DOWN on /observe/health: restart it with a larger -Xmx (README, Operations)",
+                    up, wanted.size());
+            throw oom;
         }
+        progress = new Progress(wanted.size(), present.size(),
+                present.size() >= wanted.size() ? null : behindSince, failure);
         observer.accept(all);
+        if (added + removed > 0) {
+            LOG.info("reconciled: {} account routes added, {} removed, {} of {} up, in {} ms", added, removed,
+                    present.size(), wanted.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        }
     }
 
     private boolean pausedByOperator(String routeId) {
@@ -93,8 +146,32 @@ public final class AccountRoutes {
                 .handler(template -> template.getRoute().setAutoStartup(start ? "true" : "false"))
                 .add();
         intervals.put(routeId, intervalMillis);
+        unregisterEndpointMBean(routeId);
         LOG.info("{}: scheduled every {} min{}", routeId, TimeUnit.MILLISECONDS.toMinutes(intervalMillis),
                 start ? "" : " (stays stopped: an operator stopped its route)");
+    }
+
+    /**
+     * Camel registers an MBean for every endpoint it creates while setting up a route, also for routes
+     * whose own MBeans are off (camel.main.jmx-management-register-routes-create-by-template = false):
+     * the account's Quartz endpoint, ~10 KB of heap per account. Its route is the account's; the
+     * account has its own MBean.
+     */
+    private void unregisterEndpointMBean(String routeId) {
+        var strategy = camelContext.getManagementStrategy();
+        Route route = camelContext.getRoute(routeId);
+        if (strategy == null || strategy.getManagementAgent() == null || strategy.getManagementObjectNameStrategy() == null
+                || route == null) {
+            return;
+        }
+        try {
+            var name = strategy.getManagementObjectNameStrategy().getObjectNameForEndpoint(route.getEndpoint());
+            if (name != null && strategy.getManagementAgent().isRegistered(name)) {
+                strategy.getManagementAgent().unregister(name);
+            }
+        } catch (Exception e) {
+            LOG.debug("{}: endpoint MBean stays: {}", routeId, e.getMessage());
+        }
     }
 
     private void remove(String routeId) throws Exception {

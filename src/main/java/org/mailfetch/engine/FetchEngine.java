@@ -44,7 +44,9 @@ import org.mailfetch.filter.ReceivedDateStamp;
 import org.mailfetch.filter.SpamCheck;
 import org.mailfetch.filter.VirusCheck;
 import org.mailfetch.observe.AccountMBeans;
+import org.mailfetch.observe.AccountRoutesHealthCheck;
 import org.mailfetch.observe.DatabaseHealthCheck;
+import org.mailfetch.mail.OutOfMemory;
 import org.mailfetch.observe.FetchMetrics;
 import org.mailfetch.quarantine.Quarantine;
 import org.mailfetch.quarantine.QuarantineStore;
@@ -99,7 +101,17 @@ public final class FetchEngine implements AutoCloseable {
         idleWatchers = mode == Mode.SERVICE ? new IdleWatchers(credentials, imapOptions, services.status(),
                 context, IdleWatchers.Config.from(settings), sessions::downloadNow) : null;
 
-        main = new Main();
+        main = new Main() {
+            @Override
+            protected CamelContext createCamelContext() {
+                // Main's own, on ManyRoutesCamelContext: the registry of bound beans and the global options
+                CamelContext plain = super.createCamelContext();
+                ManyRoutesCamelContext camel = new ManyRoutesCamelContext();
+                camel.getCamelContextExtension().setRegistry(plain.getRegistry());
+                camel.getGlobalOptions().putAll(plain.getGlobalOptions());
+                return camel;
+            }
+        };
         Properties props = settings.asProperties();
         if (mode == Mode.SERVICE) {
             AdminHttp.configure(props, settings);
@@ -164,6 +176,9 @@ public final class FetchEngine implements AutoCloseable {
                         if (mode == Mode.SERVICE) {
                             AdminHttp.secure(camel, adminPassword);
                             HealthCheckRegistry.get(camel).register(new DatabaseHealthCheck(services.db()));
+                            HealthCheckRegistry.get(camel).register(new AccountRoutesHealthCheck(accountRoutes::progress,
+                                    routesGrace(settings), clock));
+                            watchForOutOfMemory(camel);
                             try {
                                 idleWatchers.start();
                             } catch (java.io.IOException e) {
@@ -185,6 +200,54 @@ public final class FetchEngine implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /** Account routes may lag the accounts table this long before health is DOWN: three reconcile passes, at least a minute. */
+    private static Duration routesGrace(org.mailfetch.config.Settings settings) {
+        Duration three = settings.duration(RECONCILE_INTERVAL).multipliedBy(3);
+        return three.compareTo(Duration.ofMinutes(1)) > 0 ? three : Duration.ofMinutes(1);
+    }
+
+    private static final String RECONCILE_INTERVAL = "mailfetch.accounts.reconcile-interval";
+
+    /**
+     * An OutOfMemoryError anywhere (a failed exchange, a thread that died of it) turns health DOWN with
+     * one ERROR line, instead of a service that goes on half-alive.
+     */
+    private static void watchForOutOfMemory(CamelContext camel) {
+        Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            seen("thread " + thread.getName(), e);
+            if (before != null) {
+                before.uncaughtException(thread, e);
+            }
+        });
+        try {
+            var notifier = new org.apache.camel.support.SimpleEventNotifierSupport() {
+                @Override
+                public void notify(org.apache.camel.spi.CamelEvent event) {
+                    if (event instanceof org.apache.camel.spi.CamelEvent.ExchangeFailedEvent failed) {
+                        seen("route " + failed.getExchange().getFromRouteId(), failed.getExchange().getException());
+                    }
+                }
+
+                @Override
+                public boolean isEnabled(org.apache.camel.spi.CamelEvent event) {
+                    return event instanceof org.apache.camel.spi.CamelEvent.ExchangeFailedEvent;
+                }
+            };
+            camel.getManagementStrategy().addEventNotifier(notifier);
+            org.apache.camel.support.service.ServiceHelper.startService(notifier);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot watch for OutOfMemoryError: " + e.getMessage(), e);
+        }
+    }
+
+    private static void seen(String where, Throwable e) {
+        if (OutOfMemory.seen() == null && OutOfMemory.record(where, e)) {
+            org.slf4j.LoggerFactory.getLogger(FetchEngine.class).error("OUT OF MEMORY in {}: /observe/health is DOWN"
+                    + " from now on; restart the service with a larger -Xmx (README, Operations)", where);
+        }
     }
 
     /** "Download now" over JMX: mailfetch:type=Fetcher, operation downloadNow(accountId). */

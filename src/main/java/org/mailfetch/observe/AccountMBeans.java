@@ -11,6 +11,7 @@ import javax.management.ObjectName;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.ManagementAgent;
+import org.mailfetch.account.AccountRoutes;
 import org.mailfetch.mail.Account;
 import org.mailfetch.service.AccountService;
 import org.slf4j.Logger;
@@ -33,6 +34,24 @@ public final class AccountMBeans {
     public AccountMBeans(AccountService accounts) {
         this.accounts = accounts;
     }
+
+    private final ExternalAccountMBean.RouteSwitch routeSwitch = new ExternalAccountMBean.RouteSwitch() {
+        @Override
+        public void stop(long accountId) throws Exception {
+            camel.getRouteController().stopRoute(AccountRoutes.routeId(accountId));
+        }
+
+        @Override
+        public void start(long accountId) throws Exception {
+            camel.getRouteController().startRoute(AccountRoutes.routeId(accountId));
+        }
+
+        @Override
+        public String status(long accountId) {
+            var s = camel.getRouteController().getRouteStatus(AccountRoutes.routeId(accountId));
+            return s == null ? null : s.name();
+        }
+    };
 
     public void setCamelContext(CamelContext camel) {
         this.camel = camel;
@@ -63,7 +82,7 @@ public final class AccountMBeans {
                 unregister(agent, a.id());
             }
             try {
-                agent.register(new ExternalAccountMBean(a.id(), accounts), wanted);
+                agent.register(new ExternalAccountMBean(a.id(), accounts, routeSwitch), wanted);
                 registered.put(a.id(), wanted);
             } catch (Exception e) {
                 LOG.warn("{}: cannot register MBean {}: {}", a.label(), wanted, e.getMessage());

@@ -97,7 +97,7 @@ class AccountMBeanTest {
     }
 
     @Test
-    void stoppingTheAccountsRouteOverCamelsJmxShouldPauseScheduledFetchingUntilItIsStarted() throws Exception {
+    void pausingTheAccountOverJmxShouldStopItsRouteUntilResumed() throws Exception {
         GreenMailUser lee = pop3.user("lee", "pw");
         String first = pop3.deliver(lee);
         Account a = fixture.addAccount("lee", pop3.port(), "lee", "pw", DeleteMode.IMMEDIATELY);
@@ -107,9 +107,10 @@ class AccountMBeanTest {
         fireTimer(routeId); // whether or not its first run came already
         Eventually.await("first scheduled fetch", Duration.ofSeconds(10),
                 () -> fixture.delivered().stream().anyMatch(m -> m.contains(first)) && pop3.remaining(lee) == 0);
-        ObjectName route = routeMBean(routeId);
+        ObjectName account = AccountMBeans.objectName(a.id(), a.name());
 
-        JMX.invoke(route, "stop", new Object[0], new String[0]);
+        JMX.invoke(account, "pause", new Object[0], new String[0]);
+        assertEquals("Stopped", JMX.getAttribute(account, "Schedule"));
         assertEquals(ServiceStatus.Stopped, service.camel().getRouteController().getRouteStatus(routeId));
         String second = pop3.deliver(lee);
         // a changed interval rebuilds the route: it must stay stopped
@@ -127,11 +128,10 @@ class AccountMBeanTest {
                 "the reconciler must leave an operator-stopped route alone");
         assertEquals(1, pop3.remaining(lee), "no scheduled fetch while the route is stopped");
 
-        JMX.invoke(routeMBean(routeId), "start", new Object[0], new String[0]);
+        JMX.invoke(account, "resume", new Object[0], new String[0]);
         fireTimer(routeId);
         Eventually.await("fetching resumes when the route is started", Duration.ofSeconds(10),
                 () -> fixture.delivered().stream().anyMatch(m -> m.contains(second)) && pop3.remaining(lee) == 0);
-        ObjectName account = AccountMBeans.objectName(a.id(), a.name());
         Eventually.await("the MBean shows both messages", Duration.ofSeconds(5),
                 () -> Long.valueOf(2).equals(JMX.getAttribute(account, "TotalDownloaded")));
     }
@@ -143,9 +143,14 @@ class AccountMBeanTest {
         scheduler.triggerJob(scheduler.getTrigger(timer.getTriggerKey()).getJobKey());
     }
 
-    private static ObjectName routeMBean(String routeId) throws Exception {
-        Set<ObjectName> found = JMX.queryNames(new ObjectName("org.apache.camel:type=routes,name=\"" + routeId + "\",*"), null);
-        assertEquals(1, found.size(), "route MBean of " + routeId + ": " + found);
-        return found.iterator().next();
+    @Test
+    void camelRegistersNoMBeansOfItsOwnForAccountRoutes() throws Exception {
+        Account a = fixture.addAccount("mo", pop3.port(), "mo", "pw", DeleteMode.IMMEDIATELY);
+        service.start();
+        String routeId = AccountRoutes.routeId(a.id());
+        Eventually.await("route of the account", Duration.ofSeconds(5), () -> service.camel().getRoute(routeId) != null);
+        assertEquals(Set.of(), JMX.queryNames(new ObjectName("org.apache.camel:type=routes,name=\"" + routeId + "\",*"), null),
+                "~100 KB of heap per account at 10,000 accounts");
+        assertEquals(Set.of(), JMX.queryNames(new ObjectName("org.apache.camel:type=processors,routeId=\"" + routeId + "\",*"), null));
     }
 }
