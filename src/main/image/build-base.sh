@@ -22,9 +22,9 @@ if [[ $# -ne 3 ]]; then
   echo "usage: $0 JDK_HOME APP_JAR OUT_TAR" >&2
   exit 2
 fi
-jdk=$1
-jar=$2
-out=$3
+jdk=$(cd "$1" && pwd)
+jar=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+out=$(mkdir -p "$(dirname "$3")" && cd "$(dirname "$3")" && pwd)/$(basename "$3")
 
 uid=10001
 gid=10001
@@ -39,6 +39,10 @@ epoch=${SOURCE_DATE_EPOCH:-1}
 # flight recordings for diagnosis.
 extra_modules=jdk.crypto.ec,jdk.charsets,java.security.sasl,java.security.jgss,jdk.security.jgss,jdk.zipfs,jdk.unsupported,jdk.security.auth,jdk.management,jdk.management.agent,jdk.naming.dns,jdk.net,jdk.jfr,jdk.localedata
 
+desktop_natives=$(printf '**/lib/%s.so,' libawt libawt_xawt libawt_headless libjawt libsplashscreen \
+  libfontmanager liblcms libjavajpeg libmlib_image libjsound)
+desktop_natives=${desktop_natives%,}
+
 work=${out%.tar}
 root=$work/rootfs
 rm -rf "$work" "$out"
@@ -50,8 +54,15 @@ log() { echo "[build-base] $*" >&2; }
 java_version=$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$jdk/release")
 log "JDK $jdk (Java $java_version)"
 if [[ -f $jdk/jmods/java.base.jmod && -x $jdk/bin/jlink ]]; then
-  found=$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release "${java_version%%.*}" \
-    -q "$jar" 2>"$work/jdeps.err" | tail -n 1) || found=""
+  # jdeps reads a jar holding a module-info.class as that module: the shaded jar carries some of
+  # its dependencies' (META-INF/versions/N/), so it looks at a copy without them
+  found=""
+  if cp "$jar" "$work/app.jar" && zip -q -d "$work/app.jar" 'META-INF/versions/*/module-info.class' 'module-info.class' \
+      >/dev/null 2>&1 || [[ $? -eq 12 ]]; then
+    found=$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release "${java_version%%.*}" \
+      -q "$work/app.jar" 2>"$work/jdeps.err" | tail -n 1) || found=""
+  fi
+  rm -f "$work/app.jar"
   if [[ -z $found ]]; then
     # jdeps gave up on some class of some dependency: take the whole of Java SE instead
     log "jdeps found nothing (see $work/jdeps.err): linking java.se"
@@ -61,8 +72,10 @@ if [[ -f $jdk/jmods/java.base.jmod && -x $jdk/bin/jlink ]]; then
   log "jlink --add-modules $modules"
   compress=--compress=2
   [[ ${java_version%%.*} -ge 21 ]] && compress=--compress=zip-6
+  # java.desktop stays (java.beans is used), without its native AWT, font, image, sound and splash
+  # libraries: a headless service never loads them, and they would bring X11, freetype, ALSA, ...
   "$jdk/bin/jlink" --add-modules "$modules" --output "$root/opt/java" --strip-debug --no-man-pages \
-    --no-header-files "$compress"
+    --no-header-files "$compress" --exclude-files="$desktop_natives"
   echo "$modules" >"$work/modules"
 else
   # A JDK without jmods (Debian: openjdk-17-jmods not installed) cannot be linked: copy it whole,
@@ -100,7 +113,9 @@ while IFS= read -r elf; do
   while IFS= read -r line; do
     path=""
     if [[ $line =~ =\>\ not\ found ]]; then
-      missing+=("${elf#"$root"}: ${line%% =>*}")
+      name=$(echo "${line%% =>*}" | tr -d '[:space:]')
+      # libjvm.so is the runtime's own (lib/server/), loaded before the libraries that name it
+      [[ -n $(find "$root/opt/java" -name "$name" -print -quit) ]] || missing+=("${elf#"$root"}: $name")
       continue
     elif [[ $line =~ =\>\ (/[^ ]+) ]]; then
       path=${BASH_REMATCH[1]}
@@ -108,6 +123,7 @@ while IFS= read -r elf; do
       path=${BASH_REMATCH[1]}
     fi
     [[ -z $path || $path == "$root"/* || -n ${seen[$path]:-} ]] && continue
+    path=$(realpath -s "$path")
     seen[$path]=1
     mkdir -p "$root$(dirname "$path")"
     cp "$(readlink -f "$path")" "$root$path"
@@ -116,8 +132,7 @@ while IFS= read -r elf; do
 done < <(find "$root/opt/java" -type f \( -perm -u+x -o -name '*.so' \) -exec sh -c \
   'head -c 4 "$1" | grep -q "ELF" && echo "$1"' _ {} \;)
 if [[ ${#missing[@]} -gt 0 ]]; then
-  # e.g. the X11 libraries of java.desktop's AWT, which a headless service never loads
-  log "not on this machine, left out (never loaded headless): ${missing[*]}"
+  log "WARNING: not found on this machine, left out: ${missing[*]}"
 fi
 log "shared libraries: ${!seen[*]}"
 
