@@ -13,7 +13,9 @@
 #   /opt/java/lib/security/cacerts   the JDK's CA certificates, resolved from symbolic links
 #   /usr/lib/locale/C.utf8           the C.UTF-8 locale (LANG=C.UTF-8: UTF-8 file names and default charset)
 #   /etc/passwd, /etc/group, /etc/nsswitch.conf   root and the user mailfetch (10001:10001)
-#   /var/lib/mailfetch   the volume: owned by mailfetch, 0700;  /tmp 1777
+#   /var/lib/mailfetch   the node's volume (data dir /var/lib/mailfetch/data): owned by mailfetch, 0700
+#   /srv/mailfetch       where a shared Maildir volume goes (mailfetch.maildir.root below it): the same
+#   /tmp                 1777
 # Everything else belongs to root and is not writable by mailfetch. The tarball is reproducible for a
 # given JDK and jar (sorted, fixed times, numeric owners), so Jib's cache keeps its layer.
 set -euo pipefail
@@ -29,6 +31,7 @@ out=$(mkdir -p "$(dirname "$3")" && cd "$(dirname "$3")" && pwd)/$(basename "$3"
 uid=10001
 gid=10001
 home=/var/lib/mailfetch
+shared=/srv/mailfetch
 # The layer's file times (seconds since 1970): fixed, as Jib does for its own layers.
 epoch=${SOURCE_DATE_EPOCH:-1}
 
@@ -143,7 +146,7 @@ if [[ -d /usr/lib/locale/C.utf8 ]]; then
 fi
 
 # --- users, directories -------------------------------------------------------------------------
-mkdir -p "$root/etc" "$root/tmp" "$root$home"
+mkdir -p "$root/etc" "$root/tmp" "$root$home" "$root$shared"
 printf 'root:x:0:0:root:/root:/sbin/nologin\nmailfetch:x:%s:%s:mailfetch:%s:/sbin/nologin\n' "$uid" "$gid" "$home" \
   >"$root/etc/passwd"
 printf 'root:x:0:\nmailfetch:x:%s:\n' "$gid" >"$root/etc/group"
@@ -154,10 +157,10 @@ chmod -R u=rwX,go=rX "$root"
 tar_opts=(--format=posix --numeric-owner --mtime="@$epoch"
   --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime)
 (cd "$root" && tar -cf "$work/layer.tar" "${tar_opts[@]}" --sort=name --owner=0 --group=0 \
-  --exclude=./tmp --exclude=".$home" .)
+  --exclude=./tmp --exclude=".$home" --exclude=".$shared" .)
 (cd "$root" && tar -rf "$work/layer.tar" "${tar_opts[@]}" --no-recursion --owner=0 --group=0 --mode=1777 ./tmp)
 (cd "$root" && tar -rf "$work/layer.tar" "${tar_opts[@]}" --no-recursion --owner="$uid" --group="$gid" \
-  --mode=0700 ".$home")
+  --mode=0700 ".$home" ".$shared")
 
 diff_id=sha256:$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
 modules_list=$(cat "$work/modules")
