@@ -5,17 +5,18 @@
 # namespace of its own with what a container runtime always provides (/proc, a minimal /dev,
 # /etc/hosts, /etc/resolv.conf). Not part of the build (root, jq and util-linux's unshare needed).
 #
-#   src/main/image/try-image.sh [-k] IMAGE_TAR [ARG...]     ARGs replace the image's command (run)
-#   -k  keep the unpacked directory (printed) instead of deleting it
+#   src/main/image/try-image.sh [-k] [-e NAME=VALUE]... IMAGE_TAR [ARG...]
+#   ARGs replace the image's command (run); -e adds to the image's environment (docker run -e);
+#   -k keeps the unpacked directory (printed) instead of deleting it
 set -euo pipefail
 
 keep=false
-if [[ ${1:-} == -k ]]; then
-  keep=true
-  shift
-fi
+extra_env=()
+while [[ ${1:-} == -k || ${1:-} == -e ]]; do
+  if [[ $1 == -k ]]; then keep=true; shift; else extra_env+=("$2"); shift 2; fi
+done
 if [[ $# -lt 1 ]]; then
-  echo "usage: $0 [-k] IMAGE_TAR [ARG...]" >&2
+  echo "usage: $0 [-k] [-e NAME=VALUE]... IMAGE_TAR [ARG...]" >&2
   exit 2
 fi
 tarball=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -39,6 +40,7 @@ done
 user=$(jq -r '.config.User // "0:0"' "$config")
 workdir=$(jq -r '.config.WorkingDir // "/"' "$config")
 mapfile -t env < <(jq -r '.config.Env // [] | .[]' "$config")
+env+=("${extra_env[@]}")
 mapfile -t entrypoint < <(jq -r '.config.Entrypoint // [] | .[]' "$config")
 if [[ $# -gt 0 ]]; then
   cmd=("$@")
