@@ -34,7 +34,8 @@ manifest=$(blob "$(jq -r '.manifests[0].digest' "$dir/oci/index.json")")
 config=$(blob "$(jq -r '.config.digest' "$manifest")")
 # layers in order, as a runtime applies them (gzip or plain tar; none of Jib's has whiteouts)
 for digest in $(jq -r '.layers[].digest' "$manifest"); do
-  tar -xf "$(blob "$digest")" -C "$dir/rootfs" --same-owner --same-permissions --numeric-owner
+  tar -xf "$(blob "$digest")" -C "$dir/rootfs" --same-owner --same-permissions --numeric-owner \
+    --warning=no-unknown-keyword
 done
 
 user=$(jq -r '.config.User // "0:0"' "$config")
@@ -69,6 +70,8 @@ unshare --mount --pid --fork --propagation private bash -c '
   set -e
   root=$1 uid=$2 gid=$3 workdir=$4 nenv=$5; shift 5
   environment=("${@:1:$nenv}"); shift "$nenv"
+  # the root is a mount point in a container (/proc/self/mounts lists it: Java finds file stores)
+  mount --bind "$root" "$root"
   mount -t proc proc "$root/proc"
   mount -t tmpfs -o mode=755 tmpfs "$root/dev"
   for n in null zero full random urandom tty; do touch "$root/dev/$n"; mount --bind "/dev/$n" "$root/dev/$n"; done
