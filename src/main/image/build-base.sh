@@ -176,7 +176,7 @@ cat >"$work/config.json" <<EOF
   },
   "rootfs": {"type": "layers", "diff_ids": ["$diff_id"]},
   "history": [{"created": "1970-01-01T00:00:00Z",
-    "created_by": "src/main/jib/build-base.sh: Java $java_version runtime ($modules_list), its shared libraries, CA certificates, user mailfetch"}]
+    "created_by": "src/main/image/build-base.sh: Java $java_version runtime ($modules_list), its shared libraries, CA certificates, user mailfetch"}]
 }
 EOF
 cat >"$work/manifest.json" <<EOF
