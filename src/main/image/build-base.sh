@@ -87,6 +87,8 @@ else
   mkdir -p "$root/opt/java"
   (cd "$jdk" && tar -chf - --exclude=./jmods --exclude=./include --exclude=./man --exclude=./demo \
     --exclude=./lib/src.zip --exclude=./docs .) | tar -xf - -C "$root/opt/java"
+  # as jlink's --exclude-files above, and Debian's accessibility bridge (ATK, D-Bus)
+  rm -f "$root"/opt/java/lib/{libawt,libawt_xawt,libawt_headless,libjawt,libsplashscreen,libfontmanager,liblcms,libjavajpeg,libmlib_image,libjsound,libatk-wrapper}.so
   echo "(whole runtime)" >"$work/modules"
 fi
 
