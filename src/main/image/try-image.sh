@@ -5,15 +5,22 @@
 # namespace of its own with what a container runtime always provides (/proc, a minimal /dev,
 # /etc/hosts, /etc/resolv.conf). Not part of the build (root, jq and util-linux's unshare needed).
 #
-#   src/main/image/try-image.sh [-k] [-e NAME=VALUE]... IMAGE_TAR [ARG...]
+#   src/main/image/try-image.sh [-k] [-r] [-e NAME=VALUE]... IMAGE_TAR [ARG...]
 #   ARGs replace the image's command (run); -e adds to the image's environment (docker run -e);
+#   -r makes the root file system read-only but for the volume /var/lib/mailfetch and a tmpfs at
+#   /tmp (compose's read_only, Kubernetes' readOnlyRootFilesystem);
 #   -k keeps the unpacked directory (printed) instead of deleting it
 set -euo pipefail
 
 keep=false
+read_only=false
 extra_env=()
-while [[ ${1:-} == -k || ${1:-} == -e ]]; do
-  if [[ $1 == -k ]]; then keep=true; shift; else extra_env+=("$2"); shift 2; fi
+while [[ ${1:-} == -k || ${1:-} == -r || ${1:-} == -e ]]; do
+  case $1 in
+    -k) keep=true; shift ;;
+    -r) read_only=true; shift ;;
+    -e) extra_env+=("$2"); shift 2 ;;
+  esac
 done
 if [[ $# -lt 1 ]]; then
   echo "usage: $0 [-k] [-e NAME=VALUE]... IMAGE_TAR [ARG...]" >&2
@@ -61,6 +68,10 @@ if [[ $program != /* ]]; then
     if [[ -x $root$p/$program ]]; then program=$p/$program; break; fi
   done
 fi
+# the volume: a copy of the image's directory, as Docker fills a new named volume
+if $read_only; then
+  cp -a "$root/var/lib/mailfetch" "$root.volume"
+fi
 uid=${user%%:*}
 gid=${user#*:}
 [[ $gid == "$user" ]] && gid=$uid
@@ -68,12 +79,17 @@ gid=${user#*:}
 # no supplementary groups), then exec the program with exactly the image's environment
 unshare --mount --pid --fork --propagation private bash -c '
   set -e
-  root=$1 uid=$2 gid=$3 workdir=$4 nenv=$5; shift 5
+  root=$1 uid=$2 gid=$3 workdir=$4 read_only=$5 nenv=$6; shift 6
   environment=("${@:1:$nenv}"); shift "$nenv"
   # the root is a mount point in a container (/proc/self/mounts lists it: Java finds file stores)
   mount --bind "$root" "$root"
+  if $read_only; then
+    mount -o remount,bind,ro "$root"
+    mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+    mount --bind "$root.volume" "$root/var/lib/mailfetch"
+  fi
   mount -t proc proc "$root/proc"
   mount -t tmpfs -o mode=755 tmpfs "$root/dev"
   for n in null zero full random urandom tty; do touch "$root/dev/$n"; mount --bind "/dev/$n" "$root/dev/$n"; done
   exec env -i "${environment[@]}" nsenter --root="$root" --wd="$root$workdir" -S "$uid" -G "$gid" "$@"
-' _ "$root" "$uid" "$gid" "$workdir" "${#env[@]}" "${env[@]}" "$program" "${entrypoint[@]:1}" "${cmd[@]}"
+' _ "$root" "$uid" "$gid" "$workdir" "$read_only" "${#env[@]}" "${env[@]}" "$program" "${entrypoint[@]:1}" "${cmd[@]}"
