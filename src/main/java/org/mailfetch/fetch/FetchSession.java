@@ -158,6 +158,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                 toFetch.add(m);
             }
         }
+        retriever.plan(List.copyOf(toFetch));
         this.deadlineNanos = startNanos + context.sessionDeadline().toNanos();
         retriever.deadline(deadlineNanos);
         PrivateFiles.createDirectories(spoolDir);

@@ -68,6 +68,14 @@ public interface Retriever extends AutoCloseable {
     void reconnect() throws IOException;
 
     /**
+     * The messages {@link #retrieve} will be asked for, in this order: a retriever may ask the server
+     * for the next ones before they are wanted (POP3 PIPELINING). Only a hint: retrieve still takes any
+     * listed message at any time. Nothing happens by default.
+     */
+    default void plan(List<Listed> messages) {
+    }
+
+    /**
      * Streams one message into {@code out} (CRLF line endings, as on the wire): nothing of it is held
      * in memory. More than {@code max} bytes is a {@link TooLargeException} and leaves the connection
      * unusable; no reply at all is a {@link NoReplyException}. Returns the bytes written.

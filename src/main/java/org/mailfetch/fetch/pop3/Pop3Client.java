@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -63,6 +64,10 @@ public final class Pop3Client implements Closeable {
     /** Closes the socket at the deadline: covers connect, the TLS handshake and TLS records read a byte at a time. */
     private Watchdog watchdog;
     private Socket raw;
+    /** RETRs sent whose replies are not read yet, oldest first: replies come in the order commands went out. */
+    private final ArrayDeque<SentRetr> inFlight = new ArrayDeque<>();
+
+    private record SentRetr(int number, long max, long listSize) {}
 
     private Pop3Client(Endpoint endpoint) {
         this.endpoint = endpoint;
@@ -334,19 +339,98 @@ public final class Pop3Client implements Closeable {
     /**
      * RETR: streams the message, dot-unstuffed and with its line endings as sent, into {@code sink};
      * at most {@code max} bytes (then {@link TooLargeException}, and this connection is unusable).
-     * Returns the number of bytes written.
+     * Returns the number of bytes written. When RETR of this message was {@link #sendRetr sent ahead},
+     * its reply is the one read; the replies to RETRs sent before it (or, when it was not sent, to all
+     * sent ahead) are read and thrown away first.
      */
     public long retrieve(int number, OutputStream sink, long max) throws IOException {
+        if (!inFlight.isEmpty() && !nextInFlight(number)) {
+            boolean sentAhead = inFlight.stream().anyMatch(r -> r.number() == number);
+            discardInFlight(sentAhead ? number : 0);
+        }
+        if (inFlight.isEmpty()) {
+            sendRetr(number, max, -1);
+        }
+        return readRetr(sink, max);
+    }
+
+    /**
+     * Sends RETR for a message whose reply a later {@link #retrieve} of it reads, without waiting for
+     * the replies before (RFC 2449 PIPELINING: only for a server whose CAPA announces it). Replies come
+     * in the order the commands went out; {@code max} bounds the body should it be thrown away, and
+     * {@code listSize} (LIST's size, -1: unknown) counts toward {@link #bytesInFlight()}.
+     */
+    public void sendRetr(int number, long max, long listSize) throws IOException {
+        String line = "RETR " + number;
+        if (!usable()) {
+            throw new NoReplyException(line, new IOException("the connection is no longer usable"));
+        }
+        try {
+            // not flushed: the commands sent ahead leave together, with the first read
+            out.write(line.getBytes(StandardCharsets.US_ASCII));
+            out.write('\r');
+            out.write('\n');
+        } catch (IOException e) {
+            broken = true;
+            throw new NoReplyException(line, e);
+        }
+        inFlight.addLast(new SentRetr(number, max, Math.max(0, listSize)));
+    }
+
+    /** Whether the oldest RETR in flight is the one for message {@code number}. */
+    public boolean nextInFlight(int number) {
+        return !inFlight.isEmpty() && inFlight.peekFirst().number() == number;
+    }
+
+    /** How many RETRs were sent whose replies are not read yet. */
+    public int retrsInFlight() {
+        return inFlight.size();
+    }
+
+    /** The LIST sizes of the RETRs in flight, summed: what the server may still be sending. */
+    public long bytesInFlight() {
+        long sum = 0;
+        for (SentRetr r : inFlight) {
+            sum += r.listSize();
+        }
+        return sum;
+    }
+
+    /** Reads the reply to the oldest RETR in flight into {@code sink}. */
+    private long readRetr(OutputStream sink, long max) throws IOException {
+        SentRetr sent = inFlight.removeFirst();
+        String what = "RETR " + sent.number();
         Pop3Reply r;
         try {
-            r = command("RETR " + number);
+            out.flush();
+            r = parseOrBreak(in.readLine(MAX_LINE, "the reply to RETR"));
         } catch (Pop3Exception | SessionDeadlineException e) {
+            broken = true;
             throw e;
         } catch (IOException e) {
-            throw new NoReplyException("RETR " + number, e);
+            broken = true;
+            throw new NoReplyException(what, e);
         }
-        expectOk(r, "RETR " + number);
+        expectOk(r, what);
         return body(sink, max);
+    }
+
+    /**
+     * Reads the replies to the RETRs in flight before the one for message {@code upTo} (0: all of them)
+     * and throws the messages away, so that the next reply read is the one wanted: never more replies
+     * read than commands sent, and none taken for another's.
+     */
+    private void discardInFlight(int upTo) throws IOException {
+        while (!inFlight.isEmpty() && inFlight.peekFirst().number() != upTo) {
+            try {
+                readRetr(OutputStream.nullOutputStream(), inFlight.peekFirst().max());
+            } catch (Pop3Exception e) {
+                if (!usable()) {
+                    throw e;
+                }
+                // a -ERR to a RETR nobody waits for any more: its reply has been read, go on
+            }
+        }
     }
 
     /** TOP n 0: the header block of a message, at most {@code max} bytes. */
@@ -401,6 +485,7 @@ public final class Pop3Client implements Closeable {
         if (!usable()) {
             throw new IOException("the connection is no longer usable for " + shown);
         }
+        discardInFlight(0);
         try {
             out.write(line.getBytes(StandardCharsets.UTF_8));
             out.write('\r');

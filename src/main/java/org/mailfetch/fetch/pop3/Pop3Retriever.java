@@ -22,6 +22,7 @@ import org.mailfetch.mail.Credential;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.mailfetch.fetch.FetchContext;
+import org.mailfetch.fetch.NoReplyException;
 import org.mailfetch.fetch.Retriever;
 
 /**
@@ -35,6 +36,10 @@ public final class Pop3Retriever implements Retriever {
     private static final Logger LOG = LoggerFactory.getLogger(Pop3Retriever.class);
     /** Header blocks (TOP n 0, for servers without UIDL) larger than this are a protocol error. */
     private static final int MAX_HEADER_BYTES = 1 << 20;
+    /** At most this many RETRs in flight on a PIPELINING server (a raw client gains 2–2.5× at 16 over lockstep). */
+    static final int PIPELINE_DEPTH = 16;
+    /** More than one RETR in flight only while their LIST sizes add up to at most this. */
+    static final long PIPELINE_BYTES = 1 << 20;
 
     private final Account account;
     private final Credential credential;
@@ -45,6 +50,15 @@ public final class Pop3Retriever implements Retriever {
     private int connections;
     private List<Listed> listing;
     private Map<String, Listed> byKey;
+    /** Whether the current connection's CAPA announces PIPELINING (RFC 2449). */
+    private boolean pipelining;
+    /** Set when a RETR sent ahead got no reply: the rest of the session waits for each reply. */
+    private boolean lockstep;
+    /** The ledger keys of the messages the session will ask for, in order (see {@link #plan}). */
+    private List<String> plan = List.of();
+    private Map<String, Integer> planIndex = Map.of();
+    /** The plan index of the last message whose RETR went out on this connection (or was passed over). */
+    private int sentThrough = -1;
 
     private Pop3Retriever(Account account, Credential credential, Pop3Client.Endpoint endpoint, int maxListing,
                           long deadlineNanos) {
@@ -75,6 +89,7 @@ public final class Pop3Retriever implements Retriever {
         Pop3Client c = Pop3Client.open(endpoint, deadlineNanos);
         try {
             c.login(account.userName(), credential);
+            pipelining = c.capabilities().contains("PIPELINING");
             listing = list(c);
         } catch (IOException | RuntimeException e) {
             c.close();
@@ -216,12 +231,69 @@ public final class Pop3Retriever implements Retriever {
             client.close();
             client = null;
         }
+        sentThrough = -1;
         open();
     }
 
     @Override
+    public void plan(List<Listed> messages) {
+        List<String> keys = new ArrayList<>(messages.size());
+        Map<String, Integer> at = new HashMap<>(messages.size() * 2);
+        for (Listed m : messages) {
+            at.putIfAbsent(m.uidl(), keys.size());
+            keys.add(m.uidl());
+        }
+        plan = keys;
+        planIndex = at;
+        sentThrough = -1;
+    }
+
+    @Override
     public long retrieve(Listed message, OutputStream out, long max) throws IOException {
-        return client.retrieve(number(message), out, max);
+        int number = number(message);
+        Integer at = pipelining && !lockstep ? planIndex.get(message.uidl()) : null;
+        if (at == null) {
+            return client.retrieve(number, out, max);
+        }
+        try {
+            sendAhead(at, message, max);
+            return client.retrieve(number, out, max);
+        } catch (NoReplyException e) {
+            // a server that announces PIPELINING but loses commands sent ahead: wait for each reply from now on
+            LOG.info("no reply to a RETR sent ahead; the rest of this session sends one command at a time");
+            lockstep = true;
+            throw e;
+        }
+    }
+
+    /**
+     * Keeps RETRs in flight for the planned messages from {@code at} on (RFC 2449 PIPELINING), so that
+     * small messages do not each wait a round trip: at most {@link #PIPELINE_DEPTH} commands, and more
+     * than one only while their LIST sizes add up to at most {@link #PIPELINE_BYTES} — what a session
+     * that stops early must read and throw away before its DELEs and QUIT. Large messages go one by one.
+     */
+    private void sendAhead(int at, Listed message, long max) throws IOException {
+        if (!client.nextInFlight(number(message))) {
+            if (client.retrsInFlight() > 0) {
+                // asked out of plan order: the client sorts out what is in flight; nothing more is sent now
+                sentThrough = Math.max(sentThrough, at);
+                return;
+            }
+            sentThrough = at - 1;
+        }
+        for (int i = Math.max(sentThrough + 1, at); i < plan.size(); i++) {
+            Listed next = i == at ? message : byKey.get(plan.get(i));
+            if (next != null) {
+                int n = client.retrsInFlight();
+                boolean fits = n == 0 || n < PIPELINE_DEPTH && next.size() >= 0 && next.size() <= max
+                        && client.bytesInFlight() + next.size() <= PIPELINE_BYTES;
+                if (!fits) {
+                    return;
+                }
+                client.sendRetr(number(next), max, next.size());
+            }
+            sentThrough = i; // a message gone from this connection's listing is not asked for
+        }
     }
 
     @Override
