@@ -192,6 +192,15 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * A TIMESTAMP WITH TIME ZONE column as an Instant (null for NULL). Through OffsetDateTime, which both
+     * drivers read directly: PostgreSQL's has no Instant conversion.
+     */
+    public static java.time.Instant instant(ResultSet rs, int column) throws SQLException {
+        java.time.OffsetDateTime t = rs.getObject(column, java.time.OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
     public static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
         PreparedStatement ps = c.prepareStatement(sql);
         for (int i = 0; i < args.length; i++) {
