@@ -26,8 +26,8 @@ import org.mailfetch.store.DatabaseConfig;
  * A private PostgreSQL server for tests (Debian's {@code postgresql} package, see {@code .ci/run}):
  * its own cluster made by initdb in a temporary directory, listening on a free 127.0.0.1 port and on
  * a Unix socket in that directory (never /var/run/postgresql), fsync and synchronous_commit on as in
- * production. The system's cluster, if any, is never used. {@link #close()} stops it (fast shutdown)
- * and removes the directory.
+ * production. The system's cluster, if any, is never used. {@link #close()} stops it (immediate
+ * shutdown) and removes the directory.
  *
  * <p>Tests log in as the role {@value #ROLE} with a random password (scram-sha-256 over TCP), each in
  * a database of its own ({@link #createDatabase()}). initdb refuses to run as root: as root, the
@@ -242,9 +242,11 @@ public final class Postgres extends PrivateDaemon {
     public synchronized void stopProcess() {
         if (port != 0 && Files.exists(dataDir().resolve("postmaster.pid"))) {
             try {
-                // fast shutdown: open connections (a test's pool) are ended instead of waited for
-                run(asServerUser(bin.resolve("pg_ctl").toString(), "-D", dataDir().toString(), "-m", "fast", "-w",
-                        "-t", "20", "stop"));
+                // immediate: no shutdown checkpoint (with fsync on and dozens of test databases it can take
+                // longer than a JVM's exit waits) and no waiting for a test's open pool; the cluster is
+                // thrown away right after
+                run(asServerUser(bin.resolve("pg_ctl").toString(), "-D", dataDir().toString(), "-m", "immediate",
+                        "-w", "-t", "30", "stop"));
             } catch (IOException | RuntimeException e) {
                 // the plain stop below still ends it
             }
