@@ -15,6 +15,7 @@ import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
+import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.mailfetch.testsupport.Postgres;
 
@@ -28,7 +29,7 @@ import org.mailfetch.testsupport.Postgres;
  */
 class StoresOnPostgresqlIT {
 
-    /** What each covers on PostgreSQL. */
+    /** What each covers on PostgreSQL: a test class, or one test method of it. */
     private static final List<String> CLASSES = List.of(
             "org.mailfetch.cli.CliTest",                    // accounts, domains, mailboxes: add, update, list, remove
             "org.mailfetch.cli.RecipientsCliTest",          // aliases, lists, SMTP routes, catch-all, LMTP targets
@@ -38,7 +39,12 @@ class StoresOnPostgresqlIT {
             "org.mailfetch.fetch.StatusBoardRaceTest",      // account_status rows made concurrently
             "org.mailfetch.fetch.DeleteModeFetchTest",      // the UIDL ledger: first download, deleted_at, purge
             "org.mailfetch.fetch.imap.ImapFetchTest",       // ledger keys and digests, IMAP options
-            "org.mailfetch.delivery.InFlightFilesTest");    // spool and outbox files with their rows
+            "org.mailfetch.delivery.InFlightFilesTest",     // spool and outbox files with their rows
+            // quarantine records: held, listed, released, deleted (REST)
+            "org.mailfetch.api.AdminApiTest#routedMailShouldWaitInTheOutboxAndQuarantinedMailBeReleasedOrDeleted",
+            // unique and referential violations mapped to Conflict (PostgreSQL's SQLSTATEs)
+            "org.mailfetch.cli.ErrorKindsCliTest#aConflictShouldExit1WithTheReason",
+            "org.mailfetch.cli.ErrorKindsCliTest#notFoundShouldExit1WithTheReason");
 
     @TestFactory
     Stream<DynamicTest> theStoreTestsShouldPassOnPostgresqlToo() {
@@ -46,11 +52,16 @@ class StoresOnPostgresqlIT {
                 () -> runOnPostgresql(name)));
     }
 
+    /** A class, or one method of it ({@code Class#method}). */
+    private static DiscoverySelector selector(String name) {
+        return name.contains("#") ? DiscoverySelectors.selectMethod(name) : DiscoverySelectors.selectClass(name);
+    }
+
     private static void runOnPostgresql(String className) {
         System.setProperty(Postgres.TEST_DATABASE, "postgresql");
         try {
             LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                    .selectors(DiscoverySelectors.selectClass(className)).build();
+                    .selectors(selector(className)).build();
             SummaryGeneratingListener listener = new SummaryGeneratingListener();
             LauncherFactory.create().execute(request, listener);
             TestExecutionSummary summary = listener.getSummary();
