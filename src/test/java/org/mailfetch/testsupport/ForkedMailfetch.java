@@ -30,6 +30,13 @@ public final class ForkedMailfetch implements AutoCloseable {
      */
     public static ForkedMailfetch start(Path dataDir, Path log, Map<String, String> settings, List<String> jvmOptions,
                                         String... args) throws IOException {
+        return start(dataDir, log, settings, Map.of(), jvmOptions, args);
+    }
+
+    /** As {@link #start(Path, Path, Map, List, String...)}, with {@code environment} added to this JVM's. */
+    public static ForkedMailfetch start(Path dataDir, Path log, Map<String, String> settings,
+                                        Map<String, String> environment, List<String> jvmOptions, String... args)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
@@ -45,7 +52,9 @@ public final class ForkedMailfetch implements AutoCloseable {
         cmd.add("--data-dir");
         cmd.add(dataDir.toString());
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        Process p = builder.start();
         return new ForkedMailfetch(p, log);
     }
 

@@ -42,7 +42,10 @@ public final class MailfetchFixture implements AutoCloseable {
         }
     }
 
-    /** The properties a test data dir runs with: small disk threshold, short timeouts. */
+    /**
+     * The properties a test data dir runs with: small disk threshold, short timeouts; with
+     * {@code -Dmailfetch.test.database=postgresql} a PostgreSQL database of its own ({@link Postgres}).
+     */
     public static Properties settings(Path dataDir, Properties extra) {
         Properties p = new Properties();
         p.setProperty(Settings.DATA_DIR, dataDir.toString());
@@ -51,6 +54,7 @@ public final class MailfetchFixture implements AutoCloseable {
         p.setProperty("mailfetch.fetch.read-timeout", "10s");
         p.setProperty("mailfetch.accounts.reconcile-interval", "200ms");
         p.setProperty("mailfetch.http.port", "0"); // a free port: tests never take 8080
+        p.putAll(Postgres.testDatabaseFor(dataDir)); // empty unless the tests run on PostgreSQL
         p.putAll(extra);
         return p;
     }
