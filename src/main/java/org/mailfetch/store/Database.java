@@ -54,7 +54,8 @@ public final class Database implements AutoCloseable {
         try {
             setPasswordOfOlderDatabase(pool, url, password, dataDir);
             pool.setMaxConnections(64);
-            Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration").javaMigrations(new QuartzTables())
+                    .load().migrate();
             DataDir.tightenDatabaseFiles(dataDir, NAME);
         } catch (RuntimeException e) {
             pool.dispose();
