@@ -46,7 +46,7 @@ public final class Services implements AutoCloseable {
 
     public Services(Settings settings) {
         this.settings = settings;
-        this.db = Database.open(settings.dataDir());
+        this.db = Database.open(settings);
         PasswordCipher cipher = PasswordCipher.forDataDir(settings.dataDir());
         this.accounts = new AccountStore(db, cipher);
         this.imapOptions = new ImapOptionsStore(db);

@@ -10,17 +10,26 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 import org.h2.api.ErrorCode;
 import org.h2.jdbcx.JdbcConnectionPool;
+import org.mailfetch.config.Settings;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded H2 database under the data dir, migrated by Flyway on open.
- * AUTO_SERVER lets the CLI and the running service share the file; WRITE_DELAY=0 makes a commit
+ * The database, migrated by Flyway on open: the embedded H2 under the data dir (the default), or the
+ * PostgreSQL that {@link DatabaseConfig#URL} names (several nodes share it). One schema design for
+ * both: the migrations in {@code db/migration} run on both, those in {@code db/vendor/<vendor>} only on
+ * that one ({@code h2} or {@code postgresql}, Flyway's names; see {@link #LOCATIONS}).
+ *
+ * <p>H2: AUTO_SERVER lets the CLI and the running service share the file; WRITE_DELAY=0 makes a commit
  * durable when it returns, which the data-safety contract relies on. AUTO_SERVER's port is open to
  * every local user: the random password in {@code mailfetch.db-password} (0600, in the 0700 data dir,
  * see {@link DataDir}) is what keeps them out, and with it H2's admin powers (CREATE ALIAS runs Java).
+ *
+ * <p>PostgreSQL: a bounded HikariCP pool; a commit is durable on return with the server's defaults
+ * (fsync and synchronous_commit on), and a server where either is off is refused at open.
  */
 public final class Database implements AutoCloseable {
 
@@ -29,15 +38,38 @@ public final class Database implements AutoCloseable {
         System.setProperty("h2.bindAddress", "127.0.0.1");
     }
 
+    /**
+     * Where Flyway looks: {@code db/migration} (run on every database: portable SQL, and Java
+     * migrations in the package {@code db.migration}), then {@code db/vendor/<vendor>} for what differs.
+     * The vendor folders are siblings, not children, of {@code db/migration} because Flyway scans a
+     * location with its subfolders. Versions are one sequence across all of them: a vendor-specific
+     * migration takes a version no common one uses (or, to replace a common one on one database,
+     * that database's folder holds the same version and the common one moves to the other vendor's).
+     */
+    static final String COMMON_LOCATION = "classpath:db/migration";
+    static final String VENDOR_LOCATION = "classpath:db/vendor/";
+
     private static final String NAME = "mailfetch";
     private static final String USER = "mailfetch";
 
-    private final JdbcConnectionPool pool;
+    private final DataSource dataSource;
+    private final AutoCloseable pool;
+    private final String nextIdSql;
+    private volatile boolean closed;
 
-    private Database(JdbcConnectionPool pool) {
+    private Database(DataSource dataSource, AutoCloseable pool, String nextIdSql) {
+        this.dataSource = dataSource;
         this.pool = pool;
+        this.nextIdSql = nextIdSql;
     }
 
+    /** The database the settings name ({@link DatabaseConfig}); the data dir is secured either way. */
+    public static Database open(Settings settings) {
+        DatabaseConfig config = DatabaseConfig.from(settings);
+        return config.embedded() ? open(settings.dataDir()) : openPostgres(settings.dataDir(), config);
+    }
+
+    /** The embedded H2 database under {@code dataDir}. */
     public static Database open(Path dataDir) {
         DataDir.secure(dataDir);
         String password;
@@ -54,14 +86,34 @@ public final class Database implements AutoCloseable {
         try {
             setPasswordOfOlderDatabase(pool, url, password, dataDir);
             pool.setMaxConnections(64);
-            Flyway.configure().dataSource(pool).locations("classpath:db/migration").javaMigrations(new QuartzTables())
-                    .load().migrate();
+            migrate(pool, "h2");
             DataDir.tightenDatabaseFiles(dataDir, NAME);
         } catch (RuntimeException e) {
             pool.dispose();
             throw e;
         }
-        return new Database(pool);
+        return new Database(pool, pool::dispose, "SELECT NEXT VALUE FOR id_seq");
+    }
+
+    /** The PostgreSQL database of {@code config}; {@code dataDir} still holds the key, spool and mailboxes. */
+    static Database openPostgres(Path dataDir, DatabaseConfig config) {
+        DataDir.secure(dataDir);
+        HikariDataSource pool = PostgresPool.open(config);
+        try {
+            PostgresPool.requireDurableCommits(pool, config);
+            migrate(pool, "postgresql");
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        LoggerFactory.getLogger(Database.class).info("database: {} (at most {} connections)", config.describe(),
+                config.poolSize());
+        return new Database(pool, pool, "SELECT nextval('id_seq')");
+    }
+
+    private static void migrate(DataSource dataSource, String vendor) {
+        Flyway.configure().dataSource(dataSource).locations(COMMON_LOCATION, VENDOR_LOCATION + vendor)
+                .javaMigrations(new QuartzTables()).load().migrate();
     }
 
     /**
@@ -91,13 +143,16 @@ public final class Database implements AutoCloseable {
     }
 
     public DataSource dataSource() {
-        return pool;
+        return dataSource;
     }
 
     /** A pooled connection; once the database is closed (the pool disposed), a {@link StoreException}. */
     public Connection connection() throws SQLException {
+        if (closed) {
+            throw new StoreException("the database is closed");
+        }
         try {
-            return pool.getConnection();
+            return dataSource.getConnection();
         } catch (IllegalStateException disposed) {
             throw new StoreException("the database is closed: " + disposed.getMessage(), disposed);
         }
@@ -105,7 +160,7 @@ public final class Database implements AutoCloseable {
 
     /** The next id from the shared sequence. */
     public long nextId(Connection c) throws SQLException {
-        try (var rs = c.createStatement().executeQuery("SELECT NEXT VALUE FOR id_seq")) {
+        try (var rs = c.createStatement().executeQuery(nextIdSql)) {
             rs.next();
             return rs.getLong(1);
         }
@@ -148,20 +203,25 @@ public final class Database implements AutoCloseable {
 
     /**
      * A key that exists already (23505) or a reference to a row that is missing or still referred to
-     * (23503) is a {@link Conflict} with the stored data (the same SQLSTATEs in H2 and PostgreSQL);
+     * (23503; H2 also says 23506 for a missing referenced row) is a {@link Conflict} with the stored data (the same SQLSTATEs in H2 and PostgreSQL);
      * callers that know what was meant rethrow it with a message in mail-admin terms. Anything else
      * is the database failing.
      */
     private static RuntimeException translate(SQLException e) {
         return switch (String.valueOf(e.getSQLState())) {
             case "23505" -> new Conflict("an entry with the same key exists already", e);
-            case "23503" -> new Conflict("the entry refers to one that is missing, or is still referred to", e);
+            case "23503", "23506" -> new Conflict("the entry refers to one that is missing, or is still referred to", e);
             default -> new StoreException(e.getMessage(), e);
         };
     }
 
     @Override
     public void close() {
-        pool.dispose();
+        closed = true;
+        try {
+            pool.close();
+        } catch (Exception e) {
+            throw new StoreException("cannot close the database: " + e.getMessage(), e);
+        }
     }
 }
