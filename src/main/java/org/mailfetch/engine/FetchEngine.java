@@ -136,12 +136,14 @@ public final class FetchEngine implements AutoCloseable {
                 settings.integer(RecipientResolver.MAX_PER_MESSAGE)));
         main.bind("localDelivery", new LocalDelivery(services.directory(),
                 new org.mailfetch.delivery.RecipientDeliveries(services.db()), context.readTimeout(), clock));
-        Outbox outbox = new Outbox(services.db(), settings.dataDir(), clock);
+        Outbox outbox = new Outbox(services.db(), settings.spoolRoot(), clock, services.node().claimer());
         main.bind("outbox", outbox);
         outboxWorker = new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), credentials, settings,
                 fsyncPool, clock);
         main.bind("outboxWorker", outboxWorker);
         main.bind("quartz", quartz(context.maxConcurrentSessions()));
+        // Camel's Prometheus support takes the registry bound under this name: every meter gets the node label
+        main.bind("metricsRegistry", FetchMetrics.registry(services.node().name()));
         AccountService accountService = new AccountService(services, sessions);
         signIns = new SignInService(services.signIn(), Duration.ofMinutes(10), clock);
         main.bind("accountApi", new AccountResource(accountService, signIns));
