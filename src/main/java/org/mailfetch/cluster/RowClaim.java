@@ -113,6 +113,7 @@ public final class RowClaim {
             this.renewal = RENEWER.scheduleAtFixedRate(this::renew, every, every, TimeUnit.MILLISECONDS);
         }
 
+        /** Extends the claim (the renewal thread calls this every third of its life). */
         void renew() {
             try {
                 if (db.update("UPDATE " + table + " SET claimed_until = ? WHERE id = ? AND " + HELD,

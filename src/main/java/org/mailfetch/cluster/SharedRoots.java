@@ -42,12 +42,14 @@ public final class SharedRoots {
     /** Records or checks both roots; an IllegalStateException (naming key and values) refuses the start. */
     public static void check(Settings settings, Database db, Node node, Clock clock) {
         boolean shared = settings.optional(Settings.DB_URL).isPresent();
-        agree(settings, db, node, clock, shared, Settings.MAILDIR_ROOT, MAILDIR_DEFAULT, "the Maildir tree");
-        agree(settings, db, node, clock, shared, Settings.SPOOL_ROOT, SPOOL_DEFAULT, "the outbox and quarantine");
+        // what the settings alone can tell comes first, for both keys
+        require(settings, shared, Settings.MAILDIR_ROOT, "the Maildir tree");
+        require(settings, shared, Settings.SPOOL_ROOT, "the outbox and quarantine spool");
+        agree(settings, db, node, clock, Settings.MAILDIR_ROOT, MAILDIR_DEFAULT, "Maildir tree");
+        agree(settings, db, node, clock, Settings.SPOOL_ROOT, SPOOL_DEFAULT, "outbox and quarantine spool");
     }
 
-    private static void agree(Settings settings, Database db, Node node, Clock clock, boolean shared, String key,
-                              String defaultValue, String what) {
+    private static void require(Settings settings, boolean shared, String key, String what) {
         Optional<String> configured = settings.optional(key);
         if (configured.isEmpty() && shared) {
             throw new IllegalStateException(Settings.DB_URL + " is set (a database shared by several nodes), so " + key
@@ -58,6 +60,11 @@ public final class SharedRoots {
             throw new IllegalStateException(key + " must be an absolute path, got \"" + Printable.of(configured.get())
                     + "\"");
         }
+    }
+
+    private static void agree(Settings settings, Database db, Node node, Clock clock, String key, String defaultValue,
+                              String what) {
+        Optional<String> configured = settings.optional(key);
         String value = configured.map(v -> Path.of(v).normalize().toString()).orElse(defaultValue);
         Optional<Recorded> recorded = recorded(db, key);
         if (recorded.isEmpty()) {

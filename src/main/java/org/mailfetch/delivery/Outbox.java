@@ -62,14 +62,14 @@ public final class Outbox {
     private final Database db;
     private final Path dir;
     private final Clock clock;
-    private final RowClaim claims;
+    private final String claimer;
 
     /** {@code spoolRoot}: holds outbox/ (mailfetch.spool.root); {@code claimer}: this process, "node/pid". */
     public Outbox(Database db, Path spoolRoot, Clock clock, String claimer) {
         this.db = db;
         this.dir = spoolRoot.resolve("outbox");
         this.clock = clock;
-        this.claims = new RowClaim(db, "outbox", claimer, clock);
+        this.claimer = claimer;
     }
 
     public Path file(OutboxEntry e) {
@@ -192,14 +192,16 @@ public final class Outbox {
      * {@code outbox send} (or {@code account fetch}) on one node, sends it at the same time; empty when
      * another took it first or it is not due any more. The claim is renewed while the attempt runs;
      * a process that dies mid-attempt leaves the entry to the others once its claim runs out.
+     * {@code clock}: the worker's, which judges what is due.
      */
-    Optional<RowClaim.Held> claim(long id) {
-        return claims.take(id, "state = 'WAITING' AND next_attempt_at <= ?", clock.instant());
+    Optional<RowClaim.Held> claim(long id, Clock clock) {
+        return new RowClaim(db, "outbox", claimer, clock).take(id, "state = 'WAITING' AND next_attempt_at <= ?",
+                clock.instant());
     }
 
     /** Who works on entry {@code id} now ("node/pid"), or null. */
     public String claimedBy(long id) {
-        return claims.holder(id);
+        return new RowClaim(db, "outbox", claimer, clock).holder(id);
     }
 
     public Optional<OutboxEntry> get(long id) {
@@ -231,7 +233,7 @@ public final class Outbox {
                 Instant next, String error) {
         return record(e.id(), left, failed, "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, "
                 + RowClaim.CLEAR + " WHERE id = ? AND " + RowClaim.HELD, state.name(), attempts, next,
-                error == null ? null : error.length() > 2000 ? error.substring(0, 2000) : error, e.id(), claims.claimer());
+                error == null ? null : error.length() > 2000 ? error.substring(0, 2000) : error, e.id(), claimer);
     }
 
     /**

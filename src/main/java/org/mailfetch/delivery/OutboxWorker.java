@@ -94,7 +94,7 @@ public final class OutboxWorker {
             if (!which.test(e)) {
                 continue;
             }
-            var claim = outbox.claim(e.id());
+            var claim = outbox.claim(e.id(), clock);
             if (claim.isEmpty()) {
                 continue; // another node (or process) is sending it, or sent it since the list was read
             }

@@ -112,10 +112,10 @@ class OutboxTest {
         OutboxEntry queued = single();
 
         Outbox outbox = fixture.services().outbox();
-        var held = outbox.claim(queued.id());
+        var held = outbox.claim(queued.id(), clock);
         assertTrue(held.isPresent(), "the service's worker takes it");
         held.get().close(); // no more renewals: the worker died mid-attempt
-        assertFalse(outbox.claim(queued.id()).isPresent(), "a CLI outbox send does not");
+        assertFalse(outbox.claim(queued.id(), clock).isPresent(), "a CLI outbox send does not");
         assertEquals(0, RoutedMail.deliverOutbox(fixture, clock), "nor does the next pass while the attempt runs");
         clock.advance(org.mailfetch.cluster.RowClaim.TTL.plusSeconds(1));
         assertEquals(1, RoutedMail.deliverOutbox(fixture, clock), "a worker that died mid-attempt: due again later");
