@@ -121,7 +121,8 @@ public final class QuarantineStore {
      */
     public Path release(long id) throws IOException {
         QuarantineItem item = require(id);
-        try (RowClaim.Held held = claim(id)) {
+        RowClaim.Held held = claim(id);
+        try (held) {
             Path file = dir.resolve(item.fileName());
             MaildirMailbox mailbox = new MaildirMailbox(mailboxesDir, MailAddress.parse(item.ownerAddress()), permissions);
             Path delivered = mailbox.root().resolve("new").resolve(item.fileName());
@@ -139,14 +140,33 @@ public final class QuarantineStore {
             }
             forget(item, held);
             return delivered;
+        } catch (IOException | RuntimeException e) {
+            freeAfterFailure(held, e);
+            throw e;
         }
     }
 
     /** Removes the record, then the file: the message is gone for good. */
     public void delete(long id) throws IOException {
         QuarantineItem item = require(id);
-        try (RowClaim.Held held = claim(id)) {
+        RowClaim.Held held = claim(id);
+        try (held) {
             forget(item, held);
+        } catch (IOException | RuntimeException e) {
+            freeAfterFailure(held, e);
+            throw e;
+        }
+    }
+
+    /**
+     * A failed release or delete frees the item at once, so the admin can try again without waiting
+     * for the claim to run out: both are safe to repeat (a delivered file is recognised by its name).
+     */
+    private static void freeAfterFailure(RowClaim.Held held, Exception failure) {
+        try {
+            held.release();
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 

@@ -144,4 +144,17 @@ class QuarantineTwoNodesTest {
         nodeB.release(nodeA.list().get(0).id());
         assertEquals(1, inboxFiles(), "the delivered file is recognised by its name");
     }
+
+    @Test
+    void aFailedReleaseShouldFreeTheItemAtOnceForTheNextTry() throws Exception {
+        long id = hold("file-lost");
+        Files.delete(nodeA.dir().resolve("file-lost")); // e.g. the shared storage lost it
+
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> nodeA.release(id));
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> nodeB.release(id),
+                "node B tries too (not refused as taken): the failed release freed the item");
+        nodeB.delete(id);
+        assertTrue(nodeA.get(id).isEmpty(), "deleted");
+        assertEquals(0, inboxFiles());
+    }
 }
