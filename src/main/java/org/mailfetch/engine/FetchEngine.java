@@ -20,7 +20,6 @@ import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.mailfetch.account.AccountRoutes;
 import org.mailfetch.cluster.ClusterHealthCheck;
-import org.mailfetch.cluster.NodeName;
 import org.mailfetch.cluster.Scheduling;
 import org.mailfetch.api.AccountResource;
 import org.mailfetch.api.AdminHttp;
@@ -141,17 +140,19 @@ public final class FetchEngine implements AutoCloseable {
                 settings.integer(RecipientResolver.MAX_PER_MESSAGE)));
         main.bind("localDelivery", new LocalDelivery(services.directory(),
                 new org.mailfetch.delivery.RecipientDeliveries(services.db()), context.readTimeout(), clock));
-        Outbox outbox = new Outbox(services.db(), settings.dataDir(), clock);
+        Outbox outbox = new Outbox(services.db(), settings.spoolRoot(), clock, services.node().claimer());
         main.bind("outbox", outbox);
         outboxWorker = new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), credentials, settings,
                 fsyncPool, clock);
         main.bind("outboxWorker", outboxWorker);
-        scheduling = Scheduling.of(services.db().dataSource(), NodeName.of(settings));
+        scheduling = Scheduling.of(services.db().dataSource(), services.node().name());
         main.bind("quartz", scheduling.component(context.maxConcurrentSessions(), services.db().dataSource(),
                 settings.duration(Scheduling.CHECKIN_INTERVAL)));
         if (mode == Mode.SERVICE) {
             sessions.shareDownloadRequests(new DownloadRequests(services.db()));
         }
+        // Camel's Prometheus support takes the registry bound under this name: every meter gets the node label
+        main.bind("metricsRegistry", FetchMetrics.registry(services.node().name()));
         AccountService accountService = new AccountService(services, sessions);
         signIns = new SignInService(services.signIn(), Duration.ofMinutes(10), clock);
         main.bind("accountApi", new AccountResource(accountService, signIns));
