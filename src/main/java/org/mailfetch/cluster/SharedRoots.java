@@ -97,6 +97,39 @@ public final class SharedRoots {
                 + Printable.of(r.value()));
     }
 
+    /** The setting under which the check value of the secrets' key is recorded. */
+    static final String KEY_CHECK = "mailfetch.key-check";
+
+    /**
+     * On a shared database: every node must hold the key the stored secrets are encrypted with
+     * ({@code MAILFETCH_KEY} or {@code <data-dir>/mailfetch.key}). The first node records the key's
+     * check value; a node with another key refuses to start, before it could store a secret that no
+     * other node can read (or fail every login with "cannot decrypt"). Nothing on the embedded database,
+     * whose key file lives beside it.
+     */
+    public static void checkKey(Settings settings, Database db, Node node, Clock clock, String keyCheck) {
+        if (settings.optional(Settings.DB_URL).isEmpty()) {
+            return;
+        }
+        Optional<Recorded> recorded = recorded(db, KEY_CHECK);
+        if (recorded.isEmpty()) {
+            try {
+                db.update("INSERT INTO cluster_setting (setting_name, setting_value, recorded_by, recorded_at)"
+                        + " VALUES (?, ?, ?, ?)", KEY_CHECK, keyCheck, node.name(), clock.instant());
+                return;
+            } catch (Conflict anotherNodeFirst) {
+                recorded = recorded(db, KEY_CHECK);
+            }
+        }
+        Recorded r = recorded.orElseThrow();
+        if (!r.value().equals(keyCheck)) {
+            throw new IllegalStateException("node " + node.name() + " holds another key than the one the stored"
+                    + " passwords and tokens are encrypted with (recorded by node " + r.node() + "): give every node"
+                    + " the same key, MAILFETCH_KEY or a copy of " + "<data-dir>/mailfetch.key (0600) from node "
+                    + r.node() + " (README, Several nodes)");
+        }
+    }
+
     private record Recorded(String value, String node) {}
 
     private static Optional<Recorded> recorded(Database db, String key) {

@@ -58,6 +58,12 @@ public final class Services implements AutoCloseable {
             throw refused;
         }
         PasswordCipher cipher = PasswordCipher.forDataDir(settings.dataDir());
+        try {
+            SharedRoots.checkKey(settings, db, node, Clock.systemUTC(), cipher.fingerprint());
+        } catch (RuntimeException refused) {
+            db.close();
+            throw refused;
+        }
         this.accounts = new AccountStore(db, cipher);
         this.imapOptions = new ImapOptionsStore(db);
         this.smtpRoutes = new SmtpRoutes(db, cipher);

@@ -66,9 +66,16 @@ class ClusterIT {
         int starts;
 
         Node(String name) throws IOException {
+            this(name, true);
+        }
+
+        Node(String name, boolean sharedKey) throws IOException {
             this.name = name;
             this.dataDir = Files.createDirectories(tmp.resolve(name));
             Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
+            if (!sharedKey) {
+                return;
+            }
             // every node decrypts the same stored passwords: the key is shared (README, Several nodes)
             Path key = Files.copy(tmp.resolve("admin").resolve("mailfetch.key"), dataDir.resolve("mailfetch.key"));
             Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
@@ -79,6 +86,7 @@ class ClusterIT {
             database.stringPropertyNames().forEach(k -> s.put(k, database.getProperty(k)));
             s.put("mailfetch.node.name", name);
             s.put("mailfetch.maildir.root", tmp.resolve("mailboxes").toString());
+            s.put("mailfetch.spool.root", tmp.resolve("spool").toString());
             s.put("mailfetch.cluster.checkin-interval", "2s");
             s.put("mailfetch.fetch.lease", "15s");
             s.put("mailfetch.accounts.reconcile-interval", "1s");
@@ -169,7 +177,11 @@ class ClusterIT {
             System.out.println("ClusterIT: " + dead.name + " killed holding accounts " + taken + "; taken over after "
                     + takeover.toMillis() + " ms; sessions per node before the kill " + sessionsByNode);
 
-            // 3. the killed node restarts and rejoins the cluster
+            // 3. a node with a key of its own is refused; the killed node restarts and rejoins the cluster
+            Node stranger = new Node("node-d", false);
+            stranger.start();
+            assertEquals(1, stranger.process.exitCode(Duration.ofSeconds(120)), stranger.process.output());
+            assertTrue(stranger.process.output().contains("holds another key"), stranger.process.output());
             dead.start();
             Eventually.await("three nodes checked in", Duration.ofSeconds(120), () -> liveMembers() == 3);
 
@@ -218,6 +230,7 @@ class ClusterIT {
         Properties s = new Properties();
         s.putAll(database);
         s.setProperty("mailfetch.maildir.root", tmp.resolve("mailboxes").toString());
+        s.setProperty("mailfetch.spool.root", tmp.resolve("spool").toString());
         try (MailfetchFixture admin = new MailfetchFixture(tmp.resolve("admin"), s)) {
             new AdminPassword(admin.services().db()).set(PASSWORD);
             admin.services().directory().addDomain(LOCAL, null, LmtpTarget.parse("127.0.0.1:" + dovecot.lmtpPort()));
