@@ -180,7 +180,7 @@ class ClusterIT {
             // 3. a node with a key of its own is refused; the killed node restarts and rejoins the cluster
             Node stranger = new Node("node-d", false);
             stranger.start();
-            assertEquals(1, stranger.process.exitCode(Duration.ofSeconds(120)), stranger.process.output());
+            assertTrue(stranger.process.exitCode(Duration.ofSeconds(120)) != 0, stranger.process.output());
             assertTrue(stranger.process.output().contains("holds another key"), stranger.process.output());
             dead.start();
             Eventually.await("three nodes checked in", Duration.ofSeconds(120), () -> liveMembers() == 3);
