@@ -78,8 +78,8 @@ async function loadAccounts() {
     cell(row, state, 'status');
     const result = cell(row, a.lastResult || 'never run', 'result result-' + (a.lastResult || 'none'));
     if (a.lastError) result.title = a.lastError;
-    const last = cell(row, a.lastEnd ? `${when(a.lastEnd)}: ${a.downloaded} downloaded, ${a.delivered} delivered`
-        + (a.lastError ? ` — ${a.lastError}` : '') : '—', 'last');
+    const last = cell(row, a.lastEnd ? `${when(a.lastEnd)}${a.lastNode ? ' on ' + a.lastNode : ''}: ${a.downloaded} downloaded,`
+        + ` ${a.delivered} delivered` + (a.lastError ? ` — ${a.lastError}` : '') : '—', 'last');
     last.title = `total ${a.totalDownloaded} messages, ${a.totalBytes} bytes`;
     cell(row, a.enabled ? when(a.backoffUntil || a.nextRun) : 'disabled', 'next');
     const actions = cell(row, '', 'actions');

@@ -16,6 +16,7 @@ import org.apache.camel.ServiceStatus;
 import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.mailfetch.cluster.StoredTriggers;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.OutOfMemory;
 
@@ -35,6 +36,9 @@ public final class AccountRoutes {
     private final AccountStore accounts;
     private final Map<String, Long> intervals = new HashMap<>();
     private CamelContext camelContext;
+    private StoredTriggers storedTriggers;
+    /** The wanted routes when stored triggers were last pruned; null: not yet in this process. */
+    private Set<String> prunedFor;
     private Consumer<List<Account>> observer = all -> { };
 
     public AccountRoutes(AccountStore accounts) {
@@ -49,6 +53,7 @@ public final class AccountRoutes {
     /** Set by FetchEngine once Camel Main has created the context. */
     public void setCamelContext(CamelContext camelContext) {
         this.camelContext = camelContext;
+        this.storedTriggers = new StoredTriggers(camelContext);
     }
 
     public static String routeId(long accountId) {
@@ -125,10 +130,30 @@ public final class AccountRoutes {
         }
         progress = new Progress(wanted.size(), present.size(),
                 present.size() >= wanted.size() ? null : behindSince, failure);
+        pruneStoredTriggers(wanted.keySet());
         observer.accept(all);
         if (added + removed > 0) {
             LOG.info("reconciled: {} account routes added, {} removed, {} of {} up, in {} ms", added, removed,
                     present.size(), wanted.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        }
+    }
+
+    /**
+     * On a cluster: the triggers of accounts no longer wanted leave the shared Quartz tables (Camel
+     * leaves them there when a route goes). Checked when the wanted set changes, and once at start.
+     */
+    private void pruneStoredTriggers(Set<String> wanted) {
+        if (wanted.equals(prunedFor)) {
+            return;
+        }
+        try {
+            int removed = storedTriggers.keepOnly(wanted);
+            prunedFor = Set.copyOf(wanted);
+            if (removed > 0) {
+                LOG.info("removed {} stored triggers of disabled or deleted accounts", removed);
+            }
+        } catch (Exception e) {
+            LOG.warn("cannot prune the stored triggers of disabled or deleted accounts: {}", e.getMessage());
         }
     }
 

@@ -87,6 +87,21 @@ public final class PasswordCipher {
         }
     }
 
+    /**
+     * A check value of the key: HMAC-SHA256 of a fixed label, 16 bytes in hex. Nodes sharing a
+     * database compare it to learn whether they hold the same key, without the key leaving any node.
+     */
+    public String fingerprint() {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+            byte[] check = mac.doFinal("mailfetch key check v1".getBytes(StandardCharsets.US_ASCII));
+            return java.util.HexFormat.of().formatHex(check, 0, 16);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot compute the key's check value: " + e.getMessage(), e);
+        }
+    }
+
     public String decrypt(String stored) {
         if (!stored.startsWith(PREFIX)) {
             throw new IllegalStateException("stored password has an unknown format");

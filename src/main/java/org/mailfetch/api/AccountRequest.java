@@ -28,7 +28,7 @@ final class AccountRequest {
             "folders", "moveTo", "markSeen", "idle", "oauth2", "oauth2ClientId", "oauth2ClientSecret", "oauth2Scope",
             "oauth2Tenant");
     /** Read-only fields of a GET response: accepted and ignored, so a client may send an edited copy back. */
-    private static final Set<String> READ_ONLY = Set.of("id", "trustedCertificate", "running", "lastStart", "lastEnd",
+    private static final Set<String> READ_ONLY = Set.of("id", "trustedCertificate", "running", "lastStart", "lastEnd", "lastNode",
             "lastResult", "lastError", "downloaded", "delivered", "deleted", "failed", "bytes", "totalDownloaded",
             "totalBytes", "loginFailures", "backoffUntil", "nextRun", "idleLive", "auth");
 

@@ -52,6 +52,9 @@ final class DemoCommand implements Callable<Integer> {
 
             Properties overrides = new Properties();
             overrides.setProperty(Settings.DATA_DIR, dataDir.toString());
+            // self-contained whatever ./application.properties says: the demo's mail stays in its temp dir
+            overrides.setProperty(Settings.MAILDIR_ROOT, dataDir.resolve("mailboxes").toString());
+            overrides.setProperty(Settings.SPOOL_ROOT, dataDir.toString());
             overrides.setProperty("mailfetch.fetch.min-free-disk", "16MiB");
             try (Services s = new Services(Settings.of(overrides))) {
                 s.directory().addDomain("example.com");

@@ -25,6 +25,10 @@ final class RunCommand implements Callable<Integer> {
         try (Services services = cli.services();
              FetchEngine engine = new FetchEngine(services, FetchEngine.Mode.SERVICE, Clock.systemUTC())) {
             engine.stopOnSignals();
+            // one line that ties this node's log to its name (the status and the metrics carry it too)
+            org.slf4j.LoggerFactory.getLogger(RunCommand.class).info("node {} (pid {}): service starting; Maildir root {},"
+                    + " spool root {}", services.node().name(), services.node().process(),
+                    services.settings().maildirRoot(), services.settings().spoolRoot());
             engine.runUntilStopped();
         }
         return 0;

@@ -15,6 +15,12 @@ import java.util.Properties;
 public final class Settings {
 
     public static final String DATA_DIR = "mailfetch.data-dir";
+    /** The Maildir++ tree, {@code <root>/<domain>/<local-part>/}; default {@code <data-dir>/mailboxes}. */
+    public static final String MAILDIR_ROOT = "mailfetch.maildir.root";
+    /** Where queued mail lives: {@code outbox/} and {@code quarantine/}; default the data dir. */
+    public static final String SPOOL_ROOT = "mailfetch.spool.root";
+    /** A JDBC URL of a database shared by several nodes; unset: the embedded H2 under the data dir. */
+    public static final String DB_URL = "mailfetch.db.url";
 
     private final Properties properties;
 
@@ -73,6 +79,17 @@ public final class Settings {
 
     public Path dataDir() {
         return Path.of(string(DATA_DIR)).toAbsolutePath().normalize();
+    }
+
+    /** {@value #MAILDIR_ROOT}, or {@code <data-dir>/mailboxes} when it is not set. */
+    public Path maildirRoot() {
+        return optional(MAILDIR_ROOT).map(v -> Path.of(v).toAbsolutePath().normalize())
+                .orElseGet(() -> dataDir().resolve("mailboxes"));
+    }
+
+    /** {@value #SPOOL_ROOT} (holding outbox/ and quarantine/), or the data dir when it is not set. */
+    public Path spoolRoot() {
+        return optional(SPOOL_ROOT).map(v -> Path.of(v).toAbsolutePath().normalize()).orElseGet(this::dataDir);
     }
 
     public String string(String key) {

@@ -23,6 +23,7 @@ import java.util.Optional;
 
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
+import org.mailfetch.cluster.RowClaim;
 import org.mailfetch.mail.FetchedMessage;
 import org.mailfetch.mail.EnvelopeAddress;
 import org.mailfetch.mail.MailAddress;
@@ -38,11 +39,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The durable outbox for routed mail. {@link #enqueue} is the chain's step for routed recipients:
  * per route, the message (trace headers + original bytes) is written to
- * {@code <data-dir>/outbox/<id>.eml}, fsynced, renamed, its directory fsynced, and only then is the
+ * {@code <spool-root>/outbox/<id>.eml}, fsynced, renamed, its directory fsynced, and only then is the
  * row committed (H2 WRITE_DELAY=0: durable on return). All this happens before the session may
  * record the UIDL in the ledger, so the external server never deletes a message that is neither
  * sent nor safely queued. A message fetched again after a crash finds its row (one per account,
  * UIDL and route) and is not queued twice.
+ *
+ * <p>Several nodes: the message stays a file, on storage every node mounts ({@code mailfetch.spool.root},
+ * default the data dir), rather than moving into the database. Data safety decided it: the file keeps
+ * the write path that is proven here (fsync, rename, directory fsync, then the row), is streamed both
+ * ways whatever its size (up to 100 MiB), and the database holds no message bytes — PostgreSQL's JDBC
+ * driver reads a {@code bytea} value whole into memory, its large objects are PostgreSQL-only and leak
+ * when a row goes without {@code lo_unlink}, and H2's BLOBs behave differently again: three code paths
+ * for the one thing that must not fail. The spool root is recorded in the database like the Maildir
+ * root ({@code SharedRoots}), so no node works on a spool the others cannot see. Rows are sent under a
+ * {@link RowClaim} each: never by two nodes at once, taken over when a node dies.
  */
 public final class Outbox {
 
@@ -51,11 +62,14 @@ public final class Outbox {
     private final Database db;
     private final Path dir;
     private final Clock clock;
+    private final String claimer;
 
-    public Outbox(Database db, Path dataDir, Clock clock) {
+    /** {@code spoolRoot}: holds outbox/ (mailfetch.spool.root); {@code claimer}: this process, "node/pid". */
+    public Outbox(Database db, Path spoolRoot, Clock clock, String claimer) {
         this.db = db;
-        this.dir = dataDir.resolve("outbox");
+        this.dir = spoolRoot.resolve("outbox");
         this.clock = clock;
+        this.claimer = claimer;
     }
 
     public Path file(OutboxEntry e) {
@@ -167,20 +181,27 @@ public final class Outbox {
         return select("ORDER BY id");
     }
 
+    /** Waiting entries whose next try has come and that no node is working on. */
     public List<OutboxEntry> due(Instant now) {
-        return select("WHERE state = 'WAITING' AND next_attempt_at <= ? ORDER BY next_attempt_at, id", now);
+        return select("WHERE state = 'WAITING' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)"
+                + " ORDER BY next_attempt_at, id", now, now);
     }
 
     /**
-     * Takes a due entry for one attempt: moves its next try {@code hold} ahead, so that the service's
-     * worker and a CLI {@code outbox send} (or {@code account fetch}) in another process never send the
-     * same entry at once. False when another process took it first. A process that dies mid-attempt
-     * leaves the entry due again after {@code hold}.
+     * Takes a due entry for one attempt, so that no other node, nor the service's worker and a CLI
+     * {@code outbox send} (or {@code account fetch}) on one node, sends it at the same time; empty when
+     * another took it first or it is not due any more. The claim is renewed while the attempt runs;
+     * a process that dies mid-attempt leaves the entry to the others once its claim runs out.
+     * {@code clock}: the worker's, which judges what is due.
      */
-    boolean claim(long id, Instant now, java.time.Duration hold) {
-        Instant until = now.plus(hold).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-        return db.update("UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state = 'WAITING' AND next_attempt_at <= ?",
-                until, id, now) == 1;
+    Optional<RowClaim.Held> claim(long id, Clock clock) {
+        return new RowClaim(db, "outbox", claimer, clock).take(id, "state = 'WAITING' AND next_attempt_at <= ?",
+                clock.instant());
+    }
+
+    /** Who works on entry {@code id} now ("node/pid"), or null. */
+    public String claimedBy(long id) {
+        return new RowClaim(db, "outbox", claimer, clock).holder(id);
     }
 
     public Optional<OutboxEntry> get(long id) {
@@ -204,26 +225,36 @@ public final class Outbox {
                 + " WHERE id = ?", clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), id);
     }
 
-    /** Records an attempt: what is left to send, what failed for good, the new state and next try. */
-    void update(OutboxEntry e, List<String> left, List<String> failed, OutboxEntry.State state, int attempts,
+    /**
+     * Records an attempt: what is left to send, what failed for good, the new state and next try, and
+     * frees the entry. False (nothing recorded) when this process's claim ran out and another took it over.
+     */
+    boolean update(OutboxEntry e, List<String> left, List<String> failed, OutboxEntry.State state, int attempts,
                 Instant next, String error) {
-        record(e.id(), left, failed, "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?"
-                + " WHERE id = ?", state.name(), attempts, next,
-                error == null ? null : error.length() > 2000 ? error.substring(0, 2000) : error, e.id());
+        return record(e.id(), left, failed, "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, "
+                + RowClaim.CLEAR + " WHERE id = ? AND " + RowClaim.HELD, state.name(), attempts, next,
+                error == null ? null : error.length() > 2000 ? error.substring(0, 2000) : error, e.id(), claimer);
     }
 
-    /** Runs {@code sql} on the outbox row and replaces its recipient lists, in one transaction. */
-    private void record(long id, List<String> toSend, List<String> failed, String sql, Object... args) {
+    /**
+     * Runs {@code sql} on the outbox row and replaces its recipient lists, in one transaction; when
+     * {@code sql} changed no row, nothing is changed and the answer is false.
+     */
+    private boolean record(long id, List<String> toSend, List<String> failed, String sql, Object... args) {
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = Database.prepare(c, sql, args)) {
-                ps.executeUpdate();
+                if (ps.executeUpdate() == 0) {
+                    c.rollback();
+                    return false;
+                }
             }
             try (PreparedStatement ps = Database.prepare(c, "DELETE FROM outbox_recipient WHERE outbox_id = ?", id)) {
                 ps.executeUpdate();
             }
             writeRecipients(c, id, toSend, failed);
             c.commit();
+            return true;
         } catch (SQLException ex) {
             throw new StoreException("cannot update outbox entry " + id + ": " + ex.getMessage(), ex);
         }

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 
 import org.mailfetch.mail.Account;
 import org.mailfetch.account.AccountStore;
+import org.mailfetch.cluster.RowClaim;
 import org.mailfetch.config.Settings;
 import org.mailfetch.mail.Credential;
 import org.mailfetch.mail.Credentials;
@@ -46,7 +47,6 @@ public final class OutboxWorker {
     private final AccountStore accounts;
     private final OwnerNotice ownerNotice;
     private final ExecutorService fsyncPool;
-    private final Duration claimHold;
     private final Clock clock;
     private final SmtpSender sender;
     private final Credentials credentials;
@@ -70,7 +70,6 @@ public final class OutboxWorker {
         this.fsyncPool = fsyncPool;
         this.clock = clock;
         this.sender = new SmtpSender(settings.duration(SMTP_TIMEOUT));
-        this.claimHold = settings.duration(SMTP_TIMEOUT);
         this.maxAttempts = settings.integer(MAX_ATTEMPTS);
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("configuration key " + MAX_ATTEMPTS + " must be at least 1, got " + maxAttempts);
@@ -87,26 +86,32 @@ public final class OutboxWorker {
     /**
      * One pass over the due entries that {@code which} accepts (e.g. one account's, after its
      * {@code account fetch}); returns how many were tried. Each entry is claimed first, so another
-     * process's worker never sends it at the same time.
+     * node's (or process's) worker never sends it at the same time.
      */
     public int deliverDue(java.util.function.Predicate<OutboxEntry> which) {
         int tried = 0;
         for (OutboxEntry e : outbox.due(clock.instant())) {
-            // held for longer than the attempt may take, so no other process takes it meanwhile
-            if (!which.test(e) || !outbox.claim(e.id(), clock.instant(), sender.attemptDeadline(e.size()).plus(claimHold))) {
+            if (!which.test(e)) {
                 continue;
             }
-            // Another process may have attempted it since the list was read: send to what is left now,
-            // not to the recipients (and attempt count) of that older copy.
-            var fresh = outbox.get(e.id()).filter(f -> f.state() == OutboxEntry.State.WAITING);
-            if (fresh.isEmpty()) {
-                continue;
+            var claim = outbox.claim(e.id(), clock);
+            if (claim.isEmpty()) {
+                continue; // another node (or process) is sending it, or sent it since the list was read
             }
-            tried++;
-            try {
-                attempt(fresh.get());
+            try (RowClaim.Held held = claim.get()) {
+                // Another node may have attempted it since the list was read: send to what is left now,
+                // not to the recipients (and attempt count) of that older copy.
+                var fresh = outbox.get(e.id()).filter(f -> f.state() == OutboxEntry.State.WAITING);
+                if (fresh.isEmpty()) {
+                    held.release();
+                    continue;
+                }
+                tried++;
+                attempt(fresh.get(), held);
             } catch (IOException | RuntimeException ex) {
-                LOG.warn("outbox {}: attempt could not be recorded, it stays due: {}", e.id(), ex.getMessage());
+                // not released: if the message went out, another node must not send it again at once
+                LOG.warn("outbox {}: attempt could not be recorded, it is due again once the claim runs out: {}",
+                        e.id(), ex.getMessage());
             }
         }
         return tried;
@@ -125,7 +130,7 @@ public final class OutboxWorker {
         return routes.password(domain).<Credential>map(Credential.Password::new).orElse(null);
     }
 
-    private void attempt(OutboxEntry e) throws IOException {
+    private void attempt(OutboxEntry e, RowClaim.Held held) throws IOException {
         Path file = outbox.file(e);
         var route = routes.forDomain(e.routeDomain());
         Map<String, SmtpSender.Result> results = new LinkedHashMap<>();
@@ -170,21 +175,33 @@ public final class OutboxWorker {
         failed.addAll(giveUp.keySet());
         Instant now = clock.instant();
         String error = errors.length() == 0 ? null : errors.toString();
+        held.close(); // no renewal from here on: the outcome below clears the claim
         if (!temporary.isEmpty()) {
             Instant next = now.plus(backoff(attempts));
-            outbox.update(e, temporary, failed, OutboxEntry.State.WAITING, attempts, next, error);
-            LOG.warn("outbox {} via {}: deferred for {} ({}); attempt {} of {}, next at {}", e.id(), e.routeDomain(),
-                    temporary, error, attempts, maxAttempts, next);
+            if (recorded(e, outbox.update(e, temporary, failed, OutboxEntry.State.WAITING, attempts, next, error))) {
+                LOG.warn("outbox {} via {}: deferred for {} ({}); attempt {} of {}, next at {}", e.id(), e.routeDomain(),
+                        temporary, error, attempts, maxAttempts, next);
+            }
         } else if (!failed.isEmpty()) {
             // the file stays so that `outbox retry` can send it again
-            outbox.update(e, failed, failed, OutboxEntry.State.FAILED, attempts, now, error);
-            LOG.warn("outbox {} via {}: given up for {} ({}); the owner has a delivery-failure notice", e.id(),
-                    e.routeDomain(), failed, error);
-        } else {
-            outbox.update(e, List.of(), List.of(), OutboxEntry.State.SENT, attempts, now, null);
+            if (recorded(e, outbox.update(e, failed, failed, OutboxEntry.State.FAILED, attempts, now, error))) {
+                LOG.warn("outbox {} via {}: given up for {} ({}); the owner has a delivery-failure notice", e.id(),
+                        e.routeDomain(), failed, error);
+            }
+        } else if (recorded(e, outbox.update(e, List.of(), List.of(), OutboxEntry.State.SENT, attempts, now, null))) {
             Files.deleteIfExists(file);
             LOG.info("outbox {}: UIDL {} sent via {} to {}", e.id(), e.uidl(), e.routeDomain(), e.recipients());
         }
+    }
+
+    /** False, with an ERROR line, when the claim ran out mid-attempt and another node has the entry now. */
+    private static boolean recorded(OutboxEntry e, boolean recorded) {
+        if (!recorded) {
+            LOG.error("outbox {} via {}: this node's claim ran out during the attempt and another node took the entry"
+                    + " over; this attempt's outcome is not recorded (its recipients may get it twice)", e.id(),
+                    e.routeDomain());
+        }
+        return recorded;
     }
 
     /** initial-backoff doubled per attempt after the first, capped at max-backoff. */

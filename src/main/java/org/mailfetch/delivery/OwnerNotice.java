@@ -15,7 +15,7 @@ import org.mailfetch.config.Settings;
 import org.mailfetch.mail.MailAddress;
 
 /**
- * A message from mailfetch itself into an account owner's Maildir under the data dir (a delivery
+ * A message from mailfetch itself into an account owner's Maildir (mailfetch.maildir.root) (a delivery
  * failure, a lost OAuth2 sign-in): made durable like fetched mail (fsync, rename, directory fsync),
  * under a base name fixed by the caller so that telling the same thing twice adds nothing.
  */
@@ -25,7 +25,7 @@ public final class OwnerNotice {
     private final FilePermissions permissions;
 
     public OwnerNotice(Settings settings) {
-        this.mailboxesDir = settings.dataDir().resolve("mailboxes");
+        this.mailboxesDir = settings.maildirRoot();
         this.permissions = FilePermissions.from(settings);
     }
 

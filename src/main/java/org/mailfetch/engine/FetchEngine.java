@@ -14,12 +14,13 @@ import javax.management.ObjectName;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.quartz.QuartzComponent;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.mailfetch.account.AccountRoutes;
+import org.mailfetch.cluster.ClusterHealthCheck;
+import org.mailfetch.cluster.Scheduling;
 import org.mailfetch.api.AccountResource;
 import org.mailfetch.api.AdminHttp;
 import org.mailfetch.api.ApiErrors;
@@ -32,6 +33,7 @@ import org.mailfetch.delivery.LocalDelivery;
 import org.mailfetch.delivery.Outbox;
 import org.mailfetch.delivery.OutboxWorker;
 import org.mailfetch.fetch.AccountLease;
+import org.mailfetch.fetch.DownloadRequests;
 import org.mailfetch.fetch.FetchContext;
 import org.mailfetch.fetch.FetchSessions;
 import org.mailfetch.mail.Credentials;
@@ -80,6 +82,8 @@ public final class FetchEngine implements AutoCloseable {
     private final ScheduledExecutorService leaseRenewer;
     /** IMAP IDLE push; the service only (null in CLI one-shots). */
     private final IdleWatchers idleWatchers;
+    /** Account triggers in memory (H2) or in the cluster's Quartz tables (PostgreSQL). */
+    private final Scheduling scheduling;
 
     public FetchEngine(Services services, Mode mode, Clock clock) {
         // for now every account logs in with its stored password
@@ -136,12 +140,19 @@ public final class FetchEngine implements AutoCloseable {
                 settings.integer(RecipientResolver.MAX_PER_MESSAGE)));
         main.bind("localDelivery", new LocalDelivery(services.directory(),
                 new org.mailfetch.delivery.RecipientDeliveries(services.db()), context.readTimeout(), clock));
-        Outbox outbox = new Outbox(services.db(), settings.dataDir(), clock);
+        Outbox outbox = new Outbox(services.db(), settings.spoolRoot(), clock, services.node().claimer());
         main.bind("outbox", outbox);
         outboxWorker = new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), credentials, settings,
                 fsyncPool, clock);
         main.bind("outboxWorker", outboxWorker);
-        main.bind("quartz", quartz(context.maxConcurrentSessions()));
+        scheduling = Scheduling.of(services.db().dataSource(), services.node().name());
+        main.bind("quartz", scheduling.component(context.maxConcurrentSessions(), services.db().dataSource(),
+                settings.duration(Scheduling.CHECKIN_INTERVAL)));
+        if (mode == Mode.SERVICE) {
+            sessions.shareDownloadRequests(new DownloadRequests(services.db()));
+        }
+        // Camel's Prometheus support takes the registry bound under this name: every meter gets the node label
+        main.bind("metricsRegistry", FetchMetrics.registry(services.node().name()));
         AccountService accountService = new AccountService(services, sessions);
         signIns = new SignInService(services.signIn(), Duration.ofMinutes(10), clock);
         main.bind("accountApi", new AccountResource(accountService, signIns));
@@ -176,6 +187,11 @@ public final class FetchEngine implements AutoCloseable {
                         if (mode == Mode.SERVICE) {
                             AdminHttp.secure(camel, adminPassword);
                             HealthCheckRegistry.get(camel).register(new DatabaseHealthCheck(services.db()));
+                            if (scheduling.clustered()) {
+                                HealthCheckRegistry.get(camel).register(new ClusterHealthCheck(
+                                        services.db().dataSource(), scheduling.instanceId(),
+                                        settings.duration(Scheduling.CHECKIN_INTERVAL), clock));
+                            }
                             HealthCheckRegistry.get(camel).register(new AccountRoutesHealthCheck(accountRoutes::progress,
                                     routesGrace(settings), clock));
                             watchForOutOfMemory(camel);
@@ -279,19 +295,6 @@ public final class FetchEngine implements AutoCloseable {
         }
         TrustedFiles.check(local);
         return "file:routes/" + files;
-    }
-
-    /** Quartz's own pool is 10 threads: sized to the session cap so that no due account waits for a thread. */
-    private static QuartzComponent quartz(int threads) {
-        QuartzComponent quartz = new QuartzComponent();
-        Properties p = new Properties();
-        p.setProperty("org.quartz.scheduler.instanceName", "mailfetch");
-        p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-        p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
-        p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(threads));
-        p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
-        quartz.setProperties(p);
-        return quartz;
     }
 
     public void start() throws Exception {

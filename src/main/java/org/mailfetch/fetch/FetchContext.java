@@ -8,7 +8,10 @@ import java.util.concurrent.ExecutorService;
 import org.mailfetch.config.Settings;
 import org.mailfetch.delivery.FilePermissions;
 
-/** What every session of this process shares: settings (mailfetch.fetch.*), the clock, the fsync and commit threads. */
+/**
+ * What every session of this process shares: settings (mailfetch.fetch.*), the clock, the fsync and commit
+ * threads, and the Maildir tree (mailfetch.maildir.root).
+ */
 public record FetchContext(
         Path dataDir,
         Clock clock,
@@ -28,7 +31,8 @@ public record FetchContext(
         int maxListing,
         Duration sessionDeadline,
         Duration sessionDeadlinePerMib,
-        int messageFailuresBeforeSkip) {
+        int messageFailuresBeforeSkip,
+        Path maildirRoot) {
 
     /** Messages larger than this (by LIST or by what streams) stay on the server and are reported. */
     public static final String MAX_MESSAGE_SIZE = "mailfetch.fetch.max-message-size";
@@ -52,7 +56,7 @@ public record FetchContext(
                 positive(s, "mailfetch.fetch.progress-every"),
                 positiveBytes(s, MAX_MESSAGE_SIZE), positive(s, MAX_LISTING),
                 s.duration(SESSION_DEADLINE), s.duration(SESSION_DEADLINE_PER_MIB),
-                positive(s, MESSAGE_FAILURES_BEFORE_SKIP));
+                positive(s, MESSAGE_FAILURES_BEFORE_SKIP), s.maildirRoot());
     }
 
     private static long positiveBytes(Settings s, String key) {

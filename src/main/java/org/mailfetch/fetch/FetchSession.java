@@ -146,7 +146,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         this.maxMessageSize = maxMessageSize;
         this.startNanos = startNanos;
         this.spoolDir = context.dataDir().resolve("spool").resolve(String.valueOf(account.id()));
-        this.mailboxesDir = context.dataDir().resolve("mailboxes");
+        this.mailboxesDir = context.maildirRoot();
         this.batch = new OpenBatch(context.fsyncPool());
         for (Retriever.Listed m : retriever.listing()) {
             expectedSize.put(m.uidl(), m.size());

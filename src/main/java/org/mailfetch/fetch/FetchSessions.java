@@ -52,7 +52,18 @@ public final class FetchSessions {
     public static final String SESSION = DeliverySession.PROPERTY;
 
     /** schedule: the account's timer; now: download now in the service; cli: `account fetch`, which waits for the lease. */
-    public enum Trigger { SCHEDULE, NOW, CLI }
+    /**
+     * What started a session: the account's timer, "download now", the CLI's `account fetch`, or
+     * Quartz recovering the timer job of a node that died mid-session (on a cluster).
+     */
+    public enum Trigger {
+        SCHEDULE, NOW, CLI, RECOVERY;
+
+        /** Started by the timer (also when recovered): no session owed if skipped, back-off applies. */
+        boolean scheduled() {
+            return this == SCHEDULE || this == RECOVERY;
+        }
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(FetchSessions.class);
 
@@ -71,6 +82,8 @@ public final class FetchSessions {
     /** One template for every download-now: each template has its own thread pool, so one per call leaked threads. */
     private ProducerTemplate downloads;
     private volatile Consumer<SessionSummary> observer = summary -> { };
+    /** The service's "download now" requests shared with other nodes; null in CLI one-shots. */
+    private volatile DownloadRequests sharedRequests;
 
     /** Per account in this process: is a session running, and did a download-now arrive meanwhile. */
     private static final class Gate {
@@ -78,6 +91,10 @@ public final class FetchSessions {
         final AtomicBoolean pending = new AtomicBoolean();
         volatile ScheduledFuture<?> renewal;
         volatile boolean permit;
+        /** The lease was taken by someone else while the session ran: it stops after the message in hand. */
+        volatile boolean leaseLost;
+        /** This process holds the account's lease (its session runs here). */
+        volatile boolean leaseHeld;
     }
 
     /**
@@ -96,6 +113,14 @@ public final class FetchSessions {
         this.context = context;
         this.leaseRenewer = leaseRenewer;
         this.sessionPermits = new Semaphore(context.maxConcurrentSessions(), true);
+    }
+
+    /**
+     * The service: "download now" requests are recorded in the database too, so that the node running
+     * the account's session (maybe another) runs them right after it. Not for CLI one-shots.
+     */
+    public void shareDownloadRequests(DownloadRequests requests) {
+        this.sharedRequests = requests;
     }
 
     /** Told every session's summary, also of sessions that did not start (metrics). */
@@ -119,6 +144,11 @@ public final class FetchSessions {
     /** Download now: runs a session soon, or right after the one running now. Never lost. */
     @ManagedOperation(description = "Download now: fetch the account's new mail at once")
     public void downloadNow(long accountId) {
+        DownloadRequests shared = sharedRequests;
+        if (shared != null) {
+            // first, so that a session ending elsewhere right now either sees it or has released the lease
+            shared.record(accountId, context.clock().instant());
+        }
         Gate gate = gates.computeIfAbsent(accountId, id -> new Gate());
         gate.pending.set(true);
         if (!gate.running.get()) {
@@ -130,6 +160,18 @@ public final class FetchSessions {
         if (gate.pending.get()) {
             downloads().asyncRequestBodyAndHeaders(ENDPOINT, null,
                     Map.of(ACCOUNT_ID, accountId, TRIGGER, Trigger.NOW.name()));
+        }
+    }
+
+    /** A "download now" made on another node while this one ran the account's session runs here next. */
+    private void askedElsewhere(long accountId, Gate gate) {
+        DownloadRequests shared = sharedRequests;
+        try {
+            if (shared != null && shared.waiting(accountId)) {
+                gate.pending.set(true);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("account {}: cannot look for download requests from other nodes: {}", accountId, e.getMessage());
         }
     }
 
@@ -152,7 +194,7 @@ public final class FetchSessions {
         Account account = found.get();
         Gate gate = gates.computeIfAbsent(id, k -> new Gate());
         if (!gate.running.compareAndSet(false, true)) {
-            if (trigger != Trigger.SCHEDULE) {
+            if (!trigger.scheduled()) {
                 gate.pending.set(true);
             }
             return SessionSummary.skipped(id, account.label(), "a session is running; this request runs after it", now);
@@ -169,6 +211,11 @@ public final class FetchSessions {
             gate.permit = true;
             if (!takeLease(account, trigger)) {
                 return endWithoutSession(account, gate, "another process is fetching this account", trigger);
+            }
+            gate.leaseHeld = true;
+            DownloadRequests shared = sharedRequests;
+            if (shared != null) {
+                shared.servedBy(id, now);
             }
             gate.renewal = leaseRenewer.scheduleAtFixedRate(() -> renewLease(account),
                     lease.ttl().toMillis() / 3, lease.ttl().toMillis() / 3, TimeUnit.MILLISECONDS);
@@ -210,7 +257,7 @@ public final class FetchSessions {
             return "cannot check free disk under " + context.dataDir() + ": " + e.getMessage();
         }
         Instant backoff = status.get(account.id()).backoffUntil();
-        if (trigger == Trigger.SCHEDULE && backoff != null && now.isBefore(backoff)) {
+        if (trigger.scheduled() && backoff != null && now.isBefore(backoff)) {
             return "backing off after repeated login failures until " + backoff;
         }
         return null;
@@ -228,11 +275,14 @@ public final class FetchSessions {
         if (lease.tryAcquire(account.id(), holder)) {
             return true;
         }
-        if (trigger != Trigger.CLI) {
+        if (trigger != Trigger.CLI && trigger != Trigger.RECOVERY) {
             return false;
         }
-        LOG.info("{}: another session holds the account; waiting for it to finish", account.label());
-        Instant giveUp = Instant.now().plus(Duration.ofMinutes(30));
+        // the CLI waits for a running session; a recovered job for the dead node's lease to expire
+        LOG.info("{}: another session holds the account; waiting for it to {}", account.label(),
+                trigger == Trigger.CLI ? "finish" : "expire (its node stopped checking in)");
+        Instant giveUp = Instant.now().plus(trigger == Trigger.CLI ? Duration.ofMinutes(30)
+                : lease.ttl().plusSeconds(5));
         while (Instant.now().isBefore(giveUp)) {
             Thread.sleep(500);
             if (lease.tryAcquire(account.id(), holder)) {
@@ -245,7 +295,12 @@ public final class FetchSessions {
     private void renewLease(Account account) {
         try {
             if (!lease.renew(account.id(), holder)) {
-                LOG.error("{}: lost the session lease; another process may fetch the same mail", account.label());
+                Gate gate = gates.get(account.id());
+                if (gate != null) {
+                    gate.leaseLost = true;
+                }
+                LOG.error("{}: lost the session lease (another process took it after it expired); the session stops"
+                        + " after the message in hand", account.label());
             }
         } catch (RuntimeException e) {
             LOG.warn("{}: cannot renew the session lease: {}", account.label(), e.getMessage());
@@ -286,7 +341,9 @@ public final class FetchSessions {
         try {
             retriever = open(account, startNanos + context.sessionDeadline().toNanos());
             long maxSize = accounts.maxMessageSize(account.id()).orElse(context.maxMessageSize());
-            return new FetchSession(account, retriever, ledger, context, this::stopping, startNanos, maxSize);
+            gate.leaseLost = false;
+            return new FetchSession(account, retriever, ledger, context, () -> stopping() || gate.leaseLost,
+                    startNanos, maxSize);
         } catch (Throwable e) {
             MessageLog.endSession();
             if (retriever != null) {
@@ -364,7 +421,7 @@ public final class FetchSessions {
             backoffUntil = summary.end().plus(wait.compareTo(context.backoffCap()) > 0 ? context.backoffCap() : wait);
         }
         Instant nextRun = backoffUntil != null ? backoffUntil : summary.end().plus(interval);
-        status.finished(account.id(), summary, loginFailed, backoffUntil, trigger == Trigger.SCHEDULE ? nextRun
+        status.finished(account.id(), summary, loginFailed, backoffUntil, trigger.scheduled() ? nextRun
                 : status.get(account.id()).nextRun());
         observe(summary);
         if (summary.result() == SessionSummary.Result.OK) {
@@ -378,7 +435,7 @@ public final class FetchSessions {
     private SessionSummary endWithoutSession(Account account, Gate gate, String reason, Trigger trigger) {
         Instant now = context.clock().instant();
         SessionSummary summary = SessionSummary.skipped(account.id(), account.label(), reason, now);
-        status.skipped(account.id(), reason, trigger == Trigger.SCHEDULE
+        status.skipped(account.id(), reason, trigger.scheduled()
                 ? now.plus(Duration.ofMinutes(account.intervalMinutes())) : status.get(account.id()).nextRun());
         LOG.warn(summary.line());
         observe(summary);
@@ -399,8 +456,13 @@ public final class FetchSessions {
                 gate.permit = false;
                 sessionPermits.release();
             }
+            boolean held = gate.leaseHeld;
+            gate.leaseHeld = false;
             gate.running.set(false);
             if (camelContext != null && !stopping()) {
+                if (held) {
+                    askedElsewhere(account.id(), gate); // not when the lease was elsewhere: its holder runs them
+                }
                 startPending(account.id(), gate);
             }
         }

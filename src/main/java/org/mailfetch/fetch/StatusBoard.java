@@ -15,9 +15,12 @@ import org.mailfetch.store.Database;
 public final class StatusBoard {
 
     private final Database db;
+    /** This node's name, recorded with every session it starts. */
+    private final String node;
 
-    public StatusBoard(Database db) {
+    public StatusBoard(Database db, String node) {
         this.db = db;
+        this.node = node;
     }
 
     public AccountStatus get(long accountId) {
@@ -27,7 +30,8 @@ public final class StatusBoard {
 
     public void started(long accountId, Instant at) {
         ensureRow(accountId);
-        db.update("UPDATE account_status SET running = TRUE, last_start = ? WHERE account_id = ?", at, accountId);
+        db.update("UPDATE account_status SET running = TRUE, last_start = ?, last_node = ? WHERE account_id = ?", at, node,
+                accountId);
     }
 
     /** Records a finished (or failed) session; login failures count up on a login error and reset otherwise. */
@@ -110,7 +114,7 @@ public final class StatusBoard {
                 rs.getInt("delivered"), rs.getInt("deleted"), rs.getInt("failed"), rs.getLong("bytes"),
                 rs.getLong("total_downloaded"), rs.getLong("total_bytes"), rs.getInt("login_failures"),
                 instant(rs, "backoff_until"), instant(rs, "next_run"), rs.getBoolean("idle_live"),
-                rs.getString("idle_note"));
+                rs.getString("idle_note"), rs.getString("last_node"));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -85,6 +85,11 @@ public final class ExternalAccountMBean {
         return accounts.lastResult(id);
     }
 
+    @ManagedAttribute(description = "Node (mailfetch.node.name) that ran the last session")
+    public String getLastNode() {
+        return st().lastNode();
+    }
+
     @ManagedAttribute(description = "Error of the last session")
     public String getLastError() {
         return st().lastError();

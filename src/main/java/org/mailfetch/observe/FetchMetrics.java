@@ -7,6 +7,8 @@ import java.util.function.Consumer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.mailfetch.fetch.SessionSummary;
 
@@ -16,9 +18,17 @@ import org.mailfetch.fetch.SessionSummary;
  * target (copies: {@code maildir}, {@code lmtp}, {@code smtp} for the outbox; messages:
  * {@code deferred}, {@code quarantine}), deleted messages, failures by kind, sessions by result and
  * the session duration.
- * Tagged with the account id (names need not be unique and may change).
+ * Tagged with the account id (names need not be unique and may change), and every meter of the
+ * registry (Camel's too) with the node (mailfetch.node.name), so several nodes' series stay apart.
  */
 public final class FetchMetrics implements Consumer<SessionSummary> {
+
+    /** Camel's Prometheus registry, made here so that every meter carries {@code node="<name>"}. */
+    public static PrometheusMeterRegistry registry(String node) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().commonTags("node", node);
+        return registry;
+    }
 
     private volatile CamelContext camel;
     private volatile MeterRegistry registry;

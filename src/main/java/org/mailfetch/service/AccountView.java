@@ -92,6 +92,7 @@ public final class AccountView {
         d.put("running", st.running());
         d.put("lastStart", text(st.lastStart()));
         d.put("lastEnd", text(st.lastEnd()));
+        d.put("lastNode", st.lastNode());
         if (grant != null && TokenStore.NEEDS_AUTHORIZATION.equals(grant.state())) {
             // the grant is the truth: it may have been lost by the IDLE watcher or a CLI fetch since the last session
             d.put("lastResult", TokenStore.NEEDS_AUTHORIZATION);

@@ -3,6 +3,8 @@ package org.mailfetch.service;
 import org.mailfetch.account.AccountStore;
 import org.mailfetch.account.ImapOptionsStore;
 import org.mailfetch.account.PasswordCipher;
+import org.mailfetch.cluster.Node;
+import org.mailfetch.cluster.SharedRoots;
 import org.mailfetch.config.Settings;
 import org.mailfetch.delivery.FilePermissions;
 import org.mailfetch.delivery.Outbox;
@@ -31,6 +33,7 @@ import java.util.Locale;
 public final class Services implements AutoCloseable {
 
     private final Settings settings;
+    private final Node node;
     private final Database db;
     private final AccountStore accounts;
     private final ImapOptionsStore imapOptions;
@@ -46,15 +49,28 @@ public final class Services implements AutoCloseable {
 
     public Services(Settings settings) {
         this.settings = settings;
+        this.node = Node.from(settings);
         this.db = Database.open(settings);
+        try {
+            SharedRoots.check(settings, db, node, Clock.systemUTC());
+        } catch (RuntimeException refused) {
+            db.close();
+            throw refused;
+        }
         PasswordCipher cipher = PasswordCipher.forDataDir(settings.dataDir());
+        try {
+            SharedRoots.checkKey(settings, db, node, Clock.systemUTC(), cipher.fingerprint());
+        } catch (RuntimeException refused) {
+            db.close();
+            throw refused;
+        }
         this.accounts = new AccountStore(db, cipher);
         this.imapOptions = new ImapOptionsStore(db);
         this.smtpRoutes = new SmtpRoutes(db, cipher);
-        this.outbox = new Outbox(db, settings.dataDir(), java.time.Clock.systemUTC());
+        this.outbox = new Outbox(db, settings.spoolRoot(), java.time.Clock.systemUTC(), node.claimer());
         this.directory = new LocalDirectory(db);
         this.ledger = new UidlLedger(db);
-        this.status = new StatusBoard(db);
+        this.status = new StatusBoard(db, node.name());
         Clock clock = Clock.systemUTC();
         this.tokens = new TokenStore(db, cipher);
         OAuth2Http http = new OAuth2Http(settings.duration("mailfetch.oauth2.timeout"));
@@ -98,6 +114,11 @@ public final class Services implements AutoCloseable {
         return settings;
     }
 
+    /** This node: its name (mailfetch.node.name) and this process. */
+    public Node node() {
+        return node;
+    }
+
     public Database db() {
         return db;
     }
@@ -134,7 +155,8 @@ public final class Services implements AutoCloseable {
     /** The quarantine's records and files (made when first asked for: it checks the Maildir file settings). */
     public synchronized QuarantineStore quarantine() {
         if (quarantine == null) {
-            quarantine = new QuarantineStore(db, settings.dataDir(), FilePermissions.from(settings));
+            quarantine = new QuarantineStore(db, settings.spoolRoot(), settings.maildirRoot(),
+                    FilePermissions.from(settings), node.claimer(), Clock.systemUTC());
         }
         return quarantine;
     }

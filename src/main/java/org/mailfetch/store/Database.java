@@ -112,7 +112,8 @@ public final class Database implements AutoCloseable {
     }
 
     private static void migrate(DataSource dataSource, String vendor) {
-        Flyway.configure().dataSource(dataSource).locations(COMMON_LOCATION, VENDOR_LOCATION + vendor).load().migrate();
+        Flyway.configure().dataSource(dataSource).locations(COMMON_LOCATION, VENDOR_LOCATION + vendor)
+                .javaMigrations(new QuartzTables()).load().migrate();
     }
 
     /**

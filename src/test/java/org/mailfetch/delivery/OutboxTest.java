@@ -112,10 +112,12 @@ class OutboxTest {
         OutboxEntry queued = single();
 
         Outbox outbox = fixture.services().outbox();
-        assertTrue(outbox.claim(queued.id(), clock.instant(), Duration.ofMinutes(10)), "the service's worker takes it");
-        assertFalse(outbox.claim(queued.id(), clock.instant(), Duration.ofMinutes(10)), "a CLI outbox send does not");
+        var held = outbox.claim(queued.id(), clock);
+        assertTrue(held.isPresent(), "the service's worker takes it");
+        held.get().close(); // no more renewals: the worker died mid-attempt
+        assertFalse(outbox.claim(queued.id(), clock).isPresent(), "a CLI outbox send does not");
         assertEquals(0, RoutedMail.deliverOutbox(fixture, clock), "nor does the next pass while the attempt runs");
-        clock.advance(Duration.ofMinutes(11));
+        clock.advance(org.mailfetch.cluster.RowClaim.TTL.plusSeconds(1));
         assertEquals(1, RoutedMail.deliverOutbox(fixture, clock), "a worker that died mid-attempt: due again later");
     }
 

@@ -51,6 +51,7 @@ class MetricsHealthTest {
         pop3 = new Pop3Server();
         Properties extra = new Properties();
         extra.setProperty("mailfetch.fetch.progress-every", "2");
+        extra.setProperty("mailfetch.node.name", "node-a");
         fixture = new MailfetchFixture(dataDir, extra);
         new AdminPassword(fixture.services().db()).set(ADMIN_PASSWORD);
         service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC());
@@ -89,18 +90,27 @@ class MetricsHealthTest {
                         && "failed".equals(fixture.services().status().get(bad.id()).lastResult()));
 
         Eventually.await("metrics", Duration.ofSeconds(5),
-                () -> admin.get("/observe/metrics").body().contains("mailfetch_messages_downloaded_total{account=\"" + id + "\"} 5.0"));
+                () -> admin.get("/observe/metrics").body().contains("mailfetch_messages_downloaded_total{account=\"" + id + "\",node=\"node-a\"} 5.0"));
         String metrics = admin.get("/observe/metrics").body();
         for (String line : List.of(
-                "mailfetch_deliveries_total{account=\"" + id + "\",target=\"maildir\"} 5.0",
-                "mailfetch_deliveries_total{account=\"" + id + "\",target=\"quarantine\"} 0.0",
-                "mailfetch_messages_deleted_total{account=\"" + id + "\"} 5.0",
-                "mailfetch_sessions_total{account=\"" + id + "\",result=\"ok\"} 1.0",
-                "mailfetch_failures_total{account=\"" + bad.id() + "\",kind=\"login\"} 1.0",
-                "mailfetch_session_duration_seconds_count{account=\"" + id + "\",result=\"ok\"} 1")) {
+                "mailfetch_deliveries_total{account=\"" + id + "\",node=\"node-a\",target=\"maildir\"} 5.0",
+                "mailfetch_deliveries_total{account=\"" + id + "\",node=\"node-a\",target=\"quarantine\"} 0.0",
+                "mailfetch_messages_deleted_total{account=\"" + id + "\",node=\"node-a\"} 5.0",
+                "mailfetch_sessions_total{account=\"" + id + "\",node=\"node-a\",result=\"ok\"} 1.0",
+                "mailfetch_failures_total{account=\"" + bad.id() + "\",kind=\"login\",node=\"node-a\"} 1.0",
+                "mailfetch_session_duration_seconds_count{account=\"" + id + "\",node=\"node-a\",result=\"ok\"} 1")) {
             assertTrue(metrics.contains(line), line + " in\n" + metrics);
         }
-        assertTrue(metrics.matches("(?s).*mailfetch_downloaded_bytes_total\\{account=\"" + id + "\"} [1-9].*"), metrics);
+        assertTrue(metrics.matches("(?s).*mailfetch_downloaded_bytes_total\\{account=\"" + id + "\",node=\"node-a\"} [1-9].*"),
+                metrics);
+        // every series carries the node, Camel's own too
+        assertTrue(metrics.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).allMatch(l -> l.contains("node=\"node-a\"")),
+                metrics);
+
+        // the node that ran the last session: in the status and the REST API
+        assertEquals("node-a", fixture.services().status().get(a.id()).lastNode());
+        String json = admin.get("/api/accounts/" + id).body();
+        assertTrue(json.matches("(?s).*\"lastNode\"\\s*:\\s*\"node-a\".*"), json);
 
         // as the log layout shows them: the account comes from the session's log context (%mailContext)
         List<String> lines = log.list.stream()

@@ -1,0 +1,366 @@
+package org.mailfetch.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.DeleteMode;
+import org.mailfetch.mail.Security;
+import org.mailfetch.recipient.LmtpTarget;
+import org.mailfetch.service.AdminPassword;
+import org.mailfetch.testsupport.AdminClient;
+import org.mailfetch.testsupport.Dovecot;
+import org.mailfetch.testsupport.Eventually;
+import org.mailfetch.testsupport.ForkedMailfetch;
+import org.mailfetch.testsupport.MailfetchFixture;
+import org.mailfetch.testsupport.Postgres;
+
+/**
+ * Issue 13's check: three mailfetch JVMs on one private PostgreSQL, 100 POP3 accounts on a private
+ * Dovecot delivering by LMTP into the same Dovecot. Every message arrives exactly once; a node killed
+ * with SIGKILL mid-session has its accounts taken over by the others within 30 s, still exactly once;
+ * the node restarted rejoins; "download now" asked on one node while another fetches the account runs
+ * once, right after.
+ */
+class ClusterIT {
+
+    private static final String PASSWORD = "cluster-secret";
+    private static final int ACCOUNTS = 100;
+    private static final String LOCAL = "local.test";
+
+    private static Postgres postgres;
+    private static Dovecot dovecot;
+
+    @TempDir
+    Path tmp;
+
+    private Properties database;
+    private String databaseName;
+    private final List<Node> nodes = new ArrayList<>();
+
+    /** One mailfetch JVM: its name, data dir and process. */
+    private final class Node {
+        final String name;
+        final Path dataDir;
+        ForkedMailfetch process;
+        int starts;
+
+        Node(String name) throws IOException {
+            this(name, true);
+        }
+
+        Node(String name, boolean sharedKey) throws IOException {
+            this.name = name;
+            this.dataDir = Files.createDirectories(tmp.resolve(name));
+            Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
+            if (!sharedKey) {
+                return;
+            }
+            // every node decrypts the same stored passwords: the key is shared (README, Several nodes)
+            Path key = Files.copy(tmp.resolve("admin").resolve("mailfetch.key"), dataDir.resolve("mailfetch.key"));
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        }
+
+        void start() throws IOException {
+            Map<String, String> s = new HashMap<>();
+            database.stringPropertyNames().forEach(k -> s.put(k, database.getProperty(k)));
+            s.put("mailfetch.node.name", name);
+            s.put("mailfetch.maildir.root", tmp.resolve("mailboxes").toString());
+            s.put("mailfetch.spool.root", tmp.resolve("spool").toString());
+            s.put("mailfetch.cluster.checkin-interval", "2s");
+            s.put("mailfetch.fetch.lease", "15s");
+            s.put("mailfetch.accounts.reconcile-interval", "1s");
+            s.put("mailfetch.fetch.read-timeout", "60s"); // three JVMs, Dovecot and PostgreSQL share the test machine
+            process = ForkedMailfetch.start(dataDir, tmp.resolve(name + "-" + (++starts) + ".log"), s,
+                    List.of("-Xmx256m"), "run");
+        }
+
+        long pid() {
+            return process.process().pid();
+        }
+
+        int adminPort() {
+            Matcher m = Pattern.compile("REST API on http://127\\.0\\.0\\.1:(\\d+)/").matcher(process.output());
+            return m.find() ? Integer.parseInt(m.group(1)) : -1;
+        }
+    }
+
+    @BeforeAll
+    static void startDaemons() throws IOException {
+        postgres = Postgres.start();
+        dovecot = Dovecot.start();
+    }
+
+    @AfterAll
+    static void stopDaemons() throws IOException {
+        if (dovecot != null) {
+            dovecot.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void threeNodesShouldFetchEachMessageOnceAndTakeOverAKilledNodesAccounts() throws Exception {
+        databaseName = postgres.createDatabase();
+        database = postgres.settings(databaseName, tmp);
+        List<Long> ids = setUpAccounts();
+        try {
+            for (String n : List.of("node-a", "node-b", "node-c")) {
+                Node node = new Node(n);
+                nodes.add(node);
+                node.start();
+            }
+
+            // 1. every account's first session runs on one node: two messages each, exactly once
+            Eventually.await("all 200 messages delivered by LMTP", Duration.ofSeconds(300),
+                    () -> nodesAlive() && allDelivered(2));
+            assertExactlyOnce(2);
+            Map<String, Integer> sessionsByNode = okSessionsByNode();
+            assertTrue(sessionsByNode.values().stream().filter(c -> c > 0).count() >= 2,
+                    "sessions ran on several nodes: " + sessionsByNode);
+            assertEquals(ACCOUNTS, sessionsByNode.values().stream().mapToInt(Integer::intValue).sum(),
+                    "one session that delivered per account, not one per node: " + sessionsByNode);
+
+            // 2. kill -9 a node holding accounts mid-session: the others take them over within 30 s
+            for (int i = 0; i < ACCOUNTS; i++) {
+                for (int k = 0; k < 8; k++) {
+                    dovecot.deliver(external(i), message(i, 100 + k, 60_000));
+                }
+            }
+            Node victim = null;
+            List<Long> held = List.of();
+            Instant giveUp = Instant.now().plus(Duration.ofSeconds(120));
+            while (victim == null && Instant.now().isBefore(giveUp)) {
+                for (Node n : nodes) {
+                    List<Long> leases = leasesHeldBy(n.pid());
+                    if (!leases.isEmpty()) {
+                        victim = n;
+                        held = leases;
+                        break;
+                    }
+                }
+                Thread.sleep(20);
+            }
+            assertTrue(victim != null, "no node was seen fetching within 120 s");
+            victim.process.kill();
+            Instant killed = Instant.now();
+            List<Long> taken = held;
+            Node dead = victim;
+            Eventually.await("the killed node's accounts " + taken + " fetched again by another node",
+                    Duration.ofSeconds(30), () -> taken.stream().allMatch(id -> heldByOtherThan(id, dead.pid())
+                            || fullyFetched(ids.indexOf(id), 10)));
+            Duration takeover = Duration.between(killed, Instant.now());
+            Eventually.await("all 1,000 messages delivered after the kill", Duration.ofSeconds(300), () -> allDelivered(10));
+            assertExactlyOnce(10);
+            System.out.println("ClusterIT: " + dead.name + " killed holding accounts " + taken + "; taken over after "
+                    + takeover.toMillis() + " ms; sessions per node before the kill " + sessionsByNode);
+
+            // 3. a node with a key of its own is refused; the killed node restarts and rejoins the cluster
+            Node stranger = new Node("node-d", false);
+            stranger.start();
+            assertTrue(stranger.process.exitCode(Duration.ofSeconds(120)) != 0, stranger.process.output());
+            assertTrue(stranger.process.output().contains("holds another key"), stranger.process.output());
+            dead.start();
+            Eventually.await("three nodes checked in", Duration.ofSeconds(120), () -> liveMembers() == 3);
+
+            // 4. download now through one node while another fetches the account: runs once, right after
+            int x = 7;
+            long account = ids.get(x);
+            for (int k = 0; k < 30; k++) {
+                dovecot.deliver(external(x), message(x, 200 + k, 150_000));
+            }
+            Node fetching = null;
+            giveUp = Instant.now().plus(Duration.ofSeconds(90));
+            while (fetching == null && Instant.now().isBefore(giveUp)) {
+                for (Node n : nodes) {
+                    if (leasesHeldBy(n.pid()).contains(account)) {
+                        fetching = n;
+                    }
+                }
+                Thread.sleep(20);
+            }
+            assertTrue(fetching != null, "no node was seen fetching account " + account + " within 90 s");
+            Node fetcher = fetching;
+            Node asked = nodes.stream().filter(n -> n != fetcher).findFirst().orElseThrow();
+            dovecot.deliver(external(x), message(x, 999, 1_000)); // after the running session's listing
+            var response = new AdminClient(asked.adminPort(), AdminPassword.USER, PASSWORD)
+                    .post("/api/accounts/" + account + "/download", "{}");
+            assertTrue(response.statusCode() / 100 == 2, response.statusCode() + " " + response.body());
+            Eventually.await("the message that came during the session fetched right after it (not an interval later)",
+                    Duration.ofSeconds(45), () -> fullyFetched(x, 41));
+            assertExactlyOnce(10, x, 41);
+        } catch (AssertionError e) {
+            StringBuilder logs = new StringBuilder(e.getMessage());
+            for (Node n : nodes) {
+                logs.append("\n--- ").append(n.name).append(" ---\n").append(n.process.output());
+            }
+            throw new AssertionError(logs.toString(), e);
+        } finally {
+            for (Node n : nodes) {
+                n.process.close();
+            }
+        }
+    }
+
+    /** 100 accounts extN@remote.test → ownN@local.test (LMTP domain), two messages waiting in each. */
+    private List<Long> setUpAccounts() throws IOException {
+        List<Long> ids = new ArrayList<>();
+        Properties s = new Properties();
+        s.putAll(database);
+        s.setProperty("mailfetch.maildir.root", tmp.resolve("mailboxes").toString());
+        s.setProperty("mailfetch.spool.root", tmp.resolve("spool").toString());
+        try (MailfetchFixture admin = new MailfetchFixture(tmp.resolve("admin"), s)) {
+            new AdminPassword(admin.services().db()).set(PASSWORD);
+            admin.services().directory().addDomain(LOCAL, null, LmtpTarget.parse("127.0.0.1:" + dovecot.lmtpPort()));
+            for (int i = 0; i < ACCOUNTS; i++) {
+                dovecot.addUser(external(i), PASSWORD);
+                dovecot.addUser(owner(i), PASSWORD);
+                admin.services().directory().addMailbox(owner(i));
+                for (int k = 0; k < 2; k++) {
+                    dovecot.deliver(external(i), message(i, k, 2_000));
+                }
+                Account a = new Account(0, "acct" + i, true, "pop3", "127.0.0.1", dovecot.pop3Port(), Security.NONE,
+                        external(i), null, 1, false, Account.DEFAULT_RECIPIENT_HEADERS, Account.DEFAULT_ENVELOPE_HEADERS,
+                        false, false, false, false, DeleteMode.IMMEDIATELY, owner(i), Instant.now());
+                ids.add(admin.services().accounts().add(a, PASSWORD).id());
+            }
+        }
+        return ids;
+    }
+
+    private static String external(int i) {
+        return "ext" + i + "@remote.test";
+    }
+
+    private static String owner(int i) {
+        return "own" + i + "@" + LOCAL;
+    }
+
+    private static byte[] message(int account, int n, int size) {
+        StringBuilder b = new StringBuilder("From: sender@remote.test\r\nTo: " + external(account)
+                + "\r\nSubject: cluster " + n + "\r\nMessage-ID: <" + account + "." + n + "@cluster.test>\r\n\r\n");
+        while (b.length() < size) {
+            b.append("line of message ").append(n).append(" for account ").append(account).append("\r\n");
+        }
+        return b.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** True while every started node runs; fails at once when one exited (its log says why). */
+    private boolean nodesAlive() {
+        for (Node n : nodes) {
+            if (!n.process.process().isAlive()) {
+                throw new AssertionError(n.name + " exited with " + n.process.process().exitValue());
+            }
+        }
+        return true;
+    }
+
+    private boolean allDelivered(int each) {
+        for (int i = 0; i < ACCOUNTS; i++) {
+            if (!fullyFetched(i, each)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The account's server mailbox is empty and its owner has at least {@code count} messages. */
+    private boolean fullyFetched(int i, int count) {
+        try {
+            return dovecot.messageCount(external(i)) == 0 && dovecot.messageCount(owner(i)) >= count;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void assertExactlyOnce(int each) throws IOException {
+        for (int i = 0; i < ACCOUNTS; i++) {
+            assertExactlyOnce(each, i, each);
+        }
+    }
+
+    /** Owner i has exactly {@code count} messages ({@code each} for the others), no Message-ID twice. */
+    private void assertExactlyOnce(int each, int i, int count) throws IOException {
+        List<String> found = messageIds(owner(i));
+        assertEquals(count, found.size(), owner(i) + " has " + found);
+        assertEquals(found.size(), found.stream().distinct().count(), owner(i) + " got a message twice: " + found);
+    }
+
+    private List<String> messageIds(String user) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String sub : List.of("new", "cur")) {
+            try (Stream<Path> files = Files.list(dovecot.maildir(user).resolve(sub))) {
+                for (Path f : files.toList()) {
+                    Matcher m = Pattern.compile("(?im)^Message-ID: (\\S+)").matcher(Files.readString(f, StandardCharsets.ISO_8859_1));
+                    out.add(m.find() ? m.group(1) : f.getFileName().toString());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Per node, the sessions its log says delivered something. */
+    private Map<String, Integer> okSessionsByNode() throws IOException {
+        Map<String, Integer> out = new HashMap<>();
+        for (Node n : nodes) {
+            String log = Files.readString(tmp.resolve(n.name + "-" + n.starts + ".log"));
+            Matcher m = Pattern.compile("session ok: downloaded [1-9]").matcher(log);
+            int c = 0;
+            while (m.find()) {
+                c++;
+            }
+            out.put(n.name, c);
+        }
+        return out;
+    }
+
+    private List<Long> leasesHeldBy(long pid) throws IOException {
+        String rows = sql("SELECT account_id FROM account_lease WHERE holder LIKE '" + pid + "@%' AND expires_at > now()");
+        return rows.lines().filter(l -> !l.isBlank()).map(l -> Long.parseLong(l.strip())).toList();
+    }
+
+    private boolean heldByOtherThan(long account, long pid) {
+        try {
+            String holder = sql("SELECT holder FROM account_lease WHERE account_id = " + account).strip();
+            return !holder.isEmpty() && !holder.startsWith(pid + "@");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private int liveMembers() {
+        try {
+            long now = System.currentTimeMillis();
+            String rows = sql("SELECT count(*) FROM qrtz_scheduler_state WHERE last_checkin_time > " + (now - 15_000));
+            return Integer.parseInt(rows.strip());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private String sql(String query) throws IOException {
+        return postgres.psql(databaseName, query);
+    }
+}
