@@ -290,6 +290,8 @@ public final class FetchEngine implements AutoCloseable {
         p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
         p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(threads));
         p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+        // one log line a minute on how late the account timers fired
+        p.setProperty("org.quartz.triggerListener.timerLag.class", TimerLag.class.getName());
         quartz.setProperties(p);
         return quartz;
     }
