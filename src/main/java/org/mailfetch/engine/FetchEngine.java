@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import javax.management.ObjectName;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.quartz.QuartzComponent;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.BaseMainSupport;
@@ -146,8 +147,11 @@ public final class FetchEngine implements AutoCloseable {
                 fsyncPool, clock);
         main.bind("outboxWorker", outboxWorker);
         scheduling = Scheduling.of(services.db().dataSource(), services.node().name());
-        main.bind("quartz", scheduling.component(context.maxConcurrentSessions(), services.db().dataSource(),
-                settings.duration(Scheduling.CHECKIN_INTERVAL)));
+        QuartzComponent quartz = scheduling.component(context.maxConcurrentSessions(), services.db().dataSource(),
+                settings.duration(Scheduling.CHECKIN_INTERVAL));
+        // one log line a minute on how late the account timers fired
+        quartz.getProperties().put("org.quartz.triggerListener.timerLag.class", TimerLag.class.getName());
+        main.bind("quartz", quartz);
         if (mode == Mode.SERVICE) {
             sessions.shareDownloadRequests(new DownloadRequests(services.db()));
         }

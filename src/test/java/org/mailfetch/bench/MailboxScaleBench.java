@@ -14,10 +14,20 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
+import java.time.Clock;
+
+import org.mailfetch.fetch.FetchContext;
 import org.mailfetch.fetch.SessionSummary;
+import org.mailfetch.fetch.pop3.Pop3Client;
+import org.mailfetch.fetch.pop3.Pop3Retriever;
+import org.mailfetch.mail.Credential;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.mail.Security;
@@ -79,8 +89,53 @@ public final class MailboxScaleBench {
             }
             report(fresh + " new of " + (old + fresh), fixture.fetch(a.id()));
             report("nothing new", fixture.fetch(a.id()));
+            phases(fixture, a, dovecot, Integer.getInteger("bench.scale.rounds", 5));
         }
         heap();
+    }
+
+    /**
+     * Where a session's time goes before its first download, each part alone, median of {@code rounds}:
+     * login and the two listings one command at a time and pipelined (our POP3 client), the ledger
+     * load, and the retriever's connect (login, STAT, the listings as a session does them).
+     */
+    private static void phases(MailfetchFixture fixture, Account a, Dovecot dovecot, int rounds) throws Exception {
+        Pop3Client.Endpoint endpoint = new Pop3Client.Endpoint(dovecot.host(), dovecot.pop3Port(), Security.NONE, null,
+                Duration.ofSeconds(5), Duration.ofSeconds(120));
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        FetchContext context = FetchContext.from(fixture.services().settings(), Clock.systemUTC(), pool, pool);
+        Map<String, List<Double>> times = new LinkedHashMap<>();
+        for (int i = 0; i < rounds; i++) {
+            for (boolean pipelined : new boolean[] {false, true}) {
+                long t0 = System.nanoTime();
+                try (Pop3Client c = Pop3Client.open(endpoint, Long.MAX_VALUE)) {
+                    c.login("big", PASSWORD);
+                    int count = c.stat();
+                    long[] sizes = new long[count + 1];
+                    String[] keys = new String[count + 1];
+                    c.listAndUidl(count, pipelined, (n, v) -> sizes[n] = Long.parseLong(v), (n, v) -> keys[n] = v);
+                }
+                times.computeIfAbsent(pipelined ? "login, STAT, LIST+UIDL pipelined" : "login, STAT, LIST, UIDL",
+                        k -> new ArrayList<>()).add((System.nanoTime() - t0) / 1e9);
+            }
+            long t0 = System.nanoTime();
+            int rows = fixture.services().ledger().rows(a.id()).size();
+            times.computeIfAbsent("ledger load (" + rows + " rows)", k -> new ArrayList<>()).add((System.nanoTime() - t0) / 1e9);
+            t0 = System.nanoTime();
+            try (Pop3Retriever r = Pop3Retriever.connect(a, new Credential.Password(PASSWORD), context,
+                    System.nanoTime() + Duration.ofMinutes(5).toNanos())) {
+                r.listing();
+            }
+            times.computeIfAbsent("retriever connect (as a session)", k -> new ArrayList<>())
+                    .add((System.nanoTime() - t0) / 1e9);
+        }
+        pool.shutdown();
+        System.out.printf("  parts of a session, median of %d (min-max):%n", rounds);
+        times.forEach((what, t) -> {
+            List<Double> sorted = t.stream().sorted().toList();
+            System.out.printf("    %-40s %6.2f s (%.2f-%.2f)%n", what, sorted.get(sorted.size() / 2), sorted.get(0),
+                    sorted.get(sorted.size() - 1));
+        });
     }
 
     private static void report(String what, SessionSummary s) {

@@ -309,16 +309,67 @@ public final class Pop3Client implements Closeable {
      * number 1..count. Returns null when the server refuses the command (-ERR).
      */
     public List<Entry> listing(String command, int count) throws IOException {
-        Pop3Reply r = command(command);
-        if (!r.ok()) {
-            return null;
-        }
         List<Entry> entries = new ArrayList<>(Math.min(count, 4096));
+        return readListing(command(command), command, count, (n, v) -> entries.add(new Entry(n, v))) ? entries : null;
+    }
+
+    /** Takes one line of a UIDL or LIST listing: the message number (1..count) and its value. */
+    @FunctionalInterface
+    public interface ListingLine {
+        void accept(int number, String value) throws IOException;
+    }
+
+    /** Whether the server answered UIDL, and LIST, with +OK (a refused one handed no line to its sink). */
+    public record Answered(boolean uidl, boolean list) {}
+
+    /**
+     * LIST and UIDL of the {@code count} messages STAT gave, each line handed to its sink as it is read,
+     * so that the caller can keep a big listing compactly (nothing is kept here). {@code pipelined}: both
+     * commands leave in one write and the replies are read in turn (RFC 2449 PIPELINING: only for a
+     * server whose CAPA announces it), so that the server writes the second listing while the first is
+     * parsed; else UIDL waits for the end of LIST's reply. The values are those of {@link #listing}.
+     */
+    public Answered listAndUidl(int count, boolean pipelined, ListingLine sizes, ListingLine uidls) throws IOException {
+        if (!pipelined) {
+            boolean list = readListing(command("LIST"), "LIST", count, sizes);
+            return new Answered(readListing(command("UIDL"), "UIDL", count, uidls), list);
+        }
+        if (!usable()) {
+            throw new IOException("the connection is no longer usable for LIST");
+        }
+        try {
+            out.write("LIST\r\nUIDL\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        } catch (IOException e) {
+            broken = true;
+            throw e;
+        }
+        boolean list = readListing(parseOrBreak(readLineOrBreak("the reply to LIST")), "LIST", count, sizes);
+        return new Answered(readListing(parseOrBreak(readLineOrBreak("the reply to UIDL")), "UIDL", count, uidls), list);
+    }
+
+    private byte[] readLineOrBreak(String what) throws IOException {
+        try {
+            return in.readLine(MAX_LINE, what);
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    /**
+     * The lines of a listing after its status line {@code r}; false (and nothing read) for -ERR. Only
+     * what is needed reaches the sink, so that count x line length cannot fill the heap: a LIST line's
+     * size, and a long UIDL's digest (the key it gets anyway); more than {@link #MAX_LISTING_BYTES}
+     * of that is a protocol error.
+     */
+    private boolean readListing(Pop3Reply r, String command, int count, ListingLine sink) throws IOException {
+        if (!r.ok()) {
+            return false;
+        }
         long[] kept = {0};
         readMultiLine(command, count, line -> {
             Entry e = Listings.entry(line, count, command);
-            // Keep only what is needed, so that count x line length cannot fill the heap: a LIST
-            // line's size, and a long UIDL's digest (the key it gets anyway).
             String v = e.value();
             if (command.equals("LIST")) {
                 int sp = v.indexOf(' ');
@@ -331,9 +382,9 @@ public final class Pop3Client implements Closeable {
                 throw Pop3Exception.protocol(command + " reply holds more than " + (MAX_LISTING_BYTES >> 20)
                         + " MiB of listing");
             }
-            entries.add(new Entry(e.number(), v));
+            sink.accept(e.number(), v);
         });
-        return entries;
+        return true;
     }
 
     /**

@@ -40,6 +40,8 @@ public final class Pop3Retriever implements Retriever {
     static final int PIPELINE_DEPTH = 16;
     /** More than one RETR in flight only while their LIST sizes add up to at most this. */
     static final long PIPELINE_BYTES = 1 << 20;
+    /** From this many messages on, UIDL and LIST are pipelined when CAPA announces PIPELINING. */
+    static final int PIPELINED_LISTING = 1000;
 
     private final Account account;
     private final Credential credential;
@@ -108,23 +110,16 @@ public final class Pop3Retriever implements Retriever {
             throw new Pop3Exception(Pop3Exception.Kind.PROTOCOL, "the server lists " + count
                     + " messages, more than mailfetch.fetch.max-listing (" + maxListing + ")");
         }
+        // kept as they arrive, one array slot per message: no object per listing line
         long[] sizes = new long[count + 1];
         java.util.Arrays.fill(sizes, -1);
-        List<Pop3Client.Entry> list = c.listing("LIST", count);
-        if (list != null) {
-            for (Pop3Client.Entry e : list) {
-                String v = e.value();
-                int sp = v.indexOf(' ');
-                sizes[e.number()] = org.mailfetch.fetch.pop3.Listings.size(sp < 0 ? v : v.substring(0, sp), "LIST size");
-            }
-        }
         String[] uidls = new String[count + 1];
-        List<Pop3Client.Entry> uidl = c.listing("UIDL", count);
-        if (uidl != null) {
-            for (Pop3Client.Entry e : uidl) {
-                uidls[e.number()] = e.value();
-            }
-        } else if (count > 0) {
+        // A big listing's two replies in one go (the server writes UIDL's while LIST's is parsed); CAPA
+        // costs a round trip, so a small mailbox is listed one command at a time as before.
+        boolean pipelined = count >= PIPELINED_LISTING && c.capabilities().contains("PIPELINING");
+        Pop3Client.Answered answered = c.listAndUidl(count, pipelined,
+                (n, size) -> sizes[n] = Listings.size(size, "LIST size"), (n, uidl) -> uidls[n] = uidl);
+        if (!answered.uidl() && count > 0) {
             LOG.warn("the server gives no UIDL; identifying messages by a digest of their headers");
         }
         UidlKeys keys = new UidlKeys();
@@ -132,7 +127,7 @@ public final class Pop3Retriever implements Retriever {
         for (int n = 1; n <= count; n++) {
             String u = uidls[n];
             if (u == null) {
-                if (uidl != null) {
+                if (answered.uidl()) {
                     throw new Pop3Exception(Pop3Exception.Kind.PROTOCOL, "the UIDL reply leaves out message " + n);
                 }
                 u = headerDigest(c, n);
