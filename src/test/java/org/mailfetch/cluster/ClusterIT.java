@@ -99,9 +99,14 @@ class ClusterIT {
             return process.process().pid();
         }
 
-        int adminPort() {
-            Matcher m = Pattern.compile("REST API on http://127\\.0\\.0\\.1:(\\d+)/").matcher(process.output());
-            return m.find() ? Integer.parseInt(m.group(1)) : -1;
+        /** The admin server's port, from the start of this run's log (the process's output is only its tail). */
+        int adminPort() throws IOException {
+            Matcher m = Pattern.compile("REST API on http://127\\.0\\.0\\.1:(\\d+)/")
+                    .matcher(Files.readString(tmp.resolve(name + "-" + starts + ".log")));
+            if (!m.find()) {
+                throw new AssertionError(name + " has not logged its admin port");
+            }
+            return Integer.parseInt(m.group(1));
         }
     }
 
