@@ -1,6 +1,7 @@
 package org.mailfetch.delivery;
 
 import org.mailfetch.mail.MailAddress;
+import org.mailfetch.mail.SessionViews;
 
 /**
  * What a delivery step may ask of the fetch session it runs in — and nothing more: the step stages
@@ -8,10 +9,10 @@ import org.mailfetch.mail.MailAddress;
  * ledger records them and when the server copy may go. The running session is the exchange property
  * {@link #PROPERTY}; a step declares it as {@code @ExchangeProperty(DeliverySession.PROPERTY)}.
  */
-public interface DeliverySession {
+public interface DeliverySession extends SessionViews {
 
     /** Exchange property holding the session of the message in hand. */
-    String PROPERTY = "mailfetchSession";
+    String PROPERTY = SessionViews.PROPERTY;
 
     /** The Maildir of a local address, one instance per session (its index of delivered names is built once). */
     MaildirMailbox mailbox(MailAddress address);

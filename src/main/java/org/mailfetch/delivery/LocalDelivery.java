@@ -9,16 +9,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
+import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Processor;
 import org.mailfetch.mail.TraceHeaders;
 import org.mailfetch.mail.FetchedMessage;
 import org.mailfetch.recipient.LmtpTarget;
 import org.mailfetch.recipient.LocalDirectory;
 import org.mailfetch.recipient.LocalDomain;
 import org.mailfetch.mail.MailAddress;
+import org.mailfetch.mail.SessionViews;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +41,16 @@ import org.slf4j.LoggerFactory;
  * <p>A session talks to each LMTP target over one connection (RSET between messages), which the
  * session opens with its first message there and closes when it ends ({@link LmtpConnections}).
  */
-public final class LocalDelivery {
+public final class LocalDelivery implements Processor {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalDelivery.class);
 
-    private final LocalDirectory directory;
+    /**
+     * The local domains, read once per session: looking a recipient's domain up in the database for
+     * every message cost more than writing the message. A domain an administrator switches to or
+     * from LMTP takes effect at the account's next session.
+     */
+    private final SessionViews.View<Map<String, LocalDomain>> domains;
     private final RecipientDeliveries deliveries;
     private final Duration lmtpTimeout;
     private final Clock clock;
@@ -58,21 +65,29 @@ public final class LocalDelivery {
     }
 
     public LocalDelivery(LocalDirectory directory, RecipientDeliveries deliveries, Duration lmtpTimeout, Clock clock) {
-        this.directory = directory;
+        this.domains = directory::domainsByName;
         this.deliveries = deliveries;
         this.lmtpTimeout = lmtpTimeout;
         this.clock = clock;
     }
 
+    /** The step as the route calls it: a Processor, so no per-message bean binding by reflection. */
+    @Override
+    public void process(Exchange exchange) throws IOException {
+        deliver(exchange.getMessage().getBody(FetchedMessage.class), exchange.getProperty(DeliverySession.PROPERTY, DeliverySession.class));
+    }
+
+    /** Also bean-bindable, for a route file of an older mailfetch that calls it by name. */
     public void deliver(FetchedMessage message, @ExchangeProperty(DeliverySession.PROPERTY) DeliverySession session)
             throws IOException {
         byte[] trace = (TraceHeaders.account(message) + message.topHeaderBlock()).getBytes(StandardCharsets.UTF_8);
         List<MailAddress> maildir = new ArrayList<>();
         Map<LmtpTarget, List<String>> lmtp = new LinkedHashMap<>();
+        Map<String, LocalDomain> byName = session.view(domains);
         for (MailAddress recipient : message.recipients()) {
-            Optional<LmtpTarget> target = directory.domain(recipient.domain()).map(LocalDomain::lmtp);
-            if (target.isPresent()) {
-                lmtp.computeIfAbsent(target.get(), t -> new ArrayList<>()).add(recipient.toString());
+            LocalDomain domain = byName.get(recipient.domain());
+            if (domain != null && domain.deliversByLmtp()) {
+                lmtp.computeIfAbsent(domain.lmtp(), t -> new ArrayList<>()).add(recipient.toString());
             } else {
                 maildir.add(recipient);
             }

@@ -47,6 +47,11 @@ final class MaildirTree {
 
     private final Path mailboxesDir;
     private final FilePermissions permissions;
+    /**
+     * The staging dir, made (and made private) at the first message of this tree's life — one
+     * mailbox in one session — rather than a mkdir, lstat and chmod for every message.
+     */
+    private Path staging;
 
     MaildirTree(Path mailboxesDir, FilePermissions permissions) {
         this.mailboxesDir = mailboxesDir;
@@ -90,7 +95,10 @@ final class MaildirTree {
 
     /** A fresh private file in the staging dir for a message bound for {@code target}. */
     Path stagingFile(Path target) throws IOException {
-        Path dir = PrivateFiles.createDirectories(mailboxesDir.resolve(STAGING));
+        if (staging == null) {
+            staging = PrivateFiles.createDirectories(mailboxesDir.resolve(STAGING));
+        }
+        Path dir = staging;
         Path file = dir.resolve(digest(mailboxesDir.relativize(target).toString()));
         // a leftover of an interrupted attempt: the staging dir is private, so the name is ours to reuse
         Files.deleteIfExists(file);

@@ -13,7 +13,9 @@ import java.time.Instant;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -101,11 +103,12 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     private final Clock clock;
     private final Instant start;
     private OpenBatch batch;
-    /** The batch being made durable and recorded on the commit thread while the next one downloads. */
-    private Future<OpenBatch.Committed> inFlight;
-    private int inFlightSize;
+    /** Full batches being made durable and recorded on commit threads while the next ones download, oldest first. */
+    private final Deque<InFlight> inFlight = new ArrayDeque<>();
     private int spoolTurn;
     private final Map<MailAddress, MaildirMailbox> mailboxes = new HashMap<>();
+    /** Views the steps read once per session (the local directory): see {@link #view}. */
+    private final Map<View<?>, Object> views = new HashMap<>();
     /** One connection per LMTP target for all of this session's messages; closed when the session ends. */
     private final LmtpConnections lmtp = new LmtpConnections();
 
@@ -223,6 +226,13 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     @Override
     public MaildirMailbox mailbox(MailAddress address) {
         return mailboxes.computeIfAbsent(address, a -> new MaildirMailbox(mailboxesDir, a, context.permissions()));
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T view(View<T> kind) {
+        // the steps run one message at a time on the splitter's thread
+        return (T) views.computeIfAbsent(kind, View::read);
     }
 
     @Override
@@ -505,42 +515,66 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     }
 
     /**
-     * Hands the full batch to the commit thread — files made durable, then its UIDLs recorded: the
+     * How many full batches may be made durable at once. A batch's time is mostly waiting on the
+     * disk (fsyncs, the directory fsync, the ledger commit); while it waits the session downloads the
+     * next one, and the fsyncs of batches in flight together run side by side. Only when this many are
+     * still in flight does the session wait for the oldest, which bounds the staged files and memory.
+     */
+    static final int MAX_BATCHES_IN_FLIGHT = 3;
+
+    /** A full batch handed to a commit thread, and how many messages it holds. */
+    private record InFlight(Future<OpenBatch.Committed> result, int messages) {}
+
+    /**
+     * Hands the full batch to a commit thread — files made durable, then its UIDLs recorded: the
      * order the data-safety contract requires — and opens the next batch, so that downloading goes
-     * on while the disk works. At most one batch is in flight.
+     * on while the disk works. Nothing is deleted on the server before {@link #finish()} has waited
+     * for every batch, so batches may finish in any order.
      */
     private void commitBatch() throws IOException {
-        awaitInFlight();
+        awaitInFlight(MAX_BATCHES_IN_FLIGHT - 1);
         if (batch.isEmpty()) {
             return;
         }
         OpenBatch full = batch;
         batch = new OpenBatch(context.fsyncPool());
-        inFlightSize = full.messages();
-        inFlight = context.commitPool().submit(() -> full.commit(ledger, account.id(), clock));
+        inFlight.add(new InFlight(context.commitPool().submit(() -> full.commit(ledger, account.id(), clock)),
+                full.messages()));
     }
 
-    private void awaitInFlight() throws IOException {
-        if (inFlight == null) {
-            return;
-        }
-        try {
-            OpenBatch.Committed done = inFlight.get();
-            for (String uidl : done.uidls()) {
-                recorded.put(uidl, done.at());
-                committedNow.add(uidl);
+    /**
+     * Takes in the batches that are done and waits for the oldest ones until at most {@code keep} are
+     * in flight. A failed batch is counted and its error thrown — after the others this call takes
+     * in, so that what they committed is known (and deleted as due).
+     */
+    private void awaitInFlight(int keep) throws IOException {
+        IOException first = null;
+        while (!inFlight.isEmpty() && (inFlight.size() > keep || inFlight.peek().result().isDone())) {
+            InFlight b = inFlight.poll();
+            try {
+                OpenBatch.Committed done = b.result().get();
+                for (String uidl : done.uidls()) {
+                    recorded.put(uidl, done.at());
+                    committedNow.add(uidl);
+                }
+                delivered += done.uidls().size() - done.quarantined();
+                quarantined += done.quarantined();
+                done.copiesByTarget().forEach((target, n) -> copiesByTarget.merge(target, n, Integer::sum));
+            } catch (ExecutionException e) {
+                failed += b.messages();
+                if (first == null) {
+                    first = e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failed += b.messages();
+                if (first == null) {
+                    first = new IOException("interrupted while committing a batch", e);
+                }
             }
-            delivered += done.uidls().size() - done.quarantined();
-            quarantined += done.quarantined();
-            done.copiesByTarget().forEach((target, n) -> copiesByTarget.merge(target, n, Integer::sum));
-        } catch (ExecutionException e) {
-            failed += inFlightSize;
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while committing a batch", e);
-        } finally {
-            inFlight = null;
+        }
+        if (first != null) {
+            throw first;
         }
     }
 
@@ -550,13 +584,18 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         lmtp.close(); // no message is delivered after this point: QUIT
         try {
             commitBatch();
-            awaitInFlight();
+            awaitInFlight(0);
         } catch (IOException | RuntimeException e) {
             batch.abandon();
             failed += batch.messages();
             batch = new OpenBatch(context.fsyncPool());
             failure = failure == null ? e : failure;
             LOG.warn("making a batch durable failed; its messages stay on the server: {}", Failures.describe(e));
+            try {
+                awaitInFlight(0); // the other batches in flight: what they committed is deleted as due
+            } catch (IOException | RuntimeException more) {
+                LOG.warn("making another batch durable failed; its messages stay on the server: {}", Failures.describe(more));
+            }
         }
         clearSpool();
         int deleted = deleteDueAndQuit();

@@ -6,6 +6,8 @@ import java.util.Locale;
 import org.mailfetch.mail.TraceHeaders;
 import org.mailfetch.config.Settings;
 import org.mailfetch.mail.Folders;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 import org.mailfetch.mail.FetchedMessage;
 import org.mailfetch.mail.StepGuard;
 import org.slf4j.Logger;
@@ -18,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * the top; nothing else of it is changed. Mail larger than the max scan size is not scanned and
  * says so ({@code X-Mailfetch-Scan: skipped (size)}).
  */
-public final class SpamCheck {
+public final class SpamCheck implements Processor {
 
     public static final String HOST = "mailfetch.antispam.host";
     public static final String PORT = "mailfetch.antispam.port";
@@ -65,6 +67,12 @@ public final class SpamCheck {
     }
 
     /** For a message still pending of an account with "Use anti-spam" (the route file's filter says so). */
+    /** The step as the route calls it: a Processor, so no per-message bean binding by reflection. */
+    @Override
+    public void process(Exchange exchange) {
+        check(exchange.getMessage().getBody(FetchedMessage.class));
+    }
+
     public void check(FetchedMessage message) {
         StepGuard.require(message.account().antispam() && message.isPending(), "spamCheck", "antispam, pending");
         if (message.size() > maxScanSize) {

@@ -7,6 +7,8 @@ import java.util.Optional;
 
 import org.mailfetch.mail.TraceHeaders;
 import org.mailfetch.config.Settings;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 import org.mailfetch.mail.FetchedMessage;
 import org.mailfetch.mail.StepGuard;
 import org.slf4j.Logger;
@@ -18,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * larger than the max scan size (keep it at or below clamd's StreamMaxLength, which refuses longer
  * streams) is not scanned and says so ({@code X-Mailfetch-Scan: skipped (size)}).
  */
-public final class VirusCheck {
+public final class VirusCheck implements Processor {
 
     public static final String HOST = "mailfetch.antivirus.host";
     public static final String PORT = "mailfetch.antivirus.port";
@@ -48,6 +50,12 @@ public final class VirusCheck {
     }
 
     /** For a message still pending of an account with "Use anti-virus" (the route file's filter says so). */
+    /** The step as the route calls it: a Processor, so no per-message bean binding by reflection. */
+    @Override
+    public void process(Exchange exchange) {
+        check(exchange.getMessage().getBody(FetchedMessage.class));
+    }
+
     public void check(FetchedMessage message) {
         StepGuard.require(message.account().antivirus() && message.isPending(), "virusCheck", "antivirus, pending");
         if (message.size() > maxScanSize) {

@@ -9,9 +9,10 @@ import java.util.Set;
 import org.mailfetch.mail.MailAddress;
 
 /**
- * The local directory and the routed domains as one message's recipients see them: read with a
- * fixed number of queries per message, then looked up in hash maps. A message naming thousands of
- * addresses therefore costs thousands of map lookups, not thousands of database round trips.
+ * The local directory and the routed domains as one session's messages see them: read with a fixed
+ * number of queries once per session (the session's first message that needs it), then looked up in
+ * hash maps. A message naming thousands of addresses costs thousands of map lookups, not thousands of
+ * database round trips, and a session of thousands of messages no query per message.
  */
 final class DirectorySnapshot {
 

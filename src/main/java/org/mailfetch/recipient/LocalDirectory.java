@@ -205,10 +205,7 @@ public final class LocalDirectory {
      * aliases and lists with their targets, and all domains; plus the given routed domains.
      */
     DirectorySnapshot snapshot(java.util.Set<String> routedDomains) {
-        java.util.Map<String, LocalDomain> domains = new java.util.HashMap<>();
-        db.query("SELECT name, enabled, catch_all, lmtp FROM local_domain", rs -> domains.put(rs.getString(1),
-                new LocalDomain(rs.getString(1), rs.getBoolean(2), rs.getString(3),
-                        rs.getString(4) == null ? null : LmtpTarget.parse(rs.getString(4)))));
+        java.util.Map<String, LocalDomain> domains = domainsByName();
         java.util.Set<String> mailboxes = new java.util.HashSet<>(strings("SELECT address FROM mailbox WHERE enabled"));
         return new DirectorySnapshot(domains, mailboxes,
                 grouped("SELECT a.address, t.target FROM alias a JOIN alias_target t ON t.alias_address = a.address"
@@ -216,6 +213,15 @@ public final class LocalDirectory {
                 grouped("SELECT l.address, m.member FROM distribution_list l JOIN list_member m"
                         + " ON m.list_address = l.address WHERE l.enabled ORDER BY l.address, m.member"),
                 routedDomains);
+    }
+
+    /** Every local domain (enabled or not) by name, read in one query. */
+    public java.util.Map<String, LocalDomain> domainsByName() {
+        java.util.Map<String, LocalDomain> domains = new java.util.HashMap<>();
+        db.query("SELECT name, enabled, catch_all, lmtp FROM local_domain", rs -> domains.put(rs.getString(1),
+                new LocalDomain(rs.getString(1), rs.getBoolean(2), rs.getString(3),
+                        rs.getString(4) == null ? null : LmtpTarget.parse(rs.getString(4)))));
+        return domains;
     }
 
     private java.util.Map<String, List<String>> grouped(String sql) {

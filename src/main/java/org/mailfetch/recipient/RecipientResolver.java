@@ -4,10 +4,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Processor;
 
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.FetchedMessage;
 import org.mailfetch.mail.Printable;
+import org.mailfetch.mail.SessionViews;
 import org.mailfetch.mail.TraceHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +31,7 @@ import org.mailfetch.mail.EnvelopeAddress;
  * is expanded through the directory; each mailbox gets one copy; routed addresses count only with
  * <i>allow route recipients</i>. No recipient left, or a routing loop: the owner gets it.
  */
-public final class RecipientResolver {
+public final class RecipientResolver implements Processor {
 
 
 
@@ -51,8 +57,11 @@ public final class RecipientResolver {
      */
     public record Recipients(List<MailAddress> mailboxes, List<MailAddress> routed, String ownerBecause, String notice) {}
 
-    private final LocalDirectory directory;
-    private final SmtpRoutes routes;
+    /**
+     * The directory and the enabled routes' domains, read in a fixed number of queries once per
+     * session: an administrator's change applies from the account's next session on.
+     */
+    private final SessionViews.View<DirectorySnapshot> directoryView;
     private final int maxPerMessage;
 
     public RecipientResolver(LocalDirectory directory, SmtpRoutes routes) {
@@ -64,14 +73,23 @@ public final class RecipientResolver {
             throw new IllegalArgumentException("configuration key " + MAX_PER_MESSAGE + " must be at least 1, got "
                     + maxPerMessage);
         }
-        this.directory = directory;
-        this.routes = routes;
+        this.directoryView = () -> directory.snapshot(routes.list().stream()
+                .filter(SmtpRoute::enabled).map(SmtpRoute::domain).collect(java.util.stream.Collectors.toSet()));
         this.maxPerMessage = maxPerMessage;
     }
 
-    /** The step of the chain. */
-    public void resolve(FetchedMessage message) {
-        Recipients r = resolve(message.account(), message::header);
+    /** The step as the route calls it: a Processor, so no per-message bean binding by reflection. */
+    @Override
+    public void process(Exchange exchange) {
+        resolve(exchange.getMessage().getBody(FetchedMessage.class), exchange.getProperty(SessionViews.PROPERTY, SessionViews.class));
+    }
+
+    /**
+     * The step of the chain: the directory is read once per session ({@code session}). Still
+     * bean-bindable, for a route file of an older mailfetch that calls it by name.
+     */
+    public void resolve(FetchedMessage message, @ExchangeProperty(SessionViews.PROPERTY) SessionViews session) {
+        Recipients r = resolve(message.account(), message::header, () -> session.view(directoryView));
         message.recipients(r.mailboxes());
         message.routedRecipients(r.routed());
         if (r.notice() != null) {
@@ -82,13 +100,17 @@ public final class RecipientResolver {
         }
     }
 
+    /** Where a message with these headers goes, by the directory as it is now. */
     public Recipients resolve(Account account, Headers headers) {
+        return resolve(account, headers, directoryView::read);
+    }
+
+    private Recipients resolve(Account account, Headers headers, Supplier<DirectorySnapshot> directoryNow) {
         MailAddress owner = MailAddress.parse(account.ownerAddress());
         if (!account.mimeRecipients()) {
             return new Recipients(List.of(owner), List.of(), null, null);
         }
-        DirectorySnapshot snapshot = directory.snapshot(routes.list().stream()
-                .filter(SmtpRoute::enabled).map(SmtpRoute::domain).collect(java.util.stream.Collectors.toSet()));
+        DirectorySnapshot snapshot = directoryNow.get();
         Set<MailAddress> candidates;
         try {
             candidates = candidates(account, headers, snapshot);

@@ -13,6 +13,7 @@ import org.apache.camel.model.BeanDefinition;
 import org.apache.camel.model.CatchDefinition;
 import org.apache.camel.model.FilterDefinition;
 import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.ProcessDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.TryDefinition;
 import org.apache.camel.model.RouteTemplateDefinition;
@@ -42,8 +43,9 @@ class RouteFilesTest {
     }
 
     /**
-     * The fetch chain as Camel loads it: every bean call in order, each with the filters it sits in —
-     * the optional steps run only under their account option, and nothing tests a class name.
+     * The fetch chain as Camel loads it: every step in order, each with the filters it sits in (their
+     * conditions are beans named for what they ask, see MessageConditions) — the optional steps run
+     * only under their account option, and nothing tests a class name.
      */
     @Test
     void fetchChainShouldShowEveryStepInOrderUnderItsCondition() throws Exception {
@@ -55,27 +57,32 @@ class RouteFilesTest {
 
             assertEquals(List.of(
                     "fetchSessions.open",
-                    "[session] receivedDate.stamp <- account().receivedDate()",
-                    "[session] spamCheck.check <- account().antispam() && isPending()",
-                    "[session] virusCheck.check <- account().antivirus() && isPending()",
-                    "[session] quarantine.hold <- quarantineKind() != null && isPending()",
-                    "[session] recipientResolver.resolve <- isPending()",
-                    "[session] outbox.enqueue <- isPending() / routedRecipients().isEmpty() == false",
-                    "[session] localDelivery.deliver <- isPending()",
-                    "[session] fetchSessions.accept",
+                    "[session] receivedDate <- receivedDateWanted",
+                    "[session] spamCheck <- antispamWanted",
+                    "[session] virusCheck <- antivirusWanted",
+                    "[session] quarantine.hold <- markedForQuarantine",
+                    "[session] recipientResolver <- pending",
+                    "[session] outbox.enqueue <- pending / hasRoutedRecipients",
+                    "[session] localDelivery <- pending",
+                    "[session] joinBatch",
                     "[session] fetchSessions.failed",
                     "[session] fetchSessions.close"), steps);
         }
     }
 
-    /** "bean.method <- conditions" for every bean call; the filter on the open session shows as a "[session]" prefix. */
+    private static void step(String name, List<String> conditions, List<String> steps) {
+        boolean inSession = !conditions.isEmpty() && conditions.get(0).equals("[session]");
+        List<String> rest = inSession ? conditions.subList(1, conditions.size()) : conditions;
+        steps.add((inSession ? "[session] " : "") + name + (rest.isEmpty() ? "" : " <- " + String.join(" / ", rest)));
+    }
+
+    /** "bean.method <- conditions" for every bean call ("processor <- conditions" for a Processor bean); the filter on the open session shows as a "[session]" prefix. */
     private static void walk(List<ProcessorDefinition<?>> outputs, List<String> conditions, List<String> steps) {
         for (ProcessorDefinition<?> p : outputs) {
             if (p instanceof BeanDefinition bean) {
-                boolean inSession = !conditions.isEmpty() && conditions.get(0).equals("[session]");
-                List<String> rest = inSession ? conditions.subList(1, conditions.size()) : conditions;
-                steps.add((inSession ? "[session] " : "") + bean.getRef() + "." + bean.getMethod()
-                        + (rest.isEmpty() ? "" : " <- " + String.join(" / ", rest)));
+                step(bean.getRef() + "." + bean.getMethod(), conditions, steps);
+            } else if (p instanceof ProcessDefinition process) {
+                step(process.getRef(), conditions, steps);
             } else if (p instanceof FilterDefinition filter) {
                 String expression = filter.getExpression().getExpression();
                 assertFalse(expression.contains(" is '"), "no filter tests a class name: " + expression);
