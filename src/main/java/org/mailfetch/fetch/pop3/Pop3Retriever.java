@@ -114,9 +114,9 @@ public final class Pop3Retriever implements Retriever {
         long[] sizes = new long[count + 1];
         java.util.Arrays.fill(sizes, -1);
         String[] uidls = new String[count + 1];
-        // A big listing's two replies in one go (the server writes UIDL's while LIST's is parsed); CAPA
-        // costs a round trip, so a small mailbox is listed one command at a time as before.
-        boolean pipelined = count >= PIPELINED_LISTING && c.capabilities().contains("PIPELINING");
+        // A big listing's two replies in one go (the server writes UIDL's while LIST's is parsed), on the
+        // CAPA read after login; a small mailbox is listed one command at a time as before.
+        boolean pipelined = count >= PIPELINED_LISTING && pipelining;
         Pop3Client.Answered answered = c.listAndUidl(count, pipelined,
                 (n, size) -> sizes[n] = Listings.size(size, "LIST size"), (n, uidl) -> uidls[n] = uidl);
         if (!answered.uidl() && count > 0) {
