@@ -23,6 +23,8 @@ public final class Scheduling {
 
     /** How often a node checks in; a node silent for this plus Quartz's 7.5 s grace is taken over. */
     public static final String CHECKIN_INTERVAL = "mailfetch.cluster.checkin-interval";
+    /** Quartz's setting that makes the JobStore clustered. */
+    static final String CLUSTERED = "org.quartz.jobStore.isClustered";
 
     private final boolean clustered;
     private final String instanceId;
@@ -75,7 +77,7 @@ public final class Scheduling {
             p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
             p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
             p.setProperty("org.quartz.jobStore.dataSource", dataSource);
-            p.setProperty("org.quartz.jobStore.isClustered", "true");
+            p.setProperty(CLUSTERED, "true");
             p.setProperty("org.quartz.jobStore.clusterCheckinInterval", String.valueOf(checkin.toMillis()));
             // nodes acquiring at once serialise on Quartz's row lock instead of racing for the same triggers
             p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");

@@ -1,5 +1,6 @@
 package org.mailfetch.cluster;
 
+import java.util.Map;
 import java.util.Set;
 
 import org.apache.camel.CamelContext;
@@ -45,8 +46,14 @@ public final class StoredTriggers {
     }
 
     private Scheduler clusteredScheduler() throws SchedulerException {
-        QuartzComponent quartz = camel.getComponent("quartz", QuartzComponent.class);
-        Scheduler scheduler = quartz == null ? null : quartz.getScheduler();
-        return scheduler != null && scheduler.getMetaData().isJobStoreClustered() ? scheduler : null;
+        // only a component the account routes already use: getComponent would add and start the bound one,
+        // and with it Quartz's whole thread pool, in a process that has no account routes (yet)
+        QuartzComponent quartz = camel.hasComponent("quartz") instanceof QuartzComponent q ? q : null;
+        // read from the settings, not the scheduler's metadata, for the same reason
+        Map<?, ?> properties = quartz == null ? null : quartz.getProperties();
+        if (properties == null || !"true".equals(properties.get(Scheduling.CLUSTERED))) {
+            return null;
+        }
+        return quartz.getScheduler();
     }
 }
