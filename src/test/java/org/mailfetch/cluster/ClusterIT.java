@@ -4,35 +4,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailfetch.mail.Account;
-import org.mailfetch.mail.DeleteMode;
-import org.mailfetch.mail.Security;
-import org.mailfetch.recipient.LmtpTarget;
 import org.mailfetch.service.AdminPassword;
 import org.mailfetch.testsupport.AdminClient;
+import org.mailfetch.testsupport.ClusterFixture;
 import org.mailfetch.testsupport.Dovecot;
 import org.mailfetch.testsupport.Eventually;
 import org.mailfetch.testsupport.ForkedMailfetch;
-import org.mailfetch.testsupport.MailfetchFixture;
 import org.mailfetch.testsupport.Postgres;
 
 /**
@@ -46,7 +39,6 @@ class ClusterIT {
 
     private static final String PASSWORD = "cluster-secret";
     private static final int ACCOUNTS = 100;
-    private static final String LOCAL = "local.test";
 
     private static Postgres postgres;
     private static Dovecot dovecot;
@@ -54,8 +46,7 @@ class ClusterIT {
     @TempDir
     Path tmp;
 
-    private Properties database;
-    private String databaseName;
+    private ClusterFixture cluster;
     private final List<Node> nodes = new ArrayList<>();
 
     /** One mailfetch JVM: its name, data dir and process. */
@@ -71,22 +62,12 @@ class ClusterIT {
 
         Node(String name, boolean sharedKey) throws IOException {
             this.name = name;
-            this.dataDir = Files.createDirectories(tmp.resolve(name));
-            Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
-            if (!sharedKey) {
-                return;
-            }
             // every node decrypts the same stored passwords: the key is shared (README, Several nodes)
-            Path key = Files.copy(tmp.resolve("admin").resolve("mailfetch.key"), dataDir.resolve("mailfetch.key"));
-            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+            this.dataDir = cluster.nodeDataDir(name, sharedKey);
         }
 
         void start() throws IOException {
-            Map<String, String> s = new HashMap<>();
-            database.stringPropertyNames().forEach(k -> s.put(k, database.getProperty(k)));
-            s.put("mailfetch.node.name", name);
-            s.put("mailfetch.maildir.root", tmp.resolve("mailboxes").toString());
-            s.put("mailfetch.spool.root", tmp.resolve("spool").toString());
+            Map<String, String> s = cluster.nodeSettings(name);
             s.put("mailfetch.cluster.checkin-interval", "2s");
             s.put("mailfetch.fetch.lease", "15s");
             s.put("mailfetch.accounts.reconcile-interval", "1s");
@@ -128,9 +109,9 @@ class ClusterIT {
 
     @Test
     void threeNodesShouldFetchEachMessageOnceAndTakeOverAKilledNodesAccounts() throws Exception {
-        databaseName = postgres.createDatabase();
-        database = postgres.settings(databaseName, tmp);
-        List<Long> ids = setUpAccounts();
+        cluster = new ClusterFixture(postgres, dovecot, tmp, PASSWORD, "");
+        // 100 accounts extN@remote.test -> ownN@local.test (LMTP domain), two messages waiting in each
+        List<Long> ids = cluster.addAccounts(ACCOUNTS, 2, 2_000);
         try {
             for (String n : List.of("node-a", "node-b", "node-c")) {
                 Node node = new Node(n);
@@ -229,47 +210,12 @@ class ClusterIT {
         }
     }
 
-    /** 100 accounts extN@remote.test → ownN@local.test (LMTP domain), two messages waiting in each. */
-    private List<Long> setUpAccounts() throws IOException {
-        List<Long> ids = new ArrayList<>();
-        Properties s = new Properties();
-        s.putAll(database);
-        s.setProperty("mailfetch.maildir.root", tmp.resolve("mailboxes").toString());
-        s.setProperty("mailfetch.spool.root", tmp.resolve("spool").toString());
-        try (MailfetchFixture admin = new MailfetchFixture(tmp.resolve("admin"), s)) {
-            new AdminPassword(admin.services().db()).set(PASSWORD);
-            admin.services().directory().addDomain(LOCAL, null, LmtpTarget.parse("127.0.0.1:" + dovecot.lmtpPort()));
-            for (int i = 0; i < ACCOUNTS; i++) {
-                dovecot.addUser(external(i), PASSWORD);
-                dovecot.addUser(owner(i), PASSWORD);
-                admin.services().directory().addMailbox(owner(i));
-                for (int k = 0; k < 2; k++) {
-                    dovecot.deliver(external(i), message(i, k, 2_000));
-                }
-                Account a = new Account(0, "acct" + i, true, "pop3", "127.0.0.1", dovecot.pop3Port(), Security.NONE,
-                        external(i), null, 1, false, Account.DEFAULT_RECIPIENT_HEADERS, Account.DEFAULT_ENVELOPE_HEADERS,
-                        false, false, false, false, DeleteMode.IMMEDIATELY, owner(i), Instant.now());
-                ids.add(admin.services().accounts().add(a, PASSWORD).id());
-            }
-        }
-        return ids;
+    private String external(int i) {
+        return cluster.external(i);
     }
 
-    private static String external(int i) {
-        return "ext" + i + "@remote.test";
-    }
-
-    private static String owner(int i) {
-        return "own" + i + "@" + LOCAL;
-    }
-
-    private static byte[] message(int account, int n, int size) {
-        StringBuilder b = new StringBuilder("From: sender@remote.test\r\nTo: " + external(account)
-                + "\r\nSubject: cluster " + n + "\r\nMessage-ID: <" + account + "." + n + "@cluster.test>\r\n\r\n");
-        while (b.length() < size) {
-            b.append("line of message ").append(n).append(" for account ").append(account).append("\r\n");
-        }
-        return b.toString().getBytes(StandardCharsets.US_ASCII);
+    private byte[] message(int account, int n, int size) {
+        return cluster.message(account, n, size);
     }
 
     /** True while every started node runs; fails at once when one exited (its log says why). */
@@ -293,11 +239,7 @@ class ClusterIT {
 
     /** The account's server mailbox is empty and its owner has at least {@code count} messages. */
     private boolean fullyFetched(int i, int count) {
-        try {
-            return dovecot.messageCount(external(i)) == 0 && dovecot.messageCount(owner(i)) >= count;
-        } catch (IOException e) {
-            return false;
-        }
+        return cluster.fullyFetched(i, count);
     }
 
     private void assertExactlyOnce(int each) throws IOException {
@@ -308,35 +250,14 @@ class ClusterIT {
 
     /** Owner i has exactly {@code count} messages ({@code each} for the others), no Message-ID twice. */
     private void assertExactlyOnce(int each, int i, int count) throws IOException {
-        List<String> found = messageIds(owner(i));
-        assertEquals(count, found.size(), owner(i) + " has " + found);
-        assertEquals(found.size(), found.stream().distinct().count(), owner(i) + " got a message twice: " + found);
-    }
-
-    private List<String> messageIds(String user) throws IOException {
-        List<String> out = new ArrayList<>();
-        for (String sub : List.of("new", "cur")) {
-            try (Stream<Path> files = Files.list(dovecot.maildir(user).resolve(sub))) {
-                for (Path f : files.toList()) {
-                    Matcher m = Pattern.compile("(?im)^Message-ID: (\\S+)").matcher(Files.readString(f, StandardCharsets.ISO_8859_1));
-                    out.add(m.find() ? m.group(1) : f.getFileName().toString());
-                }
-            }
-        }
-        return out;
+        cluster.exactlyOnceProblem(i, count).ifPresent(Assertions::fail);
     }
 
     /** Per node, the sessions its log says delivered something. */
     private Map<String, Integer> okSessionsByNode() throws IOException {
         Map<String, Integer> out = new HashMap<>();
         for (Node n : nodes) {
-            String log = Files.readString(tmp.resolve(n.name + "-" + n.starts + ".log"));
-            Matcher m = Pattern.compile("session ok: downloaded [1-9]").matcher(log);
-            int c = 0;
-            while (m.find()) {
-                c++;
-            }
-            out.put(n.name, c);
+            out.put(n.name, ClusterFixture.sessionsThatDownloaded(tmp.resolve(n.name + "-" + n.starts + ".log")));
         }
         return out;
     }
@@ -366,6 +287,6 @@ class ClusterIT {
     }
 
     private String sql(String query) throws IOException {
-        return postgres.psql(databaseName, query);
+        return cluster.sql(query);
     }
 }
