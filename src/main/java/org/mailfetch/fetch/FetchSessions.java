@@ -213,6 +213,8 @@ public final class FetchSessions {
                 return endWithoutSession(account, gate, "another process is fetching this account", trigger);
             }
             gate.leaseHeld = true;
+            // cleared here, before the renewal can set it: a lease lost while logging in stops the session too
+            gate.leaseLost = false;
             DownloadRequests shared = sharedRequests;
             if (shared != null) {
                 shared.servedBy(id, now);
@@ -341,7 +343,6 @@ public final class FetchSessions {
         try {
             retriever = open(account, startNanos + context.sessionDeadline().toNanos());
             long maxSize = accounts.maxMessageSize(account.id()).orElse(context.maxMessageSize());
-            gate.leaseLost = false;
             return new FetchSession(account, retriever, ledger, context, () -> stopping() || gate.leaseLost,
                     startNanos, maxSize);
         } catch (Throwable e) {
