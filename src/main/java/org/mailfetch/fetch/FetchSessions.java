@@ -217,7 +217,7 @@ public final class FetchSessions {
             gate.leaseLost = false;
             DownloadRequests shared = sharedRequests;
             if (shared != null) {
-                shared.servedBy(id, now);
+                shared.servedBy(id);
             }
             gate.renewal = leaseRenewer.scheduleAtFixedRate(() -> renewLease(account),
                     lease.ttl().toMillis() / 3, lease.ttl().toMillis() / 3, TimeUnit.MILLISECONDS);
