@@ -37,10 +37,10 @@ public final class DownloadRequests {
      * now is served by it. Not by comparing times: {@code requested_at} is the asking node's clock,
      * and a node whose clock is ahead left a request no session on the others ever "came after", so
      * the lease holder ran session after session until its own clock caught up. A request recorded
-     * after this delete stays for the holder to find when its session ends.
+     * after this delete stays for the holder to find when its session ends. Returns how many there were.
      */
-    public void servedBy(long accountId) {
-        db.update("DELETE FROM download_request WHERE account_id = ?", accountId);
+    public int servedBy(long accountId) {
+        return db.update("DELETE FROM download_request WHERE account_id = ?", accountId);
     }
 
     /** Whether a request is waiting for the account. */

@@ -216,8 +216,11 @@ public final class FetchSessions {
             // cleared here, before the renewal can set it: a lease lost while logging in stops the session too
             gate.leaseLost = false;
             DownloadRequests shared = sharedRequests;
-            if (shared != null) {
-                shared.servedBy(id);
+            // Every download-now is recorded before its session starts. None left: a session that listed
+            // after the request (another node's, which took the lease first, or an earlier one here) has
+            // served it, and running one more would serve the same request twice.
+            if (shared != null && shared.servedBy(id) == 0 && trigger == Trigger.NOW) {
+                return endWithoutSession(account, gate, "download now: served already by the session before", trigger);
             }
             gate.renewal = leaseRenewer.scheduleAtFixedRate(() -> renewLease(account),
                     lease.ttl().toMillis() / 3, lease.ttl().toMillis() / 3, TimeUnit.MILLISECONDS);

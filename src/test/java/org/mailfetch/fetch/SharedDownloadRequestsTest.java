@@ -74,4 +74,49 @@ class SharedDownloadRequestsTest {
         }
         assertEquals(5, fixture.delivered().size(), "each message once");
     }
+
+    @Test
+    void aRequestAnotherNodesSessionServedMeanwhileShouldNotRunASecondSessionHere() throws Exception {
+        fixture.close();
+        java.util.Properties one = new java.util.Properties();
+        one.setProperty("mailfetch.fetch.max-concurrent-sessions", "1");
+        fixture = new MailfetchFixture(dataDir, one);
+        Account x = fixture.addAccount("kim", slow.port(), "kim", "pw", DeleteMode.NEVER);
+        GreenMailUser lee = pop3.user("lee", "pw");
+        for (int i = 0; i < 10; i++) {
+            pop3.deliver(lee);
+        }
+        Account y = fixture.addAccount("lee", slow.port(), "lee", "pw", DeleteMode.NEVER);
+        fixture.services().accounts().setEnabled(x.id(), false); // only the requests start sessions
+        fixture.services().accounts().setEnabled(y.id(), false);
+        DownloadRequests nodeA = new DownloadRequests(fixture.services().db());
+        AccountLease leaseOfA = new AccountLease(fixture.services().db(), Clock.systemUTC(), Duration.ofMinutes(1));
+        try (FetchEngine service = new FetchEngine(fixture.services(), FetchEngine.Mode.SERVICE, Clock.systemUTC())) {
+            service.start();
+            AtomicInteger sessionsOfX = new AtomicInteger();
+            service.sessions().setObserver(s -> {
+                if (s.accountId() == x.id() && s.result() != SessionSummary.Result.SKIPPED) {
+                    sessionsOfX.incrementAndGet();
+                }
+            });
+            service.sessions().downloadNow(x.id());
+            Eventually.await("x's session runs here", Duration.ofSeconds(10),
+                    () -> fixture.services().status().get(x.id()).running());
+            service.sessions().downloadNow(y.id()); // waits for the one session permit
+            nodeA.record(x.id(), Instant.now()); // node A asks while this node runs x's session
+            // x's session ends: this node finds A's request and queues a session for it behind y's
+            Eventually.await("y's session runs", Duration.ofSeconds(20),
+                    () -> fixture.services().status().get(y.id()).running());
+            Thread.sleep(300);
+            // meanwhile node A's own session for its request takes x's lease, serves the request, ends
+            assertTrue(leaseOfA.tryAcquire(x.id(), "node-a"));
+            nodeA.servedBy(x.id());
+            leaseOfA.release(x.id(), "node-a");
+
+            Eventually.await("y's session ended", Duration.ofSeconds(20),
+                    () -> !fixture.services().status().get(y.id()).running());
+            Thread.sleep(2000);
+            assertEquals(1, sessionsOfX.get(), "A's request was served by A's session: no second session here");
+        }
+    }
 }
