@@ -9,7 +9,8 @@ import org.mailfetch.store.Database;
  * "Download now" requests that outlive the node they were made on: with several nodes the account's
  * session may be running elsewhere, and the request must then run right after it, on whichever node
  * holds the account. A session that starts clears the requests made before it (it fetches what they
- * asked for); the holder of the lease looks for newer ones when its session ends.
+ * asked for); the holder of the lease looks for newer ones when its session ends. The time recorded is
+ * for people reading the table, not compared: the nodes' clocks may differ.
  */
 public final class DownloadRequests {
 
@@ -31,9 +32,15 @@ public final class DownloadRequests {
         }
     }
 
-    /** A session started at {@code start}: requests made up to then are served by it. */
-    public void servedBy(long accountId, Instant start) {
-        db.update("DELETE FROM download_request WHERE account_id = ? AND requested_at <= ?", accountId, start);
+    /**
+     * A session holding the account's lease is about to list the mailbox: every request recorded up to
+     * now is served by it. Not by comparing times: {@code requested_at} is the asking node's clock,
+     * and a node whose clock is ahead left a request no session on the others ever "came after", so
+     * the lease holder ran session after session until its own clock caught up. A request recorded
+     * after this delete stays for the holder to find when its session ends. Returns how many there were.
+     */
+    public int servedBy(long accountId) {
+        return db.update("DELETE FROM download_request WHERE account_id = ?", accountId);
     }
 
     /** Whether a request is waiting for the account. */

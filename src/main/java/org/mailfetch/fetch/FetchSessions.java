@@ -213,9 +213,14 @@ public final class FetchSessions {
                 return endWithoutSession(account, gate, "another process is fetching this account", trigger);
             }
             gate.leaseHeld = true;
+            // cleared here, before the renewal can set it: a lease lost while logging in stops the session too
+            gate.leaseLost = false;
             DownloadRequests shared = sharedRequests;
-            if (shared != null) {
-                shared.servedBy(id, now);
+            // Every download-now is recorded before its session starts. None left: a session that listed
+            // after the request (another node's, which took the lease first, or an earlier one here) has
+            // served it, and running one more would serve the same request twice.
+            if (shared != null && shared.servedBy(id) == 0 && trigger == Trigger.NOW) {
+                return endWithoutSession(account, gate, "download now: served already by the session before", trigger);
             }
             gate.renewal = leaseRenewer.scheduleAtFixedRate(() -> renewLease(account),
                     lease.ttl().toMillis() / 3, lease.ttl().toMillis() / 3, TimeUnit.MILLISECONDS);
@@ -341,7 +346,6 @@ public final class FetchSessions {
         try {
             retriever = open(account, startNanos + context.sessionDeadline().toNanos());
             long maxSize = accounts.maxMessageSize(account.id()).orElse(context.maxMessageSize());
-            gate.leaseLost = false;
             return new FetchSession(account, retriever, ledger, context, () -> stopping() || gate.leaseLost,
                     startNanos, maxSize);
         } catch (Throwable e) {

@@ -81,7 +81,10 @@ class PostgresCliIT {
      */
     private String run(Map<String, String> env, int exit, String... args) throws Exception {
         Path log = Files.createTempFile(dir, "cli", ".log");
-        try (ForkedMailfetch cli = ForkedMailfetch.start(dataDir, log, Map.of(DatabaseConfig.URL, pg.url(database)),
+        // a shared database wants the shared roots set explicitly (SharedRoots)
+        try (ForkedMailfetch cli = ForkedMailfetch.start(dataDir, log, Map.of(DatabaseConfig.URL, pg.url(database),
+                        "mailfetch.maildir.root", dataDir.resolve("mailboxes").toAbsolutePath().toString(),
+                        "mailfetch.spool.root", dataDir.toAbsolutePath().toString()),
                 env, List.of(), args)) {
             assertEquals(exit, cli.exitCode(Duration.ofSeconds(120)), cli.output());
             return Files.readString(log).lines().filter(l -> !l.matches("^\\d{4}-\\d\\d-\\d\\d .*")).reduce("",

@@ -37,6 +37,9 @@ class PostgresFetchIT {
         String database = pg.createDatabase();
         Properties db = pg.settings(database, dir);
         Path dataDir = dir.resolve("data");
+        // a shared database wants the shared roots set explicitly (SharedRoots); where the fixture looks
+        db.setProperty("mailfetch.maildir.root", dataDir.resolve("mailboxes").toAbsolutePath().toString());
+        db.setProperty("mailfetch.spool.root", dataDir.toAbsolutePath().toString());
         try (Pop3Server pop3 = new Pop3Server(); MailfetchFixture f = new MailfetchFixture(dataDir, db)) {
             GreenMailUser kim = pop3.user("kim", "pw");
             List<String> subjects = List.of(pop3.deliver(kim), pop3.deliver(kim), pop3.deliver(kim));

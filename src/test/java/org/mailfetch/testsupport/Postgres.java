@@ -225,7 +225,11 @@ public final class Postgres extends PrivateDaemon {
             try {
                 Postgres pg = shared();
                 Path dir = Files.createDirectories(pg.root.resolve("clients"));
-                return pg.settings(pg.createDatabase(), dir);
+                Properties p = pg.settings(pg.createDatabase(), dir);
+                // a shared database wants the shared roots set (SharedRoots): where H2 has them by default
+                p.setProperty("mailfetch.maildir.root", k.resolve("mailboxes").toString());
+                p.setProperty("mailfetch.spool.root", k.toString());
+                return p;
             } catch (IOException e) {
                 throw new IllegalStateException("cannot make a PostgreSQL database for " + k + ": " + e.getMessage(), e);
             }

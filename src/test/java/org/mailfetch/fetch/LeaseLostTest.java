@@ -1,0 +1,76 @@
+package org.mailfetch.fetch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import com.icegreen.greenmail.user.GreenMailUser;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailfetch.mail.Account;
+import org.mailfetch.mail.DeleteMode;
+import org.mailfetch.testsupport.Eventually;
+import org.mailfetch.testsupport.FaultProxy;
+import org.mailfetch.testsupport.MailfetchFixture;
+import org.mailfetch.testsupport.Pop3Server;
+
+/** A session whose lease another process took stops: it neither downloads nor deletes any more. */
+class LeaseLostTest {
+
+    @TempDir
+    Path dataDir;
+
+    private Pop3Server pop3;
+    private FaultProxy slowListing;
+    private MailfetchFixture fixture;
+    private GreenMailUser kim;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        pop3 = new Pop3Server();
+        Properties extra = new Properties();
+        extra.setProperty("mailfetch.fetch.lease", "900ms"); // renewed every 300 ms
+        fixture = new MailfetchFixture(dataDir, extra);
+        kim = pop3.user("kim", "pw");
+        for (int i = 0; i < 5; i++) {
+            pop3.deliver(kim);
+        }
+        // the listing (part of opening the session) takes long enough for the lease to be lost meanwhile
+        slowListing = new FaultProxy(pop3.port()).delayResponses("UIDL", Duration.ofMillis(2000));
+    }
+
+    @AfterEach
+    void tearDown() {
+        slowListing.close();
+        fixture.close();
+        pop3.close();
+    }
+
+    @Test
+    void aLeaseLostWhileLoggingInShouldStopTheSessionBeforeItDownloadsOrDeletes() throws Exception {
+        Account a = fixture.addAccount("kim", slowListing.port(), "kim", "pw", DeleteMode.IMMEDIATELY);
+        CompletableFuture<SessionSummary> session = CompletableFuture.supplyAsync(() -> {
+            try {
+                return fixture.fetch(a.id());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Eventually.await("the session holds the lease", Duration.ofSeconds(10), () -> !fixture.services().db()
+                .query("SELECT 1 FROM account_lease WHERE account_id = ?", rs -> 1, a.id()).isEmpty());
+        // as if it had expired and another node had taken it
+        fixture.services().db().update("UPDATE account_lease SET holder = ?, expires_at = ? WHERE account_id = ?",
+                "other-node", Instant.now().plusSeconds(60), a.id());
+
+        SessionSummary s = session.get(30, TimeUnit.SECONDS);
+        assertEquals(5, pop3.remaining(kim), "nothing deleted by a session without the lease: " + s.line());
+        assertEquals(0, fixture.delivered().size(), "nothing downloaded by a session without the lease");
+    }
+}
