@@ -67,6 +67,8 @@ public final class Scheduling {
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
         p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
         p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(threads));
+        // a first fire a millisecond early must not be skipped by Camel's job (OnTimeJobFactory says why)
+        p.setProperty("org.quartz.scheduler.jobFactory.class", OnTimeJobFactory.class.getName());
         if (!clustered) {
             p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
         } else {
