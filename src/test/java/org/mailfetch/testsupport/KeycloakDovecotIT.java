@@ -330,7 +330,8 @@ class KeycloakDovecotIT {
         try (Keycloak.Reachability ignored = keycloak.unreachable()) {
             UncheckedIOException e = assertThrows(UncheckedIOException.class,
                     () -> keycloak.refresh(Keycloak.PUBLIC_CLIENT, null, tokens.refreshToken()));
-            assertTrue(e.getCause() instanceof java.net.ConnectException, () -> "expected a refused connection: " + e);
+            // refused, or (a kept-alive connection the gate cut) closed before the reply: unreachable either way
+            assertTrue(e.getCause() instanceof java.io.IOException, () -> "expected no connection: " + e);
             assertTrue(pop3Xoauth2Works(tokens.accessToken()), "Dovecot's introspection bypasses the gate");
         }
         assertEquals(200, keycloak.refresh(Keycloak.PUBLIC_CLIENT, null, tokens.refreshToken()).status());
