@@ -77,7 +77,7 @@ public final class UidlLedger {
     public Map<String, Row> rows(long accountId) {
         Map<String, Row> out = new HashMap<>();
         try (Connection c = db.connection()) {
-            boolean h2 = "H2".equals(c.getMetaData().getDatabaseProductName());
+            boolean h2 = !db.postgres();
             if (h2) {
                 lazy(c, true);
             }

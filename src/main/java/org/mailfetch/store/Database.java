@@ -55,9 +55,12 @@ public final class Database implements AutoCloseable {
     private final DataSource dataSource;
     private final AutoCloseable pool;
     private final String nextIdSql;
+    /** Known at open: PostgreSQL (shared by nodes) or the embedded H2. */
+    private final boolean postgres;
     private volatile boolean closed;
 
-    private Database(DataSource dataSource, AutoCloseable pool, String nextIdSql) {
+    private Database(DataSource dataSource, AutoCloseable pool, String nextIdSql, boolean postgres) {
+        this.postgres = postgres;
         this.dataSource = dataSource;
         this.pool = pool;
         this.nextIdSql = nextIdSql;
@@ -92,7 +95,7 @@ public final class Database implements AutoCloseable {
             pool.dispose();
             throw e;
         }
-        return new Database(pool, pool::dispose, "SELECT NEXT VALUE FOR id_seq");
+        return new Database(pool, pool::dispose, "SELECT NEXT VALUE FOR id_seq", false);
     }
 
     /** The PostgreSQL database of {@code config}; {@code dataDir} still holds the key, spool and mailboxes. */
@@ -108,7 +111,7 @@ public final class Database implements AutoCloseable {
         }
         LoggerFactory.getLogger(Database.class).info("database: {} (at most {} connections)", config.describe(),
                 config.poolSize());
-        return new Database(pool, pool, "SELECT nextval('id_seq')");
+        return new Database(pool, pool, "SELECT nextval('id_seq')", true);
     }
 
     private static void migrate(DataSource dataSource, String vendor) {
@@ -140,6 +143,11 @@ public final class Database implements AutoCloseable {
         }
         LoggerFactory.getLogger(Database.class).info("database {}: the empty password of older versions is replaced"
                 + " by the one in {}", dataDir.resolve(NAME), dataDir.resolve(DbPassword.FILE));
+    }
+
+    /** Whether this is PostgreSQL (else the embedded H2), without asking the driver each time. */
+    public boolean postgres() {
+        return postgres;
     }
 
     public DataSource dataSource() {
