@@ -452,6 +452,10 @@ public final class FetchSessions {
         if (renewal != null) {
             renewal.cancel(false);
         }
+        HeldLease held = gate.held;
+        if (held != null) {
+            held.end();
+        }
         try {
             lease.release(account.id(), holder);
         } finally {
@@ -459,11 +463,10 @@ public final class FetchSessions {
                 gate.permit = false;
                 sessionPermits.release();
             }
-            boolean held = gate.held != null;
             gate.held = null;
             gate.running.set(false);
             if (camelContext != null && !stopping()) {
-                if (held) {
+                if (held != null) {
                     askedElsewhere(account.id(), gate); // not when the lease was elsewhere: its holder runs them
                 }
                 startPending(account.id(), gate);

@@ -38,6 +38,8 @@ final class HeldLease {
     /** System.nanoTime() until which the hold surely lasts. */
     private final AtomicLong until;
     private volatile boolean lost;
+    /** The session ended and gave the lease back: a renewal still under way must not call that a loss. */
+    private volatile boolean ended;
 
     /** {@code sentNanos}: System.nanoTime() taken before the statement that took the lease was sent. */
     HeldLease(AccountLease lease, Account account, String holder, long sentNanos) {
@@ -55,11 +57,14 @@ final class HeldLease {
      * renewal succeeds again.
      */
     boolean renew() {
-        if (lost) {
+        if (lost || ended) {
             return false;
         }
         long sent = System.nanoTime();
         if (!lease.renew(account.id(), holder)) {
+            if (ended) {
+                return false; // released meanwhile: the row is gone, not taken
+            }
             lost = true;
             LOG.error("{}: lost the session lease (another process took it after it expired); the session stops"
                     + " after the message in hand and delivers nothing more by LMTP", account.label());
@@ -99,5 +104,10 @@ final class HeldLease {
 
     boolean lost() {
         return lost;
+    }
+
+    /** Before the session gives the lease back: what renewals find after this is no loss. */
+    void end() {
+        ended = true;
     }
 }

@@ -213,6 +213,18 @@ class ClusterIT {
             for (Node n : nodes) {
                 n.process.close();
             }
+            keepNodeLogs();
+        }
+    }
+
+    /** The nodes' logs outlive the temporary directory, in target/cluster-it/: a failure is read from them. */
+    private void keepNodeLogs() throws IOException {
+        Path kept = Path.of("target", "cluster-it");
+        Files.createDirectories(kept);
+        try (var logs = Files.list(tmp)) {
+            for (Path log : logs.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+                Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 
