@@ -9,9 +9,14 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import javax.sql.DataSource;
 
+import org.apache.camel.CamelContext;
 import org.apache.camel.component.quartz.QuartzComponent;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
 import org.quartz.utils.ConnectionProvider;
 import org.quartz.utils.DBConnectionManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How the account triggers are kept. On the embedded H2 database (one node) in memory, as ever. On
@@ -21,6 +26,8 @@ import org.quartz.utils.DBConnectionManager;
  */
 public final class Scheduling {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Scheduling.class);
+
     /** How often a node checks in; a node silent for this plus Quartz's 7.5 s grace is taken over. */
     public static final String CHECKIN_INTERVAL = "mailfetch.cluster.checkin-interval";
     /** Quartz's setting that makes the JobStore clustered. */
@@ -28,6 +35,8 @@ public final class Scheduling {
 
     private final boolean clustered;
     private final String instanceId;
+    /** This node takes account timers (cluster: once its routes are built). */
+    private volatile boolean takingTimers;
 
     private Scheduling(boolean clustered, String instanceId) {
         this.clustered = clustered;
@@ -83,9 +92,36 @@ public final class Scheduling {
             p.setProperty("org.quartz.jobStore.clusterCheckinInterval", String.valueOf(checkin.toMillis()));
             // nodes acquiring at once serialise on Quartz's row lock instead of racing for the same triggers
             p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
+            // the shared tables hold every account's trigger: a node starting up takes none before its
+            // reconciler has built the routes (routesBuilt), or they would fire where no route runs yet
+            quartz.setAutoStartScheduler(false);
         }
         quartz.setProperties(p);
         return quartz;
+    }
+
+    /**
+     * Called after each pass of the accounts' reconciler. On a cluster the first pass that finds the
+     * Quartz scheduler made (by the first account route) starts it: from then on this node takes
+     * account timers, each of whose routes it has built. On one node the scheduler started with Camel.
+     */
+    public void routesBuilt(CamelContext camel) {
+        if (!clustered || takingTimers || camel == null) {
+            return;
+        }
+        Scheduler scheduler = camel.hasComponent("quartz") instanceof QuartzComponent q ? q.getScheduler() : null;
+        if (scheduler == null) {
+            return; // no account route yet
+        }
+        try {
+            if (!scheduler.isStarted()) {
+                scheduler.start();
+                LOG.info("account routes built: this node takes account timers from now on");
+            }
+            takingTimers = true;
+        } catch (SchedulerException e) {
+            LOG.warn("cannot start taking account timers (tried again after the next reconcile): {}", e.getMessage());
+        }
     }
 
     /** Quartz's view of mailfetch's connection pool. */

@@ -27,6 +27,15 @@ public interface DeliverySession extends SessionViews {
     LmtpConnections lmtpConnections();
 
     /**
+     * How long from now the session surely keeps its account (no other session of it can start
+     * before), renewed first when it ran short; zero when it is lost or ran out. A delivery that can
+     * be neither undone nor recognised afterwards (an LMTP transaction) starts only with time left,
+     * and ends within it: otherwise the session that took the account over could deliver the same
+     * message at the same moment.
+     */
+    java.time.Duration heldFor();
+
+    /**
      * Registers a record (e.g. a quarantine row) that belongs to a file staged in the current batch:
      * it is committed after the batch's files are durable and before its ledger rows.
      */

@@ -54,6 +54,8 @@ public final class LocalDelivery implements Processor {
     private final RecipientDeliveries deliveries;
     private final Duration lmtpTimeout;
     private final Clock clock;
+    /** Kept from an LMTP transaction's time for committing its recipient rows after the replies. */
+    private static final Duration ROW_COMMIT = Duration.ofSeconds(1);
 
     /**
      * How long one LMTP transaction may take in all: the read timeout twice over, plus a second per
@@ -100,7 +102,7 @@ public final class LocalDelivery implements Processor {
                 if (missing.isEmpty()) {
                     continue;
                 }
-                LmtpOutcome outcome = lmtp(message, session.lmtpConnections(), t.getKey(), missing, trace);
+                LmtpOutcome outcome = lmtp(message, session, t.getKey(), missing, trace);
                 deferred |= outcome.deferred();
                 if (outcome.rejected() && !maildir.contains(owner(message))) {
                     maildir.add(owner(message));
@@ -113,11 +115,24 @@ public final class LocalDelivery implements Processor {
 
     private record LmtpOutcome(boolean deferred, boolean rejected) {}
 
-    private LmtpOutcome lmtp(FetchedMessage message, LmtpConnections connections, LmtpTarget target,
+    private LmtpOutcome lmtp(FetchedMessage message, DeliverySession session, LmtpTarget target,
             List<String> recipients, byte[] trace) {
+        // Within the session's hold on the account, less a moment to commit the rows: LMTP has no
+        // idempotency key, so a transaction still running when another node has taken the account over
+        // could deliver what that node's session delivers as well.
+        Duration held = session.heldFor();
+        Duration rows = held.dividedBy(4).compareTo(ROW_COMMIT) < 0 ? held.dividedBy(4) : ROW_COMMIT;
+        Duration usable = held.minus(rows);
+        if (usable.isZero() || usable.isNegative()) {
+            LOG.warn("LMTP {} not tried for {}: the session no longer surely holds the account (its lease was lost or"
+                    + " could not be renewed); deferred", target, recipients);
+            return new LmtpOutcome(true, false);
+        }
+        Duration deadline = exchangeDeadline(message.size(), recipients.size());
+        LmtpConnections connections = session.lmtpConnections();
         Map<String, SmtpReply> replies;
         try {
-            LmtpClient client = connections.acquire(target, lmtpTimeout, exchangeDeadline(message.size(), recipients.size()));
+            LmtpClient client = connections.acquire(target, lmtpTimeout, deadline.compareTo(usable) < 0 ? deadline : usable);
             try (InputStream content = message.content()) {
                 replies = client.deliver(Outbox.envelopeFrom(message), recipients, trace, content);
             } finally {

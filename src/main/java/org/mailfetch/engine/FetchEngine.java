@@ -169,6 +169,7 @@ public final class FetchEngine implements AutoCloseable {
         AccountMBeans accountMBeans = new AccountMBeans(accountService);
         FetchMetrics metrics = new FetchMetrics();
         accountRoutes.setObserver(all -> {
+            scheduling.routesBuilt(main.getCamelContext());
             accountMBeans.update(all);
             if (idleWatchers != null) {
                 idleWatchers.update(all); // IDLE follows the accounts table like the routes do

@@ -100,6 +100,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     private final Path mailboxesDir;
     private final FetchContext context;
     private final BooleanSupplier stopping;
+    private final HeldLease lease;
     private final Clock clock;
     private final Instant start;
     private OpenBatch batch;
@@ -126,22 +127,20 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     private long bytes;
     private Throwable failure;
 
-    FetchSession(Account account, Retriever retriever, UidlLedger ledger, FetchContext context, BooleanSupplier stopping)
-            throws IOException {
-        this(account, retriever, ledger, context, stopping, System.nanoTime(), context.maxMessageSize());
-    }
-
     /**
-     * {@code startNanos}: when the session began (System.nanoTime()), for its deadline;
-     * {@code maxMessageSize}: the account's limit (its override, or mailfetch.fetch.max-message-size).
+     * {@code stopping}: the service is shutting down; {@code lease}: the session's hold on the account,
+     * which every message and every LMTP transaction checks; {@code startNanos}: when the session began
+     * (System.nanoTime()), for its deadline; {@code maxMessageSize}: the account's limit (its override,
+     * or mailfetch.fetch.max-message-size).
      */
     FetchSession(Account account, Retriever retriever, UidlLedger ledger, FetchContext context, BooleanSupplier stopping,
-                 long startNanos, long maxMessageSize) throws IOException {
+                 HeldLease lease, long startNanos, long maxMessageSize) throws IOException {
         this.account = account;
         this.retriever = retriever;
         this.ledger = ledger;
         this.context = context;
         this.stopping = stopping;
+        this.lease = lease;
         this.clock = context.clock();
         this.start = clock.instant();
         this.rows = ledger.rows(account.id());
@@ -245,6 +244,11 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         return lmtp;
     }
 
+    @Override
+    public java.time.Duration heldFor() {
+        return java.time.Duration.ofNanos(Math.max(0, lease.secure(lease.half())));
+    }
+
     /**
      * The new messages, each retrieved when the splitter asks for it. Retrieval errors end the
      * iteration and are reported by {@link #finish()}; so does a shutdown, after the message in hand.
@@ -295,10 +299,21 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         return handedOut - accepted >= 2;
     }
 
-    /** Before each message: the deadline has not passed and the disk has room; else the session stops here. */
+    /**
+     * Before each message: the deadline has not passed, the account is still this session's (its lease
+     * held for half its time more, renewed now if the background renewal fell behind) and the disk has
+     * room; else the session stops here.
+     */
     private boolean mayGoOn() {
         if (System.nanoTime() - deadlineNanos >= 0) {
             failure = new SessionDeadlineException(deadlineText());
+            LOG.warn("{}", failure.getMessage());
+            return false;
+        }
+        if (lease.secure(lease.half()) <= 0) {
+            failure = new IOException("the session's lease on the account " + (lease.lost() ? "was taken by another"
+                    + " process after it expired" : "ran out: it could not be renewed") + "; downloading stopped, what"
+                    + " was delivered is committed, the rest waits for the next session");
             LOG.warn("{}", failure.getMessage());
             return false;
         }

@@ -91,10 +91,11 @@ public final class FetchSessions {
         final AtomicBoolean pending = new AtomicBoolean();
         volatile ScheduledFuture<?> renewal;
         volatile boolean permit;
-        /** The lease was taken by someone else while the session ran: it stops after the message in hand. */
-        volatile boolean leaseLost;
-        /** This process holds the account's lease (its session runs here). */
-        volatile boolean leaseHeld;
+        /**
+         * The running session's hold on the account's lease, renewed in the background; null when this
+         * process holds none. One per session, so a late renewal of the session before cannot touch it.
+         */
+        volatile HeldLease held;
     }
 
     /**
@@ -209,12 +210,11 @@ public final class FetchSessions {
             }
             sessionPermits.acquire();
             gate.permit = true;
-            if (!takeLease(account, trigger)) {
+            HeldLease held = takeLease(account, trigger);
+            if (held == null) {
                 return endWithoutSession(account, gate, "another process is fetching this account", trigger);
             }
-            gate.leaseHeld = true;
-            // cleared here, before the renewal can set it: a lease lost while logging in stops the session too
-            gate.leaseLost = false;
+            gate.held = held;
             DownloadRequests shared = sharedRequests;
             // Every download-now is recorded before its session starts. None left: a session that listed
             // after the request (another node's, which took the lease first, or an earlier one here) has
@@ -222,10 +222,11 @@ public final class FetchSessions {
             if (shared != null && shared.servedBy(id) == 0 && trigger == Trigger.NOW) {
                 return endWithoutSession(account, gate, "download now: served already by the session before", trigger);
             }
-            gate.renewal = leaseRenewer.scheduleAtFixedRate(() -> renewLease(account),
+            // renewed from the start: a lease lost while logging in stops the session too
+            gate.renewal = leaseRenewer.scheduleAtFixedRate(() -> renewLease(account, held),
                     lease.ttl().toMillis() / 3, lease.ttl().toMillis() / 3, TimeUnit.MILLISECONDS);
             status.started(id, now);
-            Object sessionOrSummary = connect(account, gate, trigger);
+            Object sessionOrSummary = connect(account, gate, held, trigger);
             if (sessionOrSummary instanceof FetchSession session) {
                 exchange.setProperty(SESSION, session);
             }
@@ -276,12 +277,14 @@ public final class FetchSessions {
         return q == null ? p : q;
     }
 
-    private boolean takeLease(Account account, Trigger trigger) throws InterruptedException {
+    /** The lease, taken now or (CLI, a recovered job) after waiting for it; null when another process holds it. */
+    private HeldLease takeLease(Account account, Trigger trigger) throws InterruptedException {
+        long sent = System.nanoTime();
         if (lease.tryAcquire(account.id(), holder)) {
-            return true;
+            return new HeldLease(lease, account, holder, sent);
         }
         if (trigger != Trigger.CLI && trigger != Trigger.RECOVERY) {
-            return false;
+            return null;
         }
         // the CLI waits for a running session; a recovered job for the dead node's lease to expire
         LOG.info("{}: another session holds the account; waiting for it to {}", account.label(),
@@ -290,23 +293,17 @@ public final class FetchSessions {
                 : lease.ttl().plusSeconds(5));
         while (Instant.now().isBefore(giveUp)) {
             Thread.sleep(500);
+            sent = System.nanoTime();
             if (lease.tryAcquire(account.id(), holder)) {
-                return true;
+                return new HeldLease(lease, account, holder, sent);
             }
         }
-        return false;
+        return null;
     }
 
-    private void renewLease(Account account) {
+    private static void renewLease(Account account, HeldLease held) {
         try {
-            if (!lease.renew(account.id(), holder)) {
-                Gate gate = gates.get(account.id());
-                if (gate != null) {
-                    gate.leaseLost = true;
-                }
-                LOG.error("{}: lost the session lease (another process took it after it expired); the session stops"
-                        + " after the message in hand", account.label());
-            }
+            held.renew();
         } catch (RuntimeException e) {
             LOG.warn("{}: cannot renew the session lease: {}", account.label(), e.getMessage());
         }
@@ -338,7 +335,7 @@ public final class FetchSessions {
      * Logs in and lists: the open session, or the summary of a session that failed to start. Any
      * Throwable (an OutOfMemoryError too) ends in a summary, with permit, lease and status released.
      */
-    private Object connect(Account account, Gate gate, Trigger trigger) {
+    private Object connect(Account account, Gate gate, HeldLease held, Trigger trigger) {
         Instant start = context.clock().instant();
         long startNanos = System.nanoTime();
         Retriever retriever = null;
@@ -346,8 +343,7 @@ public final class FetchSessions {
         try {
             retriever = open(account, startNanos + context.sessionDeadline().toNanos());
             long maxSize = accounts.maxMessageSize(account.id()).orElse(context.maxMessageSize());
-            return new FetchSession(account, retriever, ledger, context, () -> stopping() || gate.leaseLost,
-                    startNanos, maxSize);
+            return new FetchSession(account, retriever, ledger, context, this::stopping, held, startNanos, maxSize);
         } catch (Throwable e) {
             MessageLog.endSession();
             if (retriever != null) {
@@ -456,6 +452,10 @@ public final class FetchSessions {
         if (renewal != null) {
             renewal.cancel(false);
         }
+        HeldLease held = gate.held;
+        if (held != null) {
+            held.end();
+        }
         try {
             lease.release(account.id(), holder);
         } finally {
@@ -463,11 +463,10 @@ public final class FetchSessions {
                 gate.permit = false;
                 sessionPermits.release();
             }
-            boolean held = gate.leaseHeld;
-            gate.leaseHeld = false;
+            gate.held = null;
             gate.running.set(false);
             if (camelContext != null && !stopping()) {
-                if (held) {
+                if (held != null) {
                     askedElsewhere(account.id(), gate); // not when the lease was elsewhere: its holder runs them
                 }
                 startPending(account.id(), gate);

@@ -159,21 +159,9 @@ class ClusterIT {
                             || fullyFetched(ids.indexOf(id), 10)));
             Duration takeover = Duration.between(killed, Instant.now());
             Eventually.await("all 1,000 messages delivered after the kill", Duration.ofSeconds(300), () -> allDelivered(10));
-            for (int i = 0; i < ACCOUNTS; i++) {
-                if (!taken.contains(ids.get(i))) {
-                    assertExactlyOnce(10, i, 10);
-                    continue;
-                }
-                // The killed node's accounts: nothing lost. The one message whose LMTP "250" came in the
-                // milliseconds before the kill, with its recipient row not yet committed, may arrive twice:
-                // LMTP has no idempotency key (README, LMTP) — a known gap, reported, never more than that one.
-                List<String> found = cluster.messageIds(cluster.owner(i));
-                assertEquals(10, found.stream().distinct().count(), cluster.owner(i) + " lost a message: " + found);
-                assertTrue(found.size() <= 11, cluster.owner(i) + " got more than the one in-flight message twice: " + found);
-                if (found.size() == 11) {
-                    System.out.println("ClusterIT: the message in flight at the kill arrived twice for " + cluster.owner(i));
-                }
-            }
+            // exactly once for every account, the killed node's too: a session that lost its lease starts no
+            // LMTP transaction, so the session that took an account over never delivers next to it
+            assertExactlyOnce(10);
             System.out.println("ClusterIT: " + dead.name + " killed holding accounts " + taken + "; taken over after "
                     + takeover.toMillis() + " ms; sessions per node before the kill " + sessionsByNode);
 
@@ -224,6 +212,18 @@ class ClusterIT {
         } finally {
             for (Node n : nodes) {
                 n.process.close();
+            }
+            keepNodeLogs();
+        }
+    }
+
+    /** The nodes' logs outlive the temporary directory, in target/cluster-it/: a failure is read from them. */
+    private void keepNodeLogs() throws IOException {
+        Path kept = Path.of("target", "cluster-it");
+        Files.createDirectories(kept);
+        try (var logs = Files.list(tmp)) {
+            for (Path log : logs.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+                Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
     }

@@ -1,6 +1,7 @@
 package org.mailfetch.fetch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,12 +17,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
+import org.mailfetch.recipient.LmtpTarget;
 import org.mailfetch.testsupport.Eventually;
 import org.mailfetch.testsupport.FaultProxy;
 import org.mailfetch.testsupport.MailfetchFixture;
 import org.mailfetch.testsupport.Pop3Server;
+import org.mailfetch.testsupport.RoutedMail;
+import org.mailfetch.testsupport.ScriptedSmtpServer;
 
-/** A session whose lease another process took stops: it neither downloads nor deletes any more. */
+/**
+ * A session whose lease another process took stops: it neither downloads nor deletes any more, and it
+ * does not start an LMTP transaction even for the message it already has in hand — the session that
+ * took the account over delivers that one.
+ */
 class LeaseLostTest {
 
     @TempDir
@@ -72,5 +80,37 @@ class LeaseLostTest {
         SessionSummary s = session.get(30, TimeUnit.SECONDS);
         assertEquals(5, pop3.remaining(kim), "nothing deleted by a session without the lease: " + s.line());
         assertEquals(0, fixture.delivered().size(), "nothing downloaded by a session without the lease");
+    }
+
+    @Test
+    void aSessionWhoseLeaseWasTakenDuringADownloadShouldNotDeliverThatMessageByLmtp() throws Exception {
+        try (ScriptedSmtpServer store = new ScriptedSmtpServer("250 2.1.5 ok");
+             FaultProxy slowRetr = new FaultProxy(pop3.port()).delayResponses("RETR", Duration.ofMillis(3000))) {
+            fixture.services().directory().addDomain("lmtp.example", null, LmtpTarget.parse("127.0.0.1:" + store.port()));
+            fixture.services().directory().addMailbox("carol@lmtp.example");
+            GreenMailUser box = pop3.user("box", "secret");
+            for (int i = 0; i < 3; i++) {
+                RoutedMail.put(box, "message " + i, "To: carol@lmtp.example\n");
+            }
+            Account a = RoutedMail.catchAllAccount(fixture, slowRetr.port(), false);
+            CompletableFuture<SessionSummary> session = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return fixture.fetch(a.id());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertTrue(slowRetr.awaitDelayedCommand(Duration.ofSeconds(20)), "the first message is being downloaded");
+            // while its RETR answer is held back, the lease expires and another node takes it (renewals every
+            // 300 ms notice within the 3 s); that node's session will deliver the message, so this one must not
+            fixture.services().db().update("UPDATE account_lease SET holder = ?, expires_at = ? WHERE account_id = ?",
+                    "other-node", Instant.now().plusSeconds(60), a.id());
+
+            SessionSummary s = session.get(30, TimeUnit.SECONDS);
+            assertEquals(0, store.messages(), "no LMTP transaction after the lease was lost: " + s.line());
+            assertEquals(3, pop3.remaining(box), "nothing deleted: " + s.line());
+            assertEquals(SessionSummary.Result.FAILED, s.result(), s.line());
+            assertTrue(s.line().contains("lease"), "the status says why the session stopped: " + s.line());
+        }
     }
 }

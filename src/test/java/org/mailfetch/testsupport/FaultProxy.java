@@ -52,6 +52,8 @@ public final class FaultProxy implements AutoCloseable {
     private volatile String delayedCommand;
     private final java.util.Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile long delayMillis;
+    /** Counted down when a command whose responses are delayed has been passed on to the server. */
+    private final CountDownLatch delayedSent = new CountDownLatch(1);
 
     /** IMAP: commands are counted by what follows the tag ("UID FETCH", "SELECT"), not by their first word. */
     private volatile boolean imap;
@@ -125,6 +127,11 @@ public final class FaultProxy implements AutoCloseable {
     /** Waits until the armed fault has happened (for a stall: until the command is held). */
     public boolean awaitFault(Duration timeout) throws InterruptedException {
         return fired.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits until a command given to {@link #delayResponses} has been sent on: its response is being held. */
+    public boolean awaitDelayedCommand(Duration timeout) throws InterruptedException {
+        return delayedSent.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public boolean faultHappened() {
@@ -214,6 +221,7 @@ public final class FaultProxy implements AutoCloseable {
                     }
                     if (verb.equals(delayedCommand)) {
                         awaitingDelayedResponse = true;
+                        delayedSent.countDown();
                     }
                     out.write(line.toString().getBytes(StandardCharsets.ISO_8859_1));
                     out.flush();
