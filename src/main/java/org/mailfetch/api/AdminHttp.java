@@ -36,6 +36,9 @@ public final class AdminHttp {
     public static void configure(Properties camel, Settings settings) {
         String host = settings.string(HOST);
         String port = String.valueOf(settings.integer(PORT));
+        // Vert.x binds after Camel has started and Camel only logs a failed bind: the service would run
+        // on without its REST API, web page and health probes. So the ports are tried first.
+        ensureFree(host, settings.integer(PORT), HOST + ", " + PORT);
         camel.setProperty("camel.server.enabled", "true");
         camel.setProperty("camel.server.host", host);
         camel.setProperty("camel.server.port", port);
@@ -46,6 +49,9 @@ public final class AdminHttp {
         // port of their own that carries nothing else, for a Prometheus without the admin password
         String observePort = settings.optional(OBSERVE_PORT).orElse("");
         camel.setProperty("camel.management.enabled", "true");
+        if (!observePort.isBlank()) {
+            ensureFree(settings.string(OBSERVE_HOST), settings.integer(OBSERVE_PORT), OBSERVE_HOST + ", " + OBSERVE_PORT);
+        }
         camel.setProperty("camel.management.host", observePort.isBlank() ? host : settings.string(OBSERVE_HOST));
         camel.setProperty("camel.management.port", observePort.isBlank() ? port
                 : String.valueOf(settings.integer(OBSERVE_PORT)));
@@ -56,6 +62,20 @@ public final class AdminHttp {
             camel.setProperty("camel.management." + off, "false");
         }
         camel.setProperty("camel.metrics.enabled", "true");
+    }
+
+    /** Refuses to start when {@code host:port} cannot be listened on (port 0: any free one, always fine). */
+    static void ensureFree(String host, int port, String keys) {
+        if (port == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true); // as Vert.x does: a port in TIME_WAIT from the last run is free
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot listen on " + host + ":" + port + " (" + keys + "): " + e.getMessage()
+                    + "; is another process (or another mailfetch) using it?", e);
+        }
     }
 
     /** Without the HTTP server (CLI commands that start Camel). */

@@ -3,7 +3,6 @@ package org.mailfetch.cluster;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -43,14 +42,8 @@ public final class Scheduling {
         this.instanceId = instanceId;
     }
 
-    /** Clustered exactly when the database is PostgreSQL: the store every node shares. */
-    public static Scheduling of(DataSource db, String nodeName) {
-        boolean postgres;
-        try (Connection c = db.getConnection()) {
-            postgres = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres");
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read the database's kind: " + e.getMessage(), e);
-        }
+    /** Clustered exactly when the database is PostgreSQL ({@code postgres}): the store every node shares. */
+    public static Scheduling of(boolean postgres, String nodeName) {
         // unique per process even if two nodes were given one name: Quartz recovers a dead instance by its id
         String id = nodeName + "-" + Long.toString(ThreadLocalRandom.current().nextLong(Long.MAX_VALUE), 36);
         return new Scheduling(postgres, id);

@@ -146,7 +146,7 @@ public final class FetchEngine implements AutoCloseable {
         outboxWorker = new OutboxWorker(outbox, services.smtpRoutes(), services.accounts(), credentials, settings,
                 fsyncPool, clock);
         main.bind("outboxWorker", outboxWorker);
-        scheduling = Scheduling.of(services.db().dataSource(), services.node().name());
+        scheduling = Scheduling.of(services.db().postgres(), services.node().name());
         QuartzComponent quartz = scheduling.component(context.maxConcurrentSessions(), services.db().dataSource(),
                 settings.duration(Scheduling.CHECKIN_INTERVAL));
         // one log line a minute on how late the account timers fired

@@ -82,6 +82,11 @@ public final class ClusterBench {
             }
         }
         print(rounds, accounts, messages);
+        // a benchmark whose mail did not arrive exactly once (or not at all) measured nothing worth quoting
+        if (rounds.stream().anyMatch(r -> r.problems() > 0 || r.done() < accounts)) {
+            System.out.println("cluster bench FAILED: not every account's mail arrived exactly once (see above)");
+            System.exit(1);
+        }
     }
 
     private static Round round(ClusterFixture cluster, Path dir, int nodes, int accounts, int messages, int size,
