@@ -131,6 +131,8 @@ public final class FetchEngine implements AutoCloseable {
         }
         main.bind("fetchSessions", sessions);
         AccountRoutes accountRoutes = new AccountRoutes(services.accounts());
+        // as many first sessions at once as Quartz has threads for (its pool is sized to the session cap)
+        accountRoutes.setFirstFiresAtOnce(context.maxConcurrentSessions());
         main.bind("accountRoutes", accountRoutes);
         main.bind("receivedDate", new ReceivedDateStamp(clock));
         main.bind("spamCheck", SpamCheck.from(settings));

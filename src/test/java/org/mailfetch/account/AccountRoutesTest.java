@@ -8,11 +8,15 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import javax.management.ObjectName;
 
 import com.icegreen.greenmail.user.GreenMailUser;
 import org.apache.camel.Route;
+import org.apache.camel.component.quartz.QuartzComponent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +28,8 @@ import org.mailfetch.testsupport.MailfetchFixture;
 import org.mailfetch.testsupport.Pop3Server;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
+import org.quartz.Trigger;
+import org.quartz.TriggerKey;
 
 /** The running service: one route per enabled account, kept in step with the database without a restart. */
 class AccountRoutesTest {
@@ -141,6 +147,68 @@ class AccountRoutesTest {
         Eventually.await("fetched by download now", Duration.ofSeconds(10),
                 () -> fixture.delivered().stream().anyMatch(m -> m.contains("Subject: " + subject + "\n")));
         Eventually.await("deleted at QUIT", Duration.ofSeconds(5), () -> pop3.remaining(judy) == 0);
+    }
+
+    /**
+     * Camel calls every start-up listener again for each route added after start; the platform-http
+     * summary's listener added an event notifier each time (10,000 accounts, 10,000 notifiers, each asked
+     * on every event). The service's context (ManyRoutesCamelContext) runs that listener once.
+     */
+    @Test
+    void accountRoutesAddedAfterStartShouldNotAddEventNotifiers() throws Exception {
+        service.start();
+        int before = service.camel().getManagementStrategy().getEventNotifiers().size();
+
+        for (int i = 0; i < 3; i++) {
+            // port 9: nothing listens; the sessions fail, the routes stay
+            Account a = fixture.addAccount("n" + i, 9, "n" + i, "pw", DeleteMode.IMMEDIATELY);
+            Eventually.await("route of account " + a.id(), Duration.ofSeconds(10),
+                    () -> service.camel().getRoute(AccountRoutes.routeId(a.id())) != null);
+        }
+
+        assertEquals(before, service.camel().getManagementStrategy().getEventNotifiers().size(),
+                "event notifiers after adding 3 account routes");
+    }
+
+    /**
+     * A pass adding more routes than sessions may run at once (a start with many accounts) fires that
+     * many at once and spreads the rest over their interval, instead of all at once.
+     */
+    @Test
+    void accountsBeyondTheSessionCapShouldHaveTheirFirstFireSpreadOverTheInterval() throws Exception {
+        GreenMailUser kim = pop3.user("kim", "pw");
+        pop3.deliver(kim);
+        Account first = fixture.addAccount("kim", pop3.port(), "kim", "pw", DeleteMode.IMMEDIATELY);
+        List<Account> others = new ArrayList<>();
+        for (int i = 0; i < 15; i++) { // the session cap is 15: 16 routes make two groups
+            others.add(fixture.addAccount("o" + i, 9, "o" + i, "pw", DeleteMode.IMMEDIATELY));
+        }
+        long started = System.currentTimeMillis();
+
+        service.start();
+
+        Eventually.await("the first account fetched at once", Duration.ofSeconds(15), () -> pop3.remaining(kim) == 0);
+        Account last = others.get(others.size() - 1);
+        long interval = TimeUnit.MINUTES.toMillis(last.intervalMinutes());
+        Trigger trigger = service.camel().getComponent("quartz", QuartzComponent.class).getScheduler()
+                .getTrigger(TriggerKey.triggerKey(AccountRoutes.routeId(last.id()), "mailfetch"));
+        assertTrue(trigger.getNextFireTime().getTime() >= started + interval / 2,
+                "the 16th account's first fire " + trigger.getNextFireTime() + " is half an interval away");
+        assertNull(fixture.services().status().get(last.id()).lastStart(), "no session of the 16th account yet");
+    }
+
+    @Test
+    void firstFireDelayShouldSpreadGroupsOfTheSessionCapOverTheInterval() {
+        AccountRoutes routes = new AccountRoutes(null);
+        routes.setFirstFiresAtOnce(3);
+        long day = TimeUnit.DAYS.toMillis(1);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(500, routes.firstFireDelay(i, 3, day), "no more routes than the cap: all at once");
+        }
+        // 10 routes, groups of 3: 4 groups at 0, 1/4, 2/4, 3/4 of the interval (plus Camel's half second)
+        assertEquals(500, routes.firstFireDelay(2, 10, day));
+        assertEquals(500 + day / 4, routes.firstFireDelay(3, 10, day));
+        assertEquals(500 + day / 4 * 3, routes.firstFireDelay(9, 10, day));
     }
 
     private String endpointOf(String routeId) {

@@ -34,7 +34,7 @@ class RouteFilesTest {
             ModelCamelContext model = camel;
             RouteTemplateDefinition template = model.getRouteTemplateDefinition("account");
             assertNotNull(template, "route template 'account'");
-            assertEquals(List.of("accountId", "intervalMillis"),
+            assertEquals(List.of("accountId", "intervalMillis", "firstFireDelayMillis"),
                     template.getTemplateParameters().stream().map(p -> p.getName()).toList());
             assertNotNull(model.getRouteDefinition("fetch-session"));
             assertNotNull(model.getRouteDefinition("reconcile-accounts"));
