@@ -14,13 +14,12 @@ import org.junit.jupiter.api.Timeout;
 import org.mailfetch.mail.Account;
 
 /**
- * Review of the lease fence: {@link HeldLease#secure} must never report more hold than is really left.
- * When the synchronous renewal hangs and then fails (the node cut off from the database while another
- * node takes the account over: the statement waits for the pool / the TCP timeout, then throws), secure
- * returns the {@code left} it computed BEFORE the renewal attempt, so the LMTP transaction is started
- * with a deadline although the hold ran out during the attempt.
+ * {@link HeldLease#secure} never reports more hold than is really left: when the synchronous renewal
+ * hangs and then fails (the node cut off from the database while another node takes the account over:
+ * the statement waits for the pool or the TCP timeout, then throws), the hold is measured after the
+ * attempt, not before it — else an LMTP end of data could go out after the hold ran out.
  */
-class HeldLeaseReviewTest {
+class HeldLeaseTest {
 
     /** A wall clock whose next reading hangs and then fails, like a renewal statement to an unreachable database. */
     private static final class HangingClock extends Clock {
