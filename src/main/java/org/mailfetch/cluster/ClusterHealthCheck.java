@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 
 import javax.sql.DataSource;
 
@@ -15,7 +16,9 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
 /**
  * A node's membership of the cluster, on /observe/health: UP while this node's Quartz instance has
  * checked in lately (so the others do not take its accounts over), with the members and the seconds
- * since each checked in; DOWN if it has not, e.g. while the database is out of reach.
+ * since each checked in; DOWN if it has not, e.g. while the database is out of reach. A node still
+ * building its account routes at start-up has not joined yet (it takes no timers before): that is
+ * UP, "joining" — the account-routes check says how far it got and turns DOWN if it stalls.
  */
 public final class ClusterHealthCheck extends AbstractHealthCheck {
 
@@ -23,13 +26,16 @@ public final class ClusterHealthCheck extends AbstractHealthCheck {
     private final String instanceId;
     private final Duration checkin;
     private final Clock clock;
+    private final BooleanSupplier joined;
 
-    public ClusterHealthCheck(DataSource db, String instanceId, Duration checkin, Clock clock) {
+    /** {@code joined}: this node has started taking account timers (and so checking in). */
+    public ClusterHealthCheck(DataSource db, String instanceId, Duration checkin, Clock clock, BooleanSupplier joined) {
         super("mailfetch", "cluster");
         this.db = db;
         this.instanceId = instanceId;
         this.checkin = checkin;
         this.clock = clock;
+        this.joined = joined;
     }
 
     @Override
@@ -51,7 +57,10 @@ public final class ClusterHealthCheck extends AbstractHealthCheck {
         Long mine = members.get(instanceId);
         // Quartz takes a node over when it is silent for the interval plus 7.5 s
         long late = checkin.toMillis() + 7_500;
-        if (mine == null) {
+        if (mine == null && !joined.getAsBoolean()) {
+            builder.message("joining: this node takes account timers once it has built its account routes; members: "
+                    + list).up();
+        } else if (mine == null) {
             builder.message("this node (" + instanceId + ") has not checked in to the cluster; members: " + list).down();
         } else if (now - mine > late) {
             builder.message("this node (" + instanceId + ") last checked in at " + Instant.ofEpochMilli(mine)

@@ -12,7 +12,7 @@ import org.quartz.Job;
 import org.quartz.JobExecutionContext;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
-import org.quartz.TriggerKey;
+import org.quartz.JobKey;
 import org.quartz.simpl.SimpleJobFactory;
 import org.quartz.spi.TriggerFiredBundle;
 import org.slf4j.Logger;
@@ -52,7 +52,8 @@ public final class OnTimeJobFactory extends SimpleJobFactory {
      * does not run (an operator stopped it: Camel skips that fire, as it should).
      */
     static void awaitRoute(JobExecutionContext context, Duration wait) {
-        TriggerKey key = context.getTrigger().getKey();
+        // the job's key, not the trigger's: a recovered fire (a dead node's session) has a trigger of its own
+        JobKey key = context.getJobDetail().getKey();
         CamelContext camel = camelOf(context);
         if (camel == null || !StoredTriggers.GROUP.equals(key.getGroup())) {
             return;

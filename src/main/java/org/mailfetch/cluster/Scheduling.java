@@ -53,6 +53,11 @@ public final class Scheduling {
         return clustered;
     }
 
+    /** Whether this node takes account timers yet (on one node: from the start). */
+    public boolean takingTimers() {
+        return !clustered || takingTimers;
+    }
+
     /** This process's Quartz instance id (node name and a random suffix); in the cluster's member list. */
     public String instanceId() {
         return instanceId;
@@ -112,7 +117,7 @@ public final class Scheduling {
                 LOG.info("account routes built: this node takes account timers from now on");
             }
             takingTimers = true;
-        } catch (SchedulerException e) {
+        } catch (SchedulerException | RuntimeException e) {
             LOG.warn("cannot start taking account timers (tried again after the next reconcile): {}", e.getMessage());
         }
     }

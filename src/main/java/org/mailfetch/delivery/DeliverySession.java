@@ -28,12 +28,12 @@ public interface DeliverySession extends SessionViews {
 
     /**
      * How long from now the session surely keeps its account (no other session of it can start
-     * before), renewed first when it ran short; zero when it is lost or ran out. A delivery that can
-     * be neither undone nor recognised afterwards (an LMTP transaction) starts only with time left,
-     * and ends within it: otherwise the session that took the account over could deliver the same
-     * message at the same moment.
+     * before); when less than {@code wanted} is left it is renewed first, for longer than usual if
+     * {@code wanted} is longer. Zero when it is lost or ran out. A delivery that can be neither undone
+     * nor recognised afterwards (the end of an LMTP transaction) goes only with enough of it left:
+     * otherwise the session that took the account over could deliver the same message as well.
      */
-    java.time.Duration heldFor();
+    java.time.Duration heldFor(java.time.Duration wanted);
 
     /**
      * Registers a record (e.g. a quarantine row) that belongs to a file staged in the current batch:

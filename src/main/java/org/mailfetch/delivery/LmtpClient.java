@@ -50,6 +50,8 @@ final class LmtpClient implements Closeable {
     private final InputStream in;
     private final OutputStream out;
     private Watchdog deadline;
+    /** The replies' deadline set at the end of DATA (see {@link EndOfData}); null before. */
+    private Watchdog repliesDeadline;
     /** Something went wrong on this connection: its state is unknown, it serves no further message. */
     private boolean broken;
 
@@ -74,6 +76,23 @@ final class LmtpClient implements Closeable {
         if (deadline.expired()) {
             broken = true;
         }
+        if (repliesDeadline != null) {
+            repliesDeadline.cancel();
+            if (repliesDeadline.expired()) {
+                broken = true;
+            }
+            repliesDeadline = null;
+        }
+    }
+
+    /**
+     * Asked right before the end of DATA — the final dot, after which the store delivers and nothing
+     * can be taken back — whether the message may still go, and how long its replies may take.
+     */
+    @FunctionalInterface
+    interface EndOfData {
+        /** How long from now the replies may take; throws when the message must not be delivered now. */
+        Duration beforeEnd() throws IOException;
     }
 
     /**
@@ -156,10 +175,10 @@ final class LmtpClient implements Closeable {
      * Delivers {@code header} + {@code body} to the recipients; returns each recipient's reply. A failed
      * MAIL FROM or DATA command gives every recipient that reply.
      */
-    Map<String, SmtpReply> deliver(String envelopeFrom, List<String> recipients, byte[] header, InputStream body)
-            throws IOException {
+    Map<String, SmtpReply> deliver(String envelopeFrom, List<String> recipients, byte[] header, InputStream body,
+            EndOfData endOfData) throws IOException {
         try {
-            return transaction(envelopeFrom, recipients, header, body);
+            return transaction(envelopeFrom, recipients, header, body, endOfData);
         } catch (IOException | RuntimeException e) {
             broken = true; // half a transaction, or a body that failed while the server took DATA
             throw e;
@@ -167,7 +186,7 @@ final class LmtpClient implements Closeable {
     }
 
     private Map<String, SmtpReply> transaction(String envelopeFrom, List<String> recipients, byte[] header,
-            InputStream body) throws IOException {
+            InputStream body, EndOfData endOfData) throws IOException {
         Map<String, SmtpReply> replies = new LinkedHashMap<>();
         // a sender that cannot go into the envelope as it is becomes the null sender
         SmtpReply mail = command("MAIL FROM:" + EnvelopeAddress.reversePath(envelopeFrom));
@@ -205,6 +224,9 @@ final class LmtpClient implements Closeable {
         DotStuffing stuffed = new DotStuffing(out);
         stuffed.write(header);
         body.transferTo(stuffed);
+        out.flush(); // the body is out: what is left is the dot, after which the store delivers
+        Duration within = endOfData.beforeEnd(); // throws: the connection is dropped, the store delivers nothing
+        repliesDeadline = Watchdog.closeAfter(connection, within);
         stuffed.end();
         out.flush();
         for (String r : accepted) { // one reply per accepted recipient, in RCPT order

@@ -63,7 +63,12 @@ public final class LocalDelivery implements Processor {
      * local store). Cut short, replies after DATA would be lost and those recipients served twice.
      */
     private Duration exchangeDeadline(long size, int recipients) {
-        return lmtpTimeout.multipliedBy(2).plusSeconds(1 + (1 + (size >> 20)) * (long) Math.max(1, recipients));
+        return lmtpTimeout.multipliedBy(2).plusSeconds(1).plus(filing(size, recipients));
+    }
+
+    /** How long the store may take to file a message into each recipient's mailbox: a second per MiB and recipient, and one. */
+    private static Duration filing(long size, int recipients) {
+        return Duration.ofSeconds((1 + (size >> 20)) * (long) Math.max(1, recipients));
     }
 
     public LocalDelivery(LocalDirectory directory, RecipientDeliveries deliveries, Duration lmtpTimeout, Clock clock) {
@@ -117,24 +122,29 @@ public final class LocalDelivery implements Processor {
 
     private LmtpOutcome lmtp(FetchedMessage message, DeliverySession session, LmtpTarget target,
             List<String> recipients, byte[] trace) {
-        // Within the session's hold on the account, less a moment to commit the rows: LMTP has no
-        // idempotency key, so a transaction still running when another node has taken the account over
-        // could deliver what that node's session delivers as well.
-        Duration held = session.heldFor();
-        Duration rows = held.dividedBy(4).compareTo(ROW_COMMIT) < 0 ? held.dividedBy(4) : ROW_COMMIT;
-        Duration usable = held.minus(rows);
-        if (usable.isZero() || usable.isNegative()) {
-            LOG.warn("LMTP {} not tried for {}: the session no longer surely holds the account (its lease was lost or"
-                    + " could not be renewed); deferred", target, recipients);
+        // LMTP has no idempotency key: once the final dot is sent the store delivers, whatever happens to
+        // this session. So the dot goes only while the session surely holds the account for the store's
+        // filing, the replies and the rows' commit: never next to a session that took the account over.
+        if (session.heldFor(Duration.ZERO).isZero()) {
+            LOG.warn("LMTP {} not tried for {}: the session no longer holds the account (its lease was lost or could"
+                    + " not be renewed); deferred", target, recipients);
             return new LmtpOutcome(true, false);
         }
-        Duration deadline = exchangeDeadline(message.size(), recipients.size());
+        Duration afterDot = ROW_COMMIT.plus(filing(message.size(), recipients.size()));
+        LmtpClient.EndOfData endOfData = () -> {
+            Duration held = session.heldFor(afterDot);
+            if (held.compareTo(afterDot) < 0) {
+                throw new IOException("not sent: the session no longer holds the account for the " + afterDot.toSeconds()
+                        + " s the store's answer may take (its lease was lost or could not be renewed)");
+            }
+            return held.minus(ROW_COMMIT);
+        };
         LmtpConnections connections = session.lmtpConnections();
         Map<String, SmtpReply> replies;
         try {
-            LmtpClient client = connections.acquire(target, lmtpTimeout, deadline.compareTo(usable) < 0 ? deadline : usable);
+            LmtpClient client = connections.acquire(target, lmtpTimeout, exchangeDeadline(message.size(), recipients.size()));
             try (InputStream content = message.content()) {
-                replies = client.deliver(Outbox.envelopeFrom(message), recipients, trace, content);
+                replies = client.deliver(Outbox.envelopeFrom(message), recipients, trace, content, endOfData);
             } finally {
                 connections.release(target, client);
             }

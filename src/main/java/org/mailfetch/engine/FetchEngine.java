@@ -197,7 +197,7 @@ public final class FetchEngine implements AutoCloseable {
                             if (scheduling.clustered()) {
                                 HealthCheckRegistry.get(camel).register(new ClusterHealthCheck(
                                         services.db().dataSource(), scheduling.instanceId(),
-                                        settings.duration(Scheduling.CHECKIN_INTERVAL), clock));
+                                        settings.duration(Scheduling.CHECKIN_INTERVAL), clock, scheduling::takingTimers));
                             }
                             HealthCheckRegistry.get(camel).register(new AccountRoutesHealthCheck(accountRoutes::progress,
                                     routesGrace(settings), clock));

@@ -39,10 +39,18 @@ public final class AccountLease {
         }
     }
 
-    /** Extends a held lease; false if it was lost (expired and taken by someone else). */
+    /** Extends a held lease by its time; false if it was lost (expired and taken by someone else). */
     public boolean renew(long accountId, String holder) {
-        return db.update("UPDATE account_lease SET expires_at = ? WHERE account_id = ? AND holder = ?",
-                clock.instant().plus(ttl), accountId, holder) == 1;
+        return renew(accountId, holder, ttl);
+    }
+
+    /**
+     * Extends a held lease to at least {@code lasting} from now (never shortens it: a longer one taken
+     * for a long delivery stays until it passes); false if it was lost.
+     */
+    public boolean renew(long accountId, String holder, Duration lasting) {
+        return db.update("UPDATE account_lease SET expires_at = GREATEST(expires_at, ?) WHERE account_id = ? AND holder = ?",
+                clock.instant().plus(lasting), accountId, holder) == 1;
     }
 
     public void release(long accountId, String holder) {

@@ -245,8 +245,8 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     }
 
     @Override
-    public java.time.Duration heldFor() {
-        return java.time.Duration.ofNanos(Math.max(0, lease.secure(lease.half())));
+    public java.time.Duration heldFor(java.time.Duration wanted) {
+        return java.time.Duration.ofNanos(Math.max(0, lease.secure(wanted.toNanos())));
     }
 
     /**

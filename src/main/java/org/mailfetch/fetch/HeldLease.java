@@ -35,6 +35,8 @@ final class HeldLease {
     private final Account account;
     private final String holder;
     private final long lastsNanos;
+    /** The lease's time less what {@link #lastsNanos} counts on: the allowance for clocks. */
+    private final long allowanceNanos;
     /** System.nanoTime() until which the hold surely lasts. */
     private final AtomicLong until;
     private volatile boolean lost;
@@ -47,7 +49,8 @@ final class HeldLease {
         this.account = account;
         this.holder = holder;
         Duration quarter = lease.ttl().dividedBy(4);
-        this.lastsNanos = lease.ttl().minus(quarter.compareTo(CLOCK_ALLOWANCE) < 0 ? quarter : CLOCK_ALLOWANCE).toNanos();
+        this.allowanceNanos = (quarter.compareTo(CLOCK_ALLOWANCE) < 0 ? quarter : CLOCK_ALLOWANCE).toNanos();
+        this.lastsNanos = lease.ttl().toNanos() - allowanceNanos;
         this.until = new AtomicLong(sentNanos + lastsNanos);
     }
 
@@ -57,11 +60,16 @@ final class HeldLease {
      * renewal succeeds again.
      */
     boolean renew() {
+        return renew(lastsNanos);
+    }
+
+    /** Renews so that the hold lasts at least {@code holdNanos} from now (the lease that much and the allowance). */
+    private boolean renew(long holdNanos) {
         if (lost || ended) {
             return false;
         }
         long sent = System.nanoTime();
-        if (!lease.renew(account.id(), holder)) {
+        if (!lease.renew(account.id(), holder, Duration.ofNanos(holdNanos + allowanceNanos))) {
             if (ended) {
                 return false; // released meanwhile: the row is gone, not taken
             }
@@ -70,34 +78,36 @@ final class HeldLease {
                     + " after the message in hand and delivers nothing more by LMTP", account.label());
             return false;
         }
-        until.accumulateAndGet(sent + lastsNanos, Math::max);
+        until.accumulateAndGet(sent + holdNanos, Math::max);
         return true;
     }
 
     /**
      * How long, in nanoseconds from now, the hold surely lasts; renewed first when less than
-     * {@code wantedNanos} is left. Zero or less: lost, or run out without a renewal getting through.
+     * {@code wantedNanos} is left — for longer than the lease's usual time if that is wanted (a big
+     * message's LMTP delivery: another node then waits for it). Zero or less: lost, or run out
+     * without a renewal getting through.
      */
     long secure(long wantedNanos) {
         if (lost) {
             return 0;
         }
-        long left = until.get() - System.nanoTime();
-        if (left >= wantedNanos) {
-            return left;
+        if (until.get() - System.nanoTime() >= wantedNanos) {
+            return until.get() - System.nanoTime();
         }
         try {
-            if (!renew()) {
+            // with some to spare: the renewal itself takes time, and what is wanted counts from now
+            if (!renew(Math.max(lastsNanos, wantedNanos + allowanceNanos))) {
                 return 0;
             }
         } catch (RuntimeException e) {
             LOG.warn("{}: cannot renew the session lease: {}", account.label(), e.getMessage());
-            return left;
         }
+        // measured now, after the renewal: one that hung before it failed may have used up the hold
         return until.get() - System.nanoTime();
     }
 
-    /** Half the lease: what a delivery step asks to have left (more is renewed only in the background). */
+    /** Half the lease: below this before a message, the hold is renewed at once instead of in the background. */
     long half() {
         return lease.ttl().toNanos() / 2;
     }

@@ -30,6 +30,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final java.util.List<String> commands = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread acceptor;
     /** The AUTH mechanisms EHLO offers, and the reply to AUTH. */
+    /** How long the store takes after the end of data before it answers (filing the message). */
+    public volatile long replyDelayMillis;
     public volatile String authMechanisms = "PLAIN";
     public volatile String authReply = "235 2.7.0 accepted";
 
@@ -119,10 +121,13 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                         break;
                     }
                     reply(out, "354 go ahead");
-                    while (!".".equals(in.readLine())) {
-                        // the message
+                    for (String data = in.readLine(); !".".equals(data); data = in.readLine()) {
+                        if (data == null) {
+                            return; // the client went away before the end of data: nothing delivered
+                        }
                     }
                     int n = messages.incrementAndGet();
+                    sleep(replyDelayMillis);
                     for (int i = 0; i < (lmtp ? accepted : 1); i++) {
                         reply(out, "250 2.0.0 queued");
                     }
@@ -138,6 +143,14 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 }
                 default -> reply(out, "500 5.5.2 unknown command");
             }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
