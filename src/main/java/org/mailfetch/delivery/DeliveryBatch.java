@@ -9,7 +9,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -54,19 +56,26 @@ public final class DeliveryBatch {
         }
         await(syncs);
         Set<Path> dirs = new LinkedHashSet<>();
+        // files bound for one new/ are renamed in one walk down to it
+        Map<Into, List<Staged>> byDir = new LinkedHashMap<>();
         for (Staged s : staged) {
             if (s.mailbox() != null) {
-                s.mailbox().publish(s); // into a Maildir a mail user may own: never through a link
+                byDir.computeIfAbsent(new Into(s.mailbox(), s.target().getParent()), k -> new ArrayList<>()).add(s);
             } else {
                 Files.move(s.tmp(), s.target(), StandardCopyOption.ATOMIC_MOVE);
             }
             dirs.add(s.target().getParent());
+        }
+        for (Map.Entry<Into, List<Staged>> e : byDir.entrySet()) {
+            e.getKey().mailbox().publish(e.getValue()); // into a Maildir a mail user may own: never through a link
         }
         for (Path dir : dirs) {
             force(dir);
         }
         staged.clear();
     }
+
+    private record Into(MaildirMailbox mailbox, Path dir) {}
 
     /** Removes the staged files that will not be committed: they are incomplete or unwanted. */
     public void abandon() {

@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import org.mailfetch.mail.Folders;
@@ -133,9 +135,18 @@ public final class MaildirMailbox {
         return new DeliveryBatch.Staged(this, tmp, target, baseName);
     }
 
-    /** Renames a staged file into new/ (for {@link DeliveryBatch#commit()}), refusing links on the way. */
-    void publish(DeliveryBatch.Staged staged) throws IOException {
-        tree.publish(staged.tmp(), staged.target());
+    /**
+     * Renames staged files that all go into one new/ directory (for {@link DeliveryBatch#commit()}),
+     * walking down to it once and refusing links on the way.
+     */
+    void publish(List<DeliveryBatch.Staged> staged) throws IOException {
+        List<Path> files = new ArrayList<>(staged.size());
+        List<Path> targets = new ArrayList<>(staged.size());
+        for (DeliveryBatch.Staged s : staged) {
+            files.add(s.tmp());
+            targets.add(s.target());
+        }
+        tree.publish(files, targets);
     }
 
     private Path folder(String folder) {
