@@ -29,14 +29,26 @@ public final class DeliveryBatch {
 
     private final ExecutorService fsyncPool;
     private final List<Staged> staged = new ArrayList<>();
+    /** The fsync of each staged file, in the order of {@link #staged}. */
+    private final List<Future<?>> syncs = new ArrayList<>();
 
     /** {@code fsyncPool} runs the fsyncs of one batch side by side, which lets the file system share journal commits. */
     public DeliveryBatch(ExecutorService fsyncPool) {
         this.fsyncPool = fsyncPool;
     }
 
+    /**
+     * Takes a staged file into the batch and starts its fsync at once: the file is complete, and
+     * while the session downloads the rest of the batch the fsyncs run, instead of all of them
+     * waiting for the batch to fill. Nothing is renamed or recorded before {@link #commit()} has
+     * seen every one of them succeed.
+     */
     public void add(Staged s) {
         staged.add(s);
+        syncs.add(fsyncPool.submit(() -> {
+            force(s.tmp());
+            return null;
+        }));
     }
 
     public int size() {
@@ -46,13 +58,6 @@ public final class DeliveryBatch {
     public void commit() throws IOException {
         if (staged.isEmpty()) {
             return;
-        }
-        List<Future<?>> syncs = new ArrayList<>(staged.size());
-        for (Staged s : staged) {
-            syncs.add(fsyncPool.submit(() -> {
-                force(s.tmp());
-                return null;
-            }));
         }
         await(syncs);
         Set<Path> dirs = new LinkedHashSet<>();
@@ -73,12 +78,17 @@ public final class DeliveryBatch {
             force(dir);
         }
         staged.clear();
+        syncs.clear();
     }
 
     private record Into(MaildirMailbox mailbox, Path dir) {}
 
     /** Removes the staged files that will not be committed: they are incomplete or unwanted. */
     public void abandon() {
+        for (Future<?> f : syncs) {
+            f.cancel(false); // not started: the file is deleted below; running: it fails or syncs a deleted file
+        }
+        syncs.clear();
         for (Staged s : staged) {
             try {
                 Files.deleteIfExists(s.tmp());
