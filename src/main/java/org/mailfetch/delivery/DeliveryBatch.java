@@ -9,7 +9,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -27,14 +29,26 @@ public final class DeliveryBatch {
 
     private final ExecutorService fsyncPool;
     private final List<Staged> staged = new ArrayList<>();
+    /** The fsync of each staged file, in the order of {@link #staged}. */
+    private final List<Future<?>> syncs = new ArrayList<>();
 
     /** {@code fsyncPool} runs the fsyncs of one batch side by side, which lets the file system share journal commits. */
     public DeliveryBatch(ExecutorService fsyncPool) {
         this.fsyncPool = fsyncPool;
     }
 
+    /**
+     * Takes a staged file into the batch and starts its fsync at once: the file is complete, and
+     * while the session downloads the rest of the batch the fsyncs run, instead of all of them
+     * waiting for the batch to fill. Nothing is renamed or recorded before {@link #commit()} has
+     * seen every one of them succeed.
+     */
     public void add(Staged s) {
         staged.add(s);
+        syncs.add(fsyncPool.submit(() -> {
+            force(s.tmp());
+            return null;
+        }));
     }
 
     public int size() {
@@ -45,31 +59,36 @@ public final class DeliveryBatch {
         if (staged.isEmpty()) {
             return;
         }
-        List<Future<?>> syncs = new ArrayList<>(staged.size());
-        for (Staged s : staged) {
-            syncs.add(fsyncPool.submit(() -> {
-                force(s.tmp());
-                return null;
-            }));
-        }
         await(syncs);
         Set<Path> dirs = new LinkedHashSet<>();
+        // files bound for one new/ are renamed in one walk down to it
+        Map<Into, List<Staged>> byDir = new LinkedHashMap<>();
         for (Staged s : staged) {
             if (s.mailbox() != null) {
-                s.mailbox().publish(s); // into a Maildir a mail user may own: never through a link
+                byDir.computeIfAbsent(new Into(s.mailbox(), s.target().getParent()), k -> new ArrayList<>()).add(s);
             } else {
                 Files.move(s.tmp(), s.target(), StandardCopyOption.ATOMIC_MOVE);
             }
             dirs.add(s.target().getParent());
         }
+        for (Map.Entry<Into, List<Staged>> e : byDir.entrySet()) {
+            e.getKey().mailbox().publish(e.getValue()); // into a Maildir a mail user may own: never through a link
+        }
         for (Path dir : dirs) {
             force(dir);
         }
         staged.clear();
+        syncs.clear();
     }
+
+    private record Into(MaildirMailbox mailbox, Path dir) {}
 
     /** Removes the staged files that will not be committed: they are incomplete or unwanted. */
     public void abandon() {
+        for (Future<?> f : syncs) {
+            f.cancel(false); // not started: the file is deleted below; running: it fails or syncs a deleted file
+        }
+        syncs.clear();
         for (Staged s : staged) {
             try {
                 Files.deleteIfExists(s.tmp());

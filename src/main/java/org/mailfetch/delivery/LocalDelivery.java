@@ -185,9 +185,9 @@ public final class LocalDelivery implements Processor {
                 LOG.info("already in {} (delivered before an interruption); not delivered again", recipient);
                 continue;
             }
-            try (InputStream content = message.content()) {
-                session.batch().add(mailbox.stage(message.folder(), message.baseName(), trace, content, message.internalDate()));
-            }
+            // the one copy of the message into the mailbox: spool file to staging file inside the kernel
+            session.batch().add(mailbox.stage(message.folder(), message.baseName(), trace, message::copyTo,
+                    message.internalDate()));
             message.deliveredVia("maildir");
         }
     }

@@ -106,11 +106,15 @@ final class MaildirTree {
     }
 
     /**
-     * Renames the staged file to {@code target} (…/new/NAME below {@code mailboxes/}), walking every
-     * directory without following links; refuses, and leaves the file staged, when one is a link.
+     * Renames the staged files to their {@code targets} (…/new/NAME below {@code mailboxes/}, all in
+     * the same new/), walking every directory without following links; refuses, and leaves the files
+     * staged, when one is a link. The walk — a dozen syscalls and the staging dir's owner check — is
+     * done once for all of them, not per file; each rename goes through the descriptor so opened.
+     * Stops at the first failure; files renamed before it are in new/ (found again by name).
      */
-    void publish(Path stagedFile, Path target) throws IOException {
-        List<String> names = names(target);
+    void publish(List<Path> stagedFiles, List<Path> targets) throws IOException {
+        Path into = targets.get(0).getParent();
+        List<String> names = names(targets.get(0));
         try (SecureDirectoryStream<Path> top = openTop(); SecureDirectoryStream<Path> staging = openStaging(top)) {
             List<SecureDirectoryStream<Path>> open = new ArrayList<>();
             try {
@@ -119,7 +123,13 @@ final class MaildirTree {
                     dir = openDir(dir, names.get(i), mailboxesDir.resolve(String.join("/", names.subList(0, i + 1))));
                     open.add(dir);
                 }
-                staging.move(stagedFile.getFileName(), dir, Path.of(names.get(names.size() - 1)));
+                for (int i = 0; i < stagedFiles.size(); i++) {
+                    Path target = targets.get(i);
+                    if (!into.equals(target.getParent())) {
+                        throw new IllegalArgumentException(target + " is not in " + into);
+                    }
+                    staging.move(stagedFiles.get(i).getFileName(), dir, target.getFileName());
+                }
             } finally {
                 for (SecureDirectoryStream<Path> d : open) {
                     d.close();

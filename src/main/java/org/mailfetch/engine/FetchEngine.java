@@ -95,7 +95,9 @@ public final class FetchEngine implements AutoCloseable {
     public FetchEngine(Services services, Mode mode, Clock clock, Credentials credentials) {
         this.mode = mode;
         var settings = services.settings();
-        fsyncPool = Executors.newFixedThreadPool(4, daemon("mailfetch-fsync"));
+        // fsyncs of files staged moments apart run side by side, so the disk can flush several in one
+        // go; a thread here mostly waits in the kernel. 8, as the bench's concurrent raw write.
+        fsyncPool = Executors.newFixedThreadPool(8, daemon("mailfetch-fsync"));
         commitPool = Executors.newCachedThreadPool(daemon("mailfetch-commit"));
         FetchContext context = FetchContext.from(settings, clock, fsyncPool, commitPool);
         leaseRenewer = Executors.newSingleThreadScheduledExecutor(daemon("mailfetch-lease"));

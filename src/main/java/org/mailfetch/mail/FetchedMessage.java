@@ -6,7 +6,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.ArrayList;
@@ -81,6 +83,23 @@ public final class FetchedMessage {
      */
     public InputStream content() throws IOException {
         return new BoundedInputStream(Files.newInputStream(spool), size);
+    }
+
+    /**
+     * Appends the message as downloaded (its first {@link #size()} spool bytes) to {@code out} at its
+     * position, copied inside the kernel (sendfile/copy_file_range): no Java buffer, whatever the size.
+     */
+    public void copyTo(FileChannel out) throws IOException {
+        try (FileChannel in = FileChannel.open(spool, StandardOpenOption.READ)) {
+            long done = 0;
+            while (done < size) {
+                long n = in.transferTo(done, size - done, out);
+                if (n <= 0) {
+                    throw new IOException("spool file " + spool + " ends after " + done + " of " + size + " bytes");
+                }
+                done += n;
+            }
+        }
     }
 
     public long size() {
