@@ -86,12 +86,7 @@ class LeaseLostTest {
     void aSessionWhoseLeaseWasTakenDuringADownloadShouldNotDeliverThatMessageByLmtp() throws Exception {
         try (ScriptedSmtpServer store = new ScriptedSmtpServer("250 2.1.5 ok");
              FaultProxy slowRetr = new FaultProxy(pop3.port()).delayResponses("RETR", Duration.ofMillis(3000))) {
-            fixture.services().directory().addDomain("lmtp.example", null, LmtpTarget.parse("127.0.0.1:" + store.port()));
-            fixture.services().directory().addMailbox("carol@lmtp.example");
-            GreenMailUser box = pop3.user("box", "secret");
-            for (int i = 0; i < 3; i++) {
-                RoutedMail.put(box, "message " + i, "To: carol@lmtp.example\n");
-            }
+            GreenMailUser box = threeMessagesForLmtp(store);
             Account a = RoutedMail.catchAllAccount(fixture, slowRetr.port(), false);
             CompletableFuture<SessionSummary> session = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -121,12 +116,7 @@ class LeaseLostTest {
         // for that answer instead of cutting the transaction short (which would deliver it again and again)
         try (ScriptedSmtpServer store = new ScriptedSmtpServer("250 2.1.5 ok")) {
             store.replyDelayMillis = 800;
-            fixture.services().directory().addDomain("lmtp.example", null, LmtpTarget.parse("127.0.0.1:" + store.port()));
-            fixture.services().directory().addMailbox("carol@lmtp.example");
-            GreenMailUser box = pop3.user("box", "secret");
-            for (int i = 0; i < 3; i++) {
-                RoutedMail.put(box, "message " + i, "To: carol@lmtp.example\n");
-            }
+            GreenMailUser box = threeMessagesForLmtp(store);
             Account a = RoutedMail.catchAllAccount(fixture, pop3.port(), false);
 
             SessionSummary s = fixture.fetch(a.id());
@@ -135,5 +125,16 @@ class LeaseLostTest {
             assertEquals(3, store.messages(), "each message delivered once");
             assertEquals(0, pop3.remaining(box), s.line());
         }
+    }
+
+    /** A domain delivered by LMTP into {@code store}, and a POP3 box "box" holding three messages for it. */
+    private GreenMailUser threeMessagesForLmtp(ScriptedSmtpServer store) throws Exception {
+        fixture.services().directory().addDomain("lmtp.example", null, LmtpTarget.parse("127.0.0.1:" + store.port()));
+        fixture.services().directory().addMailbox("carol@lmtp.example");
+        GreenMailUser box = pop3.user("box", "secret");
+        for (int i = 0; i < 3; i++) {
+            RoutedMail.put(box, "message " + i, "To: carol@lmtp.example\n");
+        }
+        return box;
     }
 }
