@@ -4,6 +4,7 @@ import org.mailfetch.account.AccountStore;
 import org.mailfetch.account.ImapOptionsStore;
 import org.mailfetch.account.PasswordCipher;
 import org.mailfetch.cluster.Node;
+import org.mailfetch.cluster.ClockCheck;
 import org.mailfetch.cluster.SharedRoots;
 import org.mailfetch.config.Settings;
 import org.mailfetch.delivery.FilePermissions;
@@ -53,6 +54,7 @@ public final class Services implements AutoCloseable {
         this.db = Database.open(settings);
         try {
             SharedRoots.check(settings, db, node, Clock.systemUTC());
+            ClockCheck.check(db, Clock.systemUTC());
         } catch (RuntimeException refused) {
             db.close();
             throw refused;
