@@ -224,7 +224,8 @@ final class LmtpClient implements Closeable {
         DotStuffing stuffed = new DotStuffing(out);
         stuffed.write(header);
         body.transferTo(stuffed);
-        out.flush(); // the body is out: what is left is the dot, after which the store delivers
+        // Not flushed first: the dot then leaves with the body's last bytes; alone in a segment of its own
+        // it waited for the delayed ACK of the one before (Nagle), 40 ms a message.
         Duration within = endOfData.beforeEnd(); // throws: the connection is dropped, the store delivers nothing
         repliesDeadline = Watchdog.closeAfter(connection, within);
         stuffed.end();
@@ -294,11 +295,14 @@ final class LmtpClient implements Closeable {
     @Override
     public void close() {
         deadline.cancel();
-        try {
-            out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-        } catch (IOException gone) {
-            // the store hung up first: nothing is left to say
+        // not on a broken connection: in the middle of DATA a QUIT would only be more of the message
+        if (!broken) {
+            try {
+                out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            } catch (IOException gone) {
+                // the store hung up first: nothing is left to say
+            }
         }
         try {
             connection.close();
