@@ -39,11 +39,6 @@ public final class AccountLease {
         }
     }
 
-    /** Extends a held lease by its time; false if it was lost (expired and taken by someone else). */
-    public boolean renew(long accountId, String holder) {
-        return renew(accountId, holder, ttl);
-    }
-
     /**
      * Extends a held lease to at least {@code lasting} from now (never shortens it: a longer one taken
      * for a long delivery stays until it passes); false if it was lost.

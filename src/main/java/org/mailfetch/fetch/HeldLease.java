@@ -92,8 +92,9 @@ final class HeldLease {
         if (lost) {
             return 0;
         }
-        if (until.get() - System.nanoTime() >= wantedNanos) {
-            return until.get() - System.nanoTime();
+        long left = until.get() - System.nanoTime();
+        if (left >= wantedNanos) {
+            return left;
         }
         try {
             // with some to spare: the renewal itself takes time, and what is wanted counts from now
