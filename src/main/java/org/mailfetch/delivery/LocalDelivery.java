@@ -105,6 +105,8 @@ public final class LocalDelivery implements Processor {
             for (Map.Entry<LmtpTarget, List<String>> t : lmtp.entrySet()) {
                 List<String> missing = t.getValue().stream().filter(r -> !have.contains(r)).toList();
                 if (missing.isEmpty()) {
+                    LOG.info("LMTP {} already took it for {} (before an interruption); not sent again", t.getKey(),
+                            t.getValue());
                     continue;
                 }
                 LmtpOutcome outcome = lmtp(message, session, t.getKey(), missing, trace);

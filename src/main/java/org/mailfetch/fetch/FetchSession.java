@@ -481,7 +481,14 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         switch (m.fate()) {
             case DELIVERED -> {
                 batch.add(m);
-                LOG.info("delivered to {} ({} bytes)", m.recipients(), m.size());
+                if (m.copiesByTarget().isEmpty()) {
+                    // fetched again after an interruption that came after its delivery, before its
+                    // ledger row: every recipient has it (LMTP rows, Maildir file), so no second copy
+                    LOG.info("had reached {} before an interruption: recorded, not delivered again ({} bytes)",
+                            m.recipients(), m.size());
+                } else {
+                    LOG.info("delivered to {} ({} bytes)", m.recipients(), m.size());
+                }
             }
             case QUARANTINED -> {
                 batch.add(m);

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailfetch.fetch.SessionSummary;
 import org.mailfetch.mail.Account;
 import org.mailfetch.recipient.LmtpTarget;
+import org.mailfetch.mail.DeleteMode;
+import org.mailfetch.testsupport.LogCapture;
 import org.mailfetch.testsupport.MailfetchFixture;
 import org.mailfetch.testsupport.MutableClock;
 import org.mailfetch.testsupport.Pop3Server;
@@ -92,6 +94,37 @@ class LmtpSessionConnectionTest {
         SessionSummary again = fixture.fetch(a.id(), clock);
         assertEquals(0, again.downloaded(), again.line());
         assertEquals(MESSAGES, store.messages(), "no second copy");
+    }
+
+    @Test
+    @Timeout(60)
+    void messagesFetchedAgainAfterTheStoreTookThemShouldBeRecordedWithoutASecondCopyOrADeliveredLine()
+            throws Exception {
+        Account kept = RoutedMail.catchAllAccount(fixture, pop3.port(), false, DeleteMode.NEVER);
+        for (int i = 0; i < MESSAGES; i++) {
+            RoutedMail.put(box, "message " + i, "To: carol@lmtp.example, dave@lmtp.example\n");
+        }
+        SessionSummary first = fixture.fetch(kept.id(), clock);
+        assertEquals(MESSAGES, store.messages(), first.line());
+        // An interruption after the store took the messages (their recipient rows commit at once) and
+        // before the ledger's rows: the server still has them and the ledger does not know them.
+        fixture.services().db().update("DELETE FROM uidl_ledger WHERE account_id = ?", kept.id());
+
+        SessionSummary again;
+        List<String> lines;
+        try (LogCapture log = new LogCapture()) {
+            again = fixture.fetch(kept.id(), clock);
+            lines = log.lines();
+        }
+
+        assertEquals(SessionSummary.Result.OK, again.result(), again.line());
+        assertEquals(MESSAGES, again.downloaded(), again.line());
+        assertEquals(MESSAGES, store.messages(), "no second copy to the store: " + again.line());
+        assertEquals(MESSAGES, fixture.ledgerSize(kept.id()), "recorded now");
+        assertEquals(0, lines.stream().filter(l -> l.startsWith("delivered to")).count(),
+                "nothing is logged as delivered that was not delivered now: " + lines);
+        assertEquals(MESSAGES, lines.stream().filter(l -> l.startsWith("had reached [carol@lmtp.example,"
+                + " dave@lmtp.example] before an interruption")).count(), String.join("\n", lines));
     }
 
     private Account fetchAccountWithMessages() throws Exception {

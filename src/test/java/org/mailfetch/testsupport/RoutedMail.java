@@ -25,10 +25,15 @@ public final class RoutedMail {
 
     /** A catch-all external box fetched with "deliver to recipients in MIME headers", deleted at once. */
     public static Account catchAllAccount(MailfetchFixture fixture, int pop3Port, boolean routeRecipients) {
-        Account a = MailfetchFixture.plain("catch-all", pop3Port, "box", DeleteMode.IMMEDIATELY);
+        return catchAllAccount(fixture, pop3Port, routeRecipients, DeleteMode.IMMEDIATELY);
+    }
+
+    public static Account catchAllAccount(MailfetchFixture fixture, int pop3Port, boolean routeRecipients,
+            DeleteMode delete) {
+        Account a = MailfetchFixture.plain("catch-all", pop3Port, "box", delete);
         Account withOptions = new Account(0, a.name(), true, "pop3", a.host(), a.port(), a.security(), a.userName(), null,
                 30, true, a.recipientHeaders(), a.envelopeHeaders(), routeRecipients, false, false, false,
-                DeleteMode.IMMEDIATELY, a.ownerAddress(), Instant.now());
+                delete, a.ownerAddress(), Instant.now());
         return fixture.services().accounts().add(withOptions, "secret");
     }
 
