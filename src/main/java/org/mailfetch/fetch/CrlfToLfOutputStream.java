@@ -25,6 +25,19 @@ final class CrlfToLfOutputStream extends FilterOutputStream {
         super(out);
     }
 
+    /**
+     * Starts over for the next message, into {@code next}: nothing staged, no CR held, no lines
+     * counted. A session keeps one stream (its 64 KiB stage) for all its messages: allocating and
+     * zeroing the stage per message cost as much CPU as the rest of a small message's download.
+     */
+    CrlfToLfOutputStream restart(OutputStream next) {
+        out = next;
+        staged = 0;
+        pendingCr = false;
+        lines = 0;
+        return this;
+    }
+
     /** Line feeds seen so far (each CRLF or bare LF ends one line). */
     long lines() {
         return lines;

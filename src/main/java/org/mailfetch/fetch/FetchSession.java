@@ -1,6 +1,5 @@
 package org.mailfetch.fetch;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -107,6 +106,16 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     /** Full batches being made durable and recorded on commit threads while the next ones download, oldest first. */
     private final Deque<InFlight> inFlight = new ArrayDeque<>();
     private int spoolTurn;
+    /** Free disk is looked at again once this much has arrived since the last look, or this many messages. */
+    static final long DISK_CHECK_BYTES = 1 << 20;
+    static final int DISK_CHECK_MESSAGES = 64;
+    private long bytesAtDiskCheck;
+    private int downloadedAtDiskCheck;
+    /** Each message's bytes on their way to its spool file: one stream and one digest for the session. */
+    private final CrlfToLfOutputStream crlfToLf = new CrlfToLfOutputStream(OutputStream.nullOutputStream());
+    private final MessageDigest sha = sha256();
+    /** The two spool files' channels, by turn (see {@link #retrieve}), open while the session runs. */
+    private final FileChannel[] spoolChannels = new FileChannel[2];
     private final Map<MailAddress, MaildirMailbox> mailboxes = new HashMap<>();
     /** Views the steps read once per session (the local directory): see {@link #view}. */
     private final Map<View<?>, Object> views = new HashMap<>();
@@ -261,7 +270,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             @Override
             public boolean hasNext() {
                 while (ready == null && failure == null && next < toFetch.size() && !stopping.getAsBoolean()
-                        && !lastOneFailed() && mayGoOn()) {
+                        && !lastOneFailed() && mayGoOn(toFetch.get(next).size())) {
                     Retriever.Listed wanted = toFetch.get(next++);
                     // the splitter looks ahead while the message before is in hand: log the download as
                     // this message's, then give the context back
@@ -304,7 +313,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
      * held for half its time more, renewed now if the background renewal fell behind) and the disk has
      * room; else the session stops here.
      */
-    private boolean mayGoOn() {
+    private boolean mayGoOn(long nextSize) {
         if (System.nanoTime() - deadlineNanos >= 0) {
             failure = new SessionDeadlineException(deadlineText());
             LOG.warn("{}", failure.getMessage());
@@ -321,7 +330,16 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             if (spoolStore == null) {
                 spoolStore = Files.getFileStore(spoolDir); // parses the mount table: once, not per message
             }
-            long free = spoolStore.getUsableSpace(); // statvfs: fresh each time
+            // statvfs once a MiB (counting the message about to come) or 64 messages: before every 4 KB
+            // message it cost a twentieth of the session's CPU, and the margin is a GiB by default
+            long since = bytes - bytesAtDiskCheck;
+            if (downloaded > 0 && since + Math.max(0, nextSize) < DISK_CHECK_BYTES
+                    && downloaded - downloadedAtDiskCheck < DISK_CHECK_MESSAGES) {
+                return true;
+            }
+            bytesAtDiskCheck = bytes;
+            downloadedAtDiskCheck = downloaded;
+            long free = spoolStore.getUsableSpace();
             if (free < context.minFreeDisk()) {
                 failure = new IOException(String.format("low disk: %d MiB free under %s, mailfetch.fetch.min-free-disk is"
                         + " %d MiB; downloading stopped, what was delivered is committed", free >> 20, context.dataDir(),
@@ -372,7 +390,6 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         long size;
         long wire;
         long lines;
-        MessageDigest sha;
         for (int attempt = 1; ; attempt++) {
             try {
                 if (!retriever.usable()) {
@@ -388,13 +405,14 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                 LOG.info("no longer on the server");
                 return null;
             }
-            sha = sha256();
-            try (FileChannel channel = PrivateFiles.open(spool, StandardOpenOption.CREATE)) {
-                CrlfToLfOutputStream lf = new CrlfToLfOutputStream(new DigestOutputStream(
-                        new BufferedOutputStream(Channels.newOutputStream(channel), 65536), sha));
-                OutputStream out = new BufferedOutputStream(lf, 8192);
-                wire = retriever.retrieve(listed, out, maxMessageSize);
-                out.flush();
+            sha.reset();
+            try {
+                FileChannel channel = spoolChannel(spool);
+                channel.position(0);
+                // the stage writes the file in runs of up to 64 KiB, the digest sees the same runs
+                CrlfToLfOutputStream lf = crlfToLf.restart(new DigestOutputStream(Channels.newOutputStream(channel), sha));
+                wire = retriever.retrieve(listed, lf, maxMessageSize);
+                lf.flush();
                 size = channel.position();
                 lines = lf.lines();
                 break;
@@ -619,6 +637,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                 LOG.warn("making another batch durable failed; its messages stay on the server: {}", Failures.describe(more));
             }
         }
+        closeSpoolChannels();
         clearSpool();
         int deleted = deleteDueAndQuit();
         try {
@@ -768,9 +787,37 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
 
     /** After finish() itself failed (e.g. an Error): drop the connection without QUIT; nothing is deleted. */
     void abandon() {
+        closeSpoolChannels();
         lmtp.close();
         retriever.close();
         batch.abandon();
+    }
+
+    /**
+     * The spool file's channel, opened once a session: an open, a chmod and a close per message were a
+     * sixth of a small message's CPU. Closed by {@link #closeSpoolChannels()} when the session ends.
+     */
+    private FileChannel spoolChannel(Path spool) throws IOException {
+        int turn = spoolTurn & 1;
+        FileChannel channel = spoolChannels[turn];
+        if (channel == null || !channel.isOpen()) {
+            channel = PrivateFiles.open(spool, StandardOpenOption.CREATE);
+            spoolChannels[turn] = channel;
+        }
+        return channel;
+    }
+
+    private void closeSpoolChannels() {
+        for (int i = 0; i < spoolChannels.length; i++) {
+            if (spoolChannels[i] != null) {
+                try {
+                    spoolChannels[i].close();
+                } catch (IOException e) {
+                    LOG.warn("cannot close a spool file: {}", e.getMessage());
+                }
+                spoolChannels[i] = null;
+            }
+        }
     }
 
     /** Removes spool files left by a failed step or by a crashed earlier session. */

@@ -10,6 +10,11 @@ import java.util.concurrent.TimeUnit;
  * timeout only bounds each read, so a peer that answers one byte at a time, or a Unix socket that
  * has no timeout at all, could hold a session forever. When the deadline passes the connection is
  * closed, and the blocked read or write fails at once.
+ *
+ * <p>A deadline that moves with every message ({@link #moveTo(Duration)}) costs a volatile write
+ * when it moves later: the timer's check, when it comes, finds the new deadline and waits again.
+ * Only a deadline moved earlier than the pending check reschedules it. A cancel-and-schedule per
+ * message instead woke the timer thread twice a message (a fifth of a small message's CPU).
  */
 public final class Watchdog {
 
@@ -26,18 +31,21 @@ public final class Watchdog {
         return t;
     }
 
-    private final ScheduledFuture<?> deadline;
+    private final AutoCloseable connection;
+    /** System.nanoTime() at which the connection is closed. */
+    private volatile long deadlineNanos;
     private volatile boolean expired;
+    /** Guarded by this: the pending check, when it runs, and whether the watchdog was cancelled. */
+    private ScheduledFuture<?> check;
+    private long checkAt;
+    private boolean cancelled;
 
     private Watchdog(AutoCloseable connection, Duration limit) {
-        this.deadline = TIMER.schedule(() -> {
-            expired = true;
-            try {
-                connection.close();
-            } catch (Exception ignored) {
-                // closing is the point; the reader sees the failure
-            }
-        }, Math.max(1, limit.toMillis()), TimeUnit.MILLISECONDS);
+        this.connection = connection;
+        this.deadlineNanos = System.nanoTime() + Math.max(1_000_000L, limit.toNanos());
+        synchronized (this) {
+            schedule(deadlineNanos);
+        }
     }
 
     /** Closes {@code connection} once {@code limit} has passed, unless {@link #cancel()} came first. */
@@ -45,12 +53,52 @@ public final class Watchdog {
         return new Watchdog(connection, limit);
     }
 
+    /** The connection is closed once {@code limit} from now has passed (sooner or later than before). */
+    public void moveTo(Duration limit) {
+        long at = System.nanoTime() + Math.max(1_000_000L, limit.toNanos());
+        deadlineNanos = at;
+        synchronized (this) {
+            if (!cancelled && !expired && at - checkAt < 0) {
+                check.cancel(false);
+                schedule(at);
+            }
+        }
+    }
+
+    /** Guarded by this. */
+    private void schedule(long at) {
+        checkAt = at;
+        check = TIMER.schedule(this::due, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private void due() {
+        synchronized (this) {
+            if (cancelled) {
+                return;
+            }
+            long at = deadlineNanos;
+            if (at - System.nanoTime() > 0) {
+                schedule(at); // moved later since this check was scheduled
+                return;
+            }
+            expired = true;
+        }
+        try {
+            connection.close();
+        } catch (Exception ignored) {
+            // closing is the point; the reader sees the failure
+        }
+    }
+
     /** Whether the deadline passed (and the connection was closed by it). */
     public boolean expired() {
         return expired;
     }
 
-    public void cancel() {
-        deadline.cancel(false);
+    public synchronized void cancel() {
+        cancelled = true;
+        if (check != null) {
+            check.cancel(false);
+        }
     }
 }

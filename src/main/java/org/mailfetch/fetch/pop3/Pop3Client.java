@@ -150,14 +150,19 @@ public final class Pop3Client implements Closeable {
     }
 
     private synchronized void armWatchdog() {
-        if (watchdog != null) {
-            watchdog.cancel();
-            watchdog = null;
+        if (raw == null || deadlineNanos == Long.MAX_VALUE) {
+            if (watchdog != null) {
+                watchdog.cancel();
+                watchdog = null;
+            }
+            return;
         }
-        if (raw != null && deadlineNanos != Long.MAX_VALUE) {
-            // a little after the deadline: reads normally end at it through their socket timeout
-            long left = Math.max(0, deadlineNanos - System.nanoTime()) + 500_000_000L;
-            watchdog = Watchdog.closeAfter(raw, java.time.Duration.ofNanos(left));
+        // a little after the deadline: reads normally end at it through their socket timeout
+        java.time.Duration left = java.time.Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()) + 500_000_000L);
+        if (watchdog == null) {
+            watchdog = Watchdog.closeAfter(raw, left);
+        } else {
+            watchdog.moveTo(left); // once per message: moved, not cancelled and scheduled again
         }
     }
 

@@ -275,6 +275,9 @@ public final class Pop3Retriever implements Retriever {
                 return;
             }
             sentThrough = at - 1;
+        } else if (client.retrsInFlight() > PIPELINE_DEPTH / 2) {
+            // topped up in batches: one write(2) carries half the window of commands, not one a message
+            return;
         }
         for (int i = Math.max(sentThrough + 1, at); i < plan.size(); i++) {
             Listed next = i == at ? message : byKey.get(plan.get(i));
