@@ -262,6 +262,11 @@ class ClusterIT {
     private void keepNodeLogs() throws IOException {
         Path kept = Path.of("target", "cluster-it");
         Files.createDirectories(kept);
+        try (var old = Files.list(kept)) { // an earlier run's logs (a node restarted then, not now) would mislead
+            for (Path log : old.toList()) {
+                Files.delete(log);
+            }
+        }
         try (var logs = Files.list(tmp)) {
             for (Path log : logs.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
                 Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
