@@ -55,8 +55,9 @@ import org.mailfetch.testsupport.MailfetchFixture;
  * {@code mailfetch.fetch.batch-size}; default {@code 200}), {@code bench.tls} ({@code true}: also
  * the 1 MB mailbox over POP3S; default {@code true}), {@code bench.cases} ({@code small,large};
  * default both), {@code bench.rounds} (mailfetch sessions per batch size, each into a fresh data
- * dir; default 1), {@code bench.warm-up} (an unreported mailfetch session per mailbox first, as the raw
- * clients' first pass, so that no row pays for class loading and JIT compilation; default true),
+ * dir; default 1), {@code bench.warm-up} (unreported mailfetch sessions in the measured session's engine
+ * first, as the raw clients' first pass, so that no row pays for class loading and JIT compilation;
+ * default 3),
  * {@code bench.protocols} ({@code pop3,imap}; default both).
  *
  * <p>MB/s everywhere is the size of the messages as stored (LF line ends), so that the figures of
@@ -72,11 +73,12 @@ public final class FetchBench {
     /** Threads of the concurrent raw durable write ({@code bench.fsync-threads}). */
     private static final int FSYNC_THREADS = Integer.getInteger("bench.fsync-threads", 8);
     /**
-     * One unreported session of another account in the same engine before each measured mailfetch
-     * session ({@code bench.warm-up}, default true), as the raw clients get their first pass: the
-     * rows show a service that has run a session before, not a JIT compiling.
+     * Unreported sessions of other accounts in the same engine before each measured mailfetch session
+     * ({@code bench.warm-up}, default 3; 0 measures the engine's first session), then a wait for the
+     * JIT compilers to go quiet: as the raw clients get their first pass, the rows show a service that
+     * has run a few sessions, not the compiler threads taking one of the two cores.
      */
-    private static final boolean WARM_UP = Boolean.parseBoolean(System.getProperty("bench.warm-up", "true"));
+    private static final int WARM_UP_SESSIONS = Integer.getInteger("bench.warm-up", 3);
     /** The owner of the warm-up account: a Maildir next to the measured one, in the same data dir. */
     private static final String WARM_UP_OWNER = "warm-up@example.com";
     /** {@code -Dbench.lmtp=false} leaves the LMTP rows out (a shorter run, e.g. to profile the Maildir path). */
@@ -139,8 +141,9 @@ public final class FetchBench {
             }
         }
 
-        System.out.printf("mailfetch benchmark: data under %s, batch sizes %s, %d CPUs, Java %s%n", benchDir,
-                batchSizes, Runtime.getRuntime().availableProcessors(), Runtime.version());
+        System.out.printf("mailfetch benchmark: data under %s, batch sizes %s, %d CPUs, Java %s, %d warm-up"
+                + " sessions before each mailfetch row%n", benchDir, batchSizes, Runtime.getRuntime().availableProcessors(),
+                Runtime.version(), WARM_UP_SESSIONS);
         try (Dovecot dovecot = Dovecot.start()) {
             run(benchDir, batchSizes, rounds, cases, protocols, dovecot);
         } finally {
@@ -458,19 +461,21 @@ public final class FetchBench {
                         p.recipientHeaders(), p.envelopeHeaders(), p.routeRecipients(), p.receivedDate(), p.antispam(),
                         p.antivirus(), p.deleteMode(), recipient, p.createdAt()), PASSWORD);
             }
-            Account warm = null;
-            if (WARM_UP) {
-                // another account on the same server mailbox (POP3 also for the IMAP rows: it warms the path
-                // they share), its owner another Maildir of the same data dir
+            List<Account> warmUps = new ArrayList<>();
+            if (WARM_UP_SESSIONS > 0) {
                 fixture.services().directory().addMailbox(WARM_UP_OWNER);
-                Account p = MailfetchFixture.account("warm-up", c.tls() ? Security.SSL : Security.NONE,
+            }
+            for (int w = 1; w <= WARM_UP_SESSIONS; w++) {
+                // other accounts on the same server mailbox (POP3 also for the IMAP rows: it warms the path
+                // they share), all owned by another Maildir of the same data dir
+                Account p = MailfetchFixture.account("warm-up " + w, c.tls() ? Security.SSL : Security.NONE,
                         c.tls() ? dovecot.pop3sPort() : dovecot.pop3Port(), c.tls() ? pem : null, c.user(),
                         DeleteMode.NEVER);
-                warm = fixture.services().accounts().add(new Account(p.id(), p.name(), p.enabled(), p.protocol(),
-                        p.host(), p.port(), p.security(), p.userName(), p.trustCertPem(), p.intervalMinutes(),
-                        p.mimeRecipients(), p.recipientHeaders(), p.envelopeHeaders(), p.routeRecipients(),
-                        p.receivedDate(), p.antispam(), p.antivirus(), p.deleteMode(), WARM_UP_OWNER, p.createdAt()),
-                        PASSWORD);
+                warmUps.add(fixture.services().accounts().add(new Account(p.id(), p.name(), p.enabled(),
+                        p.protocol(), p.host(), p.port(), p.security(), p.userName(), p.trustCertPem(),
+                        p.intervalMinutes(), p.mimeRecipients(), p.recipientHeaders(), p.envelopeHeaders(),
+                        p.routeRecipients(), p.receivedDate(), p.antispam(), p.antivirus(), p.deleteMode(),
+                        WARM_UP_OWNER, p.createdAt()), PASSWORD));
             }
             int before = lmtp ? dovecot.messageCount(recipient) : 0;
             SessionSummary s;
@@ -483,11 +488,14 @@ public final class FetchBench {
             try {
                 engine.start();
                 long startup = System.nanoTime() - started;
-                if (warm != null) {
+                for (Account warm : warmUps) {
                     SessionSummary w = engine.fetchOnce(warm.id());
                     if (w.result() != SessionSummary.Result.OK || w.delivered() != c.count()) {
                         throw new IllegalStateException("mailfetch warm-up session failed: " + w.line());
                     }
+                }
+                if (!warmUps.isEmpty()) {
+                    awaitCompilerQuiet();
                 }
                 long measured = System.nanoTime();
                 s = engine.fetchOnce(a.id());
@@ -513,6 +521,24 @@ public final class FetchBench {
             return new Timing[] {
                 new Timing(s.delivered(), bytes, wall),
                 new Timing(s.delivered(), bytes, Duration.between(s.start(), s.end()))};
+        }
+    }
+
+    /**
+     * Waits (at most 20 s) until the JIT compilers have been idle for half a second: what the warm-up
+     * session made hot, and the engine's start before it, is compiled, as in a service that has run for
+     * a while, and the compiler threads do not take the measured session's CPU (2 cores here).
+     */
+    private static void awaitCompilerQuiet() throws InterruptedException {
+        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        long giveUp = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        long last = jit.getTotalCompilationTime();
+        int quiet = 0;
+        while (quiet < 5 && System.nanoTime() < giveUp) {
+            Thread.sleep(100);
+            long now = jit.getTotalCompilationTime();
+            quiet = now == last ? quiet + 1 : 0;
+            last = now;
         }
     }
 
