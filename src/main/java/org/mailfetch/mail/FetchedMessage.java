@@ -1,6 +1,5 @@
 package org.mailfetch.mail;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -14,9 +13,6 @@ import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import jakarta.mail.MessagingException;
-import jakarta.mail.internet.InternetHeaders;
 
 /**
  * One downloaded message on its way through the chain: the original bytes (LF line endings, read
@@ -40,7 +36,7 @@ public final class FetchedMessage {
     private final long listSize;
     private final String contentDigest;
     private final Instant downloadedAt;
-    private InternetHeaders headers;
+    private HeaderBlock headers;
     private Instant internalDate;
     private Instant serverDate;
     private String messageDigest;
@@ -157,15 +153,13 @@ public final class FetchedMessage {
         if (headers == null) {
             headers = parseHeaders();
         }
-        String[] values = headers.getHeader(name);
-        return values == null ? new String[0] : values;
+        return headers.values(name);
     }
 
-    private InternetHeaders parseHeaders() {
+    private HeaderBlock parseHeaders() {
         try (InputStream in = content()) {
-            return new InternetHeaders(new ByteArrayInputStream(in.readNBytes(MAX_HEADER_BYTES)));
-        } catch (MessagingException e) {
-            return new InternetHeaders();
+            byte[] start = in.readNBytes(MAX_HEADER_BYTES);
+            return HeaderBlock.parse(start, start.length);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read spooled message " + spool + ": " + e.getMessage(), e);
         }

@@ -1,24 +1,20 @@
 package org.mailfetch.fetch.pop3;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 
-import jakarta.mail.Header;
-import jakarta.mail.MessagingException;
-import jakarta.mail.internet.InternetHeaders;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.Credential;
+import org.mailfetch.mail.HeaderBlock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.mailfetch.fetch.FetchContext;
@@ -173,17 +169,15 @@ public final class Pop3Retriever implements Retriever {
         }
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            InternetHeaders headers = new InternetHeaders(new ByteArrayInputStream(top));
-            for (Enumeration<Header> e = headers.getAllHeaders(); e.hasMoreElements(); ) {
-                Header h = e.nextElement();
-                sha.update((h.getName() + ":" + h.getValue() + "\n").getBytes(StandardCharsets.UTF_8));
+            // the names and values InternetHeaders gave, so the keys stay those of earlier versions; a block
+            // it threw on (a continuation line first) no longer fails every listing of the account
+            HeaderBlock headers = HeaderBlock.parse(top, top.length);
+            for (int i = 0; i < headers.size(); i++) {
+                sha.update((headers.name(i) + ":" + headers.value(i) + "\n").getBytes(StandardCharsets.UTF_8));
             }
             return "hdr-" + HexFormat.of().formatHex(sha.digest()).substring(0, 40);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
-        } catch (MessagingException e) {
-            throw new Pop3Exception(Pop3Exception.Kind.PROTOCOL, "the headers of message " + n + " cannot be read: "
-                    + e.getMessage());
         }
     }
 
