@@ -63,6 +63,44 @@ class SpoolReuseTest {
         return ScriptedPop3.write(out, "+OK\r\n" + s.msg(args).text().replace("\r\n.", "\r\n..") + ".\r\n");
     }
 
+    /** This JVM's open file descriptors on a spool file of this test's data dir (Linux /proc). */
+    private List<String> openSpoolFiles() throws IOException {
+        List<String> open = new ArrayList<>();
+        Path fds = Path.of("/proc/self/fd");
+        if (!Files.isDirectory(fds)) {
+            return open;
+        }
+        try (Stream<Path> all = Files.list(fds)) {
+            for (Path fd : all.toList()) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith(dataDir.resolve("spool").toString())) {
+                        open.add(target);
+                    }
+                } catch (IOException | UnsupportedOperationException gone) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return open;
+    }
+
+    @Test
+    void aSessionStoppedByFailuresInARowShouldLeaveNoSpoolFileOpen() throws Exception {
+        // every RETR cut mid-message: the session stops after failures in a row, from the iterator
+        server.overrides.put("RETR", (s, args, out) -> {
+            String text = s.msg(args).text();
+            ScriptedPop3.write(out, "+OK\r\n" + text.substring(0, text.length() / 2));
+            return false;
+        });
+        Account a = fixture.addAccount("spool", server.port(), "u", "p", DeleteMode.IMMEDIATELY);
+
+        SessionSummary s = fixture.fetch(a.id());
+
+        assertEquals(SessionSummary.Result.FAILED, s.result(), s.line());
+        assertEquals(List.of(), openSpoolFiles(), "no spool file left open: " + s.line());
+    }
+
     @Test
     void shortAfterLongCutMidWriteAndRetriedMessagesShouldEachHoldExactlyTheirOwnBytes() throws Exception {
         AtomicInteger retrs = new AtomicInteger();
@@ -98,6 +136,7 @@ class SpoolReuseTest {
             got.add(subject);
         }
         assertEquals(subjects.stream().sorted().toList(), got.stream().sorted().toList());
+        assertEquals(List.of(), openSpoolFiles(), "no spool file left open after the sessions");
         try (Stream<Path> left = Files.list(dataDir.resolve("spool"))) {
             for (Path d : left.toList()) {
                 try (Stream<Path> in = Files.list(d)) {
