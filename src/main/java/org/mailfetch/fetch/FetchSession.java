@@ -510,13 +510,19 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         switch (m.fate()) {
             case DELIVERED -> {
                 batch.add(m);
+                // local mailboxes and routed addresses: a message only for a routed domain is not "to []"
+                List<MailAddress> to = m.recipients();
+                if (!m.routedRecipients().isEmpty()) {
+                    to = new ArrayList<>(to);
+                    to.addAll(m.routedRecipients());
+                }
                 if (m.copiesByTarget().isEmpty()) {
                     // fetched again after an interruption that came after its delivery, before its
                     // ledger row: every recipient has it (LMTP rows, Maildir file), so no second copy
                     LOG.info("had reached {} before an interruption: recorded, not delivered again ({} bytes)",
-                            m.recipients(), m.size());
+                            to, m.size());
                 } else {
-                    LOG.info("delivered to {} ({} bytes)", m.recipients(), m.size());
+                    LOG.info("delivered to {} ({} bytes)", to, m.size());
                 }
             }
             case QUARANTINED -> {
