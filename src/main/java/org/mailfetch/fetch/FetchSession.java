@@ -109,8 +109,16 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     /** Free disk is looked at again once this much has arrived since the last look, or this many messages. */
     static final long DISK_CHECK_BYTES = 1 << 20;
     static final int DISK_CHECK_MESSAGES = 64;
+    /**
+     * Looks are skipped only while the last one found at least this much free above the margin: what
+     * may arrive between looks (a MiB and the next message, each stored once per recipient) must not
+     * take a disk near the margin past it. Closer to the margin, every message is preceded by a look.
+     */
+    static final long DISK_CHECK_HEADROOM = 64 * DISK_CHECK_BYTES;
     private long bytesAtDiskCheck;
     private int downloadedAtDiskCheck;
+    /** Free disk above mailfetch.fetch.min-free-disk at the last look. */
+    private long headroomAtDiskCheck;
     /** Each message's bytes on their way to its spool file: one stream and one digest for the session. */
     private final CrlfToLfOutputStream crlfToLf = new CrlfToLfOutputStream(OutputStream.nullOutputStream());
     private final MessageDigest sha = sha256();
@@ -331,15 +339,18 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                 spoolStore = Files.getFileStore(spoolDir); // parses the mount table: once, not per message
             }
             // statvfs once a MiB (counting the message about to come) or 64 messages: before every 4 KB
-            // message it cost a twentieth of the session's CPU, and the margin is a GiB by default
+            // message it cost a twentieth of the session's CPU. Near the margin (less than
+            // DISK_CHECK_HEADROOM above it at the last look), though, before every message again
             long since = bytes - bytesAtDiskCheck;
-            if (downloaded > 0 && since + Math.max(0, nextSize) < DISK_CHECK_BYTES
+            if (downloaded > 0 && headroomAtDiskCheck >= DISK_CHECK_HEADROOM
+                    && since + Math.max(0, nextSize) < DISK_CHECK_BYTES
                     && downloaded - downloadedAtDiskCheck < DISK_CHECK_MESSAGES) {
                 return true;
             }
             bytesAtDiskCheck = bytes;
             downloadedAtDiskCheck = downloaded;
             long free = spoolStore.getUsableSpace();
+            headroomAtDiskCheck = free - context.minFreeDisk();
             if (free < context.minFreeDisk()) {
                 failure = new IOException(String.format("low disk: %d MiB free under %s, mailfetch.fetch.min-free-disk is"
                         + " %d MiB; downloading stopped, what was delivered is committed", free >> 20, context.dataDir(),
@@ -499,13 +510,19 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         switch (m.fate()) {
             case DELIVERED -> {
                 batch.add(m);
+                // local mailboxes and routed addresses: a message only for a routed domain is not "to []"
+                List<MailAddress> to = m.recipients();
+                if (!m.routedRecipients().isEmpty()) {
+                    to = new ArrayList<>(to);
+                    to.addAll(m.routedRecipients());
+                }
                 if (m.copiesByTarget().isEmpty()) {
                     // fetched again after an interruption that came after its delivery, before its
                     // ledger row: every recipient has it (LMTP rows, Maildir file), so no second copy
                     LOG.info("had reached {} before an interruption: recorded, not delivered again ({} bytes)",
-                            m.recipients(), m.size());
+                            to, m.size());
                 } else {
-                    LOG.info("delivered to {} ({} bytes)", m.recipients(), m.size());
+                    LOG.info("delivered to {} ({} bytes)", to, m.size());
                 }
             }
             case QUARANTINED -> {
