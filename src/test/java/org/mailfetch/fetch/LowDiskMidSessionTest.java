@@ -2,13 +2,10 @@ package org.mailfetch.fetch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.testsupport.MailfetchFixture;
+import org.mailfetch.testsupport.SmallDisk;
 
 /**
  * Free disk is checked before every message, not only when the session starts (issue 8, item 6):
@@ -28,24 +26,19 @@ class LowDiskMidSessionTest {
     @TempDir
     Path tmp;
 
+    private SmallDisk disk;
     private Path dataDir;
-    private boolean mounted;
 
     @BeforeEach
     void mount() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
-        dataDir = tmp.resolve("data");
-        Files.createDirectories(dataDir);
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=24m,mode=0700", "tmpfs", dataDir.toString())
-                .inheritIO().start();
-        assumeTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "cannot mount a tmpfs here");
-        mounted = true;
+        disk = SmallDisk.mount(tmp.resolve("data"), "24m");
+        dataDir = disk.dir();
     }
 
     @AfterEach
     void unmount() throws Exception {
-        if (mounted) {
-            new ProcessBuilder("umount", dataDir.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+        if (disk != null) {
+            disk.close();
         }
     }
 

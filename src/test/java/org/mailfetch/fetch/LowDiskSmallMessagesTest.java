@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.testsupport.MailfetchFixture;
+import org.mailfetch.testsupport.SmallDisk;
 
 /**
  * Review of the free-disk check once a MiB or 64 messages: a disk already near the margin must not
@@ -32,24 +32,19 @@ class LowDiskSmallMessagesTest {
     @TempDir
     Path tmp;
 
+    private SmallDisk disk;
     private Path dataDir;
-    private boolean mounted;
 
     @BeforeEach
     void mount() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
-        dataDir = tmp.resolve("data");
-        Files.createDirectories(dataDir);
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=24m,mode=0700", "tmpfs", dataDir.toString())
-                .inheritIO().start();
-        assumeTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "cannot mount a tmpfs here");
-        mounted = true;
+        disk = SmallDisk.mount(tmp.resolve("data"), "24m");
+        dataDir = disk.dir();
     }
 
     @AfterEach
     void unmount() throws Exception {
-        if (mounted) {
-            new ProcessBuilder("umount", dataDir.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+        if (disk != null) {
+            disk.close();
         }
     }
 
