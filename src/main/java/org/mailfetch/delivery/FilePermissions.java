@@ -68,6 +68,14 @@ public final class FilePermissions {
     }
 
     /**
+     * Whether a file that {@link org.mailfetch.store.PrivateFiles#open} just created (0600, the service's
+     * own) already has what {@link #apply} would set: the default mode, no owner or group configured.
+     */
+    public boolean privateFileIsFinal() {
+        return fileMode.equals(org.mailfetch.store.PrivateFiles.FILE_MODE) && owner.isEmpty() && group.isEmpty();
+    }
+
+    /**
      * Sets the file mode and ownership on {@code file} without following a link in its place; only for
      * a file in a directory no other user can write (the staging area), where the name cannot be swapped.
      */

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -118,7 +119,7 @@ public final class MaildirMailbox {
         }
         Path target = dir.resolve("new").resolve(baseName);
         Path tmp = tree.stagingFile(target);
-        try (FileChannel out = PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW)) {
+        try (FileChannel out = createStaged(tmp)) {
             ByteBuffer top = ByteBuffer.wrap(header);
             while (top.hasRemaining()) {
                 out.write(top);
@@ -131,8 +132,24 @@ public final class MaildirMailbox {
         if (modified != null) {
             Files.setLastModifiedTime(tmp, FileTime.from(modified));
         }
-        permissions.apply(tmp);
+        if (!permissions.privateFileIsFinal()) {
+            permissions.apply(tmp);
+        }
         return new DeliveryBatch.Staged(this, tmp, target, baseName);
+    }
+
+    /**
+     * Creates the staging file, never opening one that exists; a leftover of an interrupted attempt
+     * (the staging dir is private, so the name is ours to reuse) is removed and the create tried once
+     * more. Looking for a leftover before every create cost a lookup per message for a rare case.
+     */
+    private static FileChannel createStaged(Path tmp) throws IOException {
+        try {
+            return PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW);
+        } catch (FileAlreadyExistsException leftover) {
+            Files.deleteIfExists(tmp);
+            return PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW);
+        }
     }
 
     /**

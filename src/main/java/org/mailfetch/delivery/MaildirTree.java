@@ -93,16 +93,14 @@ final class MaildirTree {
         }
     }
 
-    /** A fresh private file in the staging dir for a message bound for {@code target}. */
+    /** The name in the private staging dir for a message bound for {@code target}, made on first use. */
     Path stagingFile(Path target) throws IOException {
         if (staging == null) {
             staging = PrivateFiles.createDirectories(mailboxesDir.resolve(STAGING));
         }
         Path dir = staging;
-        Path file = dir.resolve(digest(mailboxesDir.relativize(target).toString()));
-        // a leftover of an interrupted attempt: the staging dir is private, so the name is ours to reuse
-        Files.deleteIfExists(file);
-        return file;
+        // a leftover of an interrupted attempt under this name is replaced when the file is created
+        return dir.resolve(digest(mailboxesDir.relativize(target).toString()));
     }
 
     /**

@@ -2,14 +2,12 @@ package org.mailfetch.fetch;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
@@ -122,6 +120,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     /** Each message's bytes on their way to its spool file: one stream and one digest for the session. */
     private final CrlfToLfOutputStream crlfToLf = new CrlfToLfOutputStream(OutputStream.nullOutputStream());
     private final MessageDigest sha = sha256();
+    private final SpoolOutput spoolOutput = new SpoolOutput(sha);
     /** The two spool files' channels, by turn (see {@link #retrieve}), open while the session runs. */
     private final FileChannel[] spoolChannels = new FileChannel[2];
     private final Map<MailAddress, MaildirMailbox> mailboxes = new HashMap<>();
@@ -401,6 +400,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         long size;
         long wire;
         long lines;
+        FileChannel channel;
         for (int attempt = 1; ; attempt++) {
             try {
                 if (!retriever.usable()) {
@@ -416,15 +416,13 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                 LOG.info("no longer on the server");
                 return null;
             }
-            sha.reset();
             try {
-                FileChannel channel = spoolChannel(spool);
-                channel.position(0);
+                channel = spoolChannel(spool);
                 // the stage writes the file in runs of up to 64 KiB, the digest sees the same runs
-                CrlfToLfOutputStream lf = crlfToLf.restart(new DigestOutputStream(Channels.newOutputStream(channel), sha));
+                CrlfToLfOutputStream lf = crlfToLf.restart(spoolOutput.restart(channel));
                 wire = retriever.retrieve(listed, lf, maxMessageSize);
                 lf.flush();
-                size = channel.position();
+                size = spoolOutput.size();
                 lines = lf.lines();
                 break;
             } catch (NoReplyException e) {
@@ -470,6 +468,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         }
         FetchedMessage fetched = new FetchedMessage(account, listed.uidl(), spool, size, listed.size(),
                 HexFormat.of().formatHex(sha.digest()), clock.instant());
+        fetched.spoolChannel(channel);
         fetched.serverDate(listed.serverDate());
         fetched.messageDigest(listed.identity());
         return fetched;
@@ -818,7 +817,8 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         int turn = spoolTurn & 1;
         FileChannel channel = spoolChannels[turn];
         if (channel == null || !channel.isOpen()) {
-            channel = PrivateFiles.open(spool, StandardOpenOption.CREATE);
+            // readable too: deliveries copy the message out of it (FetchedMessage.copyTo)
+            channel = PrivateFiles.open(spool, StandardOpenOption.CREATE, StandardOpenOption.READ);
             spoolChannels[turn] = channel;
         }
         return channel;

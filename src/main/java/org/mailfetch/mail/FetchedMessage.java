@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -32,6 +33,7 @@ public final class FetchedMessage {
     private final Account account;
     private final String uidl;
     private final Path spool;
+    private FileChannel spoolChannel;
     private final long size;
     private final long listSize;
     private final String contentDigest;
@@ -86,16 +88,37 @@ public final class FetchedMessage {
      * position, copied inside the kernel (sendfile/copy_file_range): no Java buffer, whatever the size.
      */
     public void copyTo(FileChannel out) throws IOException {
-        try (FileChannel in = FileChannel.open(spool, StandardOpenOption.READ)) {
-            long done = 0;
-            while (done < size) {
-                long n = in.transferTo(done, size - done, out);
-                if (n <= 0) {
-                    throw new IOException("spool file " + spool + " ends after " + done + " of " + size + " bytes");
-                }
-                done += n;
+        FileChannel open = spoolChannel;
+        if (open != null && open.isOpen()) {
+            try {
+                copy(open, out);
+                return;
+            } catch (ClosedChannelException closedMeanwhile) {
+                // the session ended and closed its spool channel: read the file by name below
             }
         }
+        try (FileChannel in = FileChannel.open(spool, StandardOpenOption.READ)) {
+            copy(in, out);
+        }
+    }
+
+    private void copy(FileChannel in, FileChannel out) throws IOException {
+        long done = 0;
+        while (done < size) {
+            long n = in.transferTo(done, size - done, out); // positional: the channel's position is not moved
+            if (n <= 0) {
+                throw new IOException("spool file " + spool + " ends after " + done + " of " + size + " bytes");
+            }
+            done += n;
+        }
+    }
+
+    /**
+     * The session's open, readable channel on {@link #spool}, so that {@link #copyTo} does not open
+     * and close the file for every delivery; read by position only, never closed here.
+     */
+    public void spoolChannel(FileChannel channel) {
+        this.spoolChannel = channel;
     }
 
     public long size() {

@@ -34,8 +34,15 @@ public final class Pop3Retriever implements Retriever {
     private static final int MAX_HEADER_BYTES = 1 << 20;
     /** At most this many RETRs in flight on a PIPELINING server (a raw client gains 2–2.5× at 16 over lockstep). */
     static final int PIPELINE_DEPTH = 16;
-    /** More than one RETR in flight only while their LIST sizes add up to at most this. */
+    /** Several RETRs in flight only while their LIST sizes add up to at most this (two: {@link #AHEAD_BYTES}). */
     static final long PIPELINE_BYTES = 1 << 20;
+    /**
+     * A second RETR goes out while one is in flight when both messages' LIST sizes add up to at most
+     * this, however large each is: the server sends the next message while the session writes and
+     * delivers the one in hand, instead of idling for a round trip after each large message. A session
+     * that stops early reads at most this much more before its DELEs and QUIT.
+     */
+    static final long AHEAD_BYTES = 16L << 20;
     /** From this many messages on, UIDL and LIST are pipelined when CAPA announces PIPELINING. */
     static final int PIPELINED_LISTING = 1000;
 
@@ -259,7 +266,8 @@ public final class Pop3Retriever implements Retriever {
      * Keeps RETRs in flight for the planned messages from {@code at} on (RFC 2449 PIPELINING), so that
      * small messages do not each wait a round trip: at most {@link #PIPELINE_DEPTH} commands, and more
      * than one only while their LIST sizes add up to at most {@link #PIPELINE_BYTES} — what a session
-     * that stops early must read and throw away before its DELEs and QUIT. Large messages go one by one.
+     * that stops early must read and throw away before its DELEs and QUIT. Larger messages go one ahead
+     * of the one being read while the two add up to at most {@link #AHEAD_BYTES}.
      */
     private void sendAhead(int at, Listed message, long max) throws IOException {
         if (!client.nextInFlight(number(message))) {
@@ -277,8 +285,9 @@ public final class Pop3Retriever implements Retriever {
             Listed next = i == at ? message : byKey.get(plan.get(i));
             if (next != null) {
                 int n = client.retrsInFlight();
+                long bytes = client.bytesInFlight() + next.size();
                 boolean fits = n == 0 || n < PIPELINE_DEPTH && next.size() >= 0 && next.size() <= max
-                        && client.bytesInFlight() + next.size() <= PIPELINE_BYTES;
+                        && (bytes <= PIPELINE_BYTES || n == 1 && bytes <= AHEAD_BYTES);
                 if (!fits) {
                     return;
                 }
