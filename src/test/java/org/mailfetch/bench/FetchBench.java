@@ -105,7 +105,12 @@ public final class FetchBench {
     }
 
     /** Messages, bytes as stored and wall time of one measured run. */
-    private record Timing(int messages, long bytes, Duration elapsed) {
+    /** {@code cpu}: the CPU time of all of this JVM's threads during a mailfetch session (null for other rows). */
+    private record Timing(int messages, long bytes, Duration elapsed, Duration cpu) {
+
+        Timing(int messages, long bytes, Duration elapsed) {
+            this(messages, bytes, elapsed, null);
+        }
 
         double seconds() {
             return Math.max(elapsed.toNanos(), 1) / 1e9;
@@ -119,6 +124,9 @@ public final class FetchBench {
             return bytes / 1e6 / seconds();
         }
     }
+
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     public static void main(String[] args) throws Exception {
         Path benchDir = Path.of(System.getProperty("bench.dir", "target/bench")).toAbsolutePath();
@@ -480,6 +488,7 @@ public final class FetchBench {
             int before = lmtp ? dovecot.messageCount(recipient) : 0;
             SessionSummary s;
             Duration wall;
+            Duration cpu;
             // One engine, as a running service has: the warm-up session first (not reported; as the raw
             // clients' first pass it lets the JIT compile the per-message path), then the measured one.
             // "+engine" adds the engine's start and stop to the measured session, as `account fetch` pays.
@@ -498,7 +507,9 @@ public final class FetchBench {
                     awaitCompilerQuiet();
                 }
                 long measured = System.nanoTime();
+                long cpuBefore = PROCESS.getProcessCpuTime();
                 s = engine.fetchOnce(a.id());
+                cpu = Duration.ofNanos(PROCESS.getProcessCpuTime() - cpuBefore);
                 started = measured - startup;
             } finally {
                 engine.close();
@@ -520,7 +531,7 @@ public final class FetchBench {
             }
             return new Timing[] {
                 new Timing(s.delivered(), bytes, wall),
-                new Timing(s.delivered(), bytes, Duration.between(s.start(), s.end()))};
+                new Timing(s.delivered(), bytes, Duration.between(s.start(), s.end()), cpu)};
         }
     }
 
@@ -564,8 +575,11 @@ public final class FetchBench {
     }
 
     private static void print(String mailbox, String what, Timing t, Timing pop3, Timing disk) {
-        System.out.printf("%-18s %-38s %9.0f %8.1f %8.2f %7s %7s%n", mailbox, what, t.messagesPerSecond(),
-                t.megabytesPerSecond(), t.seconds(), ratio(t, pop3), ratio(t, disk));
+        // CPU per message does not swing with the disk and the neighbours as the rates do: it shows a
+        // change in mailfetch's own cost where the ratios are within their noise
+        String cpu = t.cpu() == null ? "" : String.format("  cpu %.0f us/msg", t.cpu().toNanos() / 1e3 / t.messages());
+        System.out.printf("%-18s %-38s %9.0f %8.1f %8.2f %7s %7s%s%n", mailbox, what, t.messagesPerSecond(),
+                t.megabytesPerSecond(), t.seconds(), ratio(t, pop3), ratio(t, disk), cpu);
     }
 
     private static String ratio(Timing t, Timing baseline) {
