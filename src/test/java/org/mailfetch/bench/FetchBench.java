@@ -105,11 +105,14 @@ public final class FetchBench {
     }
 
     /** Messages, bytes as stored and wall time of one measured run. */
-    /** {@code cpu}: the CPU time of all of this JVM's threads during a mailfetch session (null for other rows). */
-    private record Timing(int messages, long bytes, Duration elapsed, Duration cpu) {
+    /**
+     * {@code cpu}: the CPU time of all of this JVM's threads during a mailfetch session, {@code jit} the
+     * part of it the JIT compiler threads took (both null for other rows).
+     */
+    private record Timing(int messages, long bytes, Duration elapsed, Duration cpu, Duration jit) {
 
         Timing(int messages, long bytes, Duration elapsed) {
-            this(messages, bytes, elapsed, null);
+            this(messages, bytes, elapsed, null, null);
         }
 
         double seconds() {
@@ -125,6 +128,8 @@ public final class FetchBench {
         }
     }
 
+    /** {@code bench.thread-cpu}: print the measured sessions' CPU time by thread (from /proc, JIT and GC included). */
+    private static final boolean THREAD_CPU = Boolean.getBoolean("bench.thread-cpu");
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
@@ -489,6 +494,7 @@ public final class FetchBench {
             SessionSummary s;
             Duration wall;
             Duration cpu;
+            Duration jit;
             // One engine, as a running service has: the warm-up session first (not reported; as the raw
             // clients' first pass it lets the JIT compile the per-message path), then the measured one.
             // "+engine" adds the engine's start and stop to the measured session, as `account fetch` pays.
@@ -508,8 +514,14 @@ public final class FetchBench {
                 }
                 long measured = System.nanoTime();
                 long cpuBefore = PROCESS.getProcessCpuTime();
+                Map<String, Long> threadsBefore = ThreadCpu.byThread();
                 s = engine.fetchOnce(a.id());
                 cpu = Duration.ofNanos(PROCESS.getProcessCpuTime() - cpuBefore);
+                Map<String, Long> threadsAfter = ThreadCpu.byThread();
+                jit = Duration.ofMillis(ThreadCpu.compilers(threadsBefore, threadsAfter));
+                if (THREAD_CPU) {
+                    System.out.println("  CPU of the measured session by thread (ms): " + ThreadCpu.top(threadsBefore, threadsAfter, 10));
+                }
                 started = measured - startup;
             } finally {
                 engine.close();
@@ -531,7 +543,7 @@ public final class FetchBench {
             }
             return new Timing[] {
                 new Timing(s.delivered(), bytes, wall),
-                new Timing(s.delivered(), bytes, Duration.between(s.start(), s.end()), cpu)};
+                new Timing(s.delivered(), bytes, Duration.between(s.start(), s.end()), cpu, jit)};
         }
     }
 
@@ -577,7 +589,8 @@ public final class FetchBench {
     private static void print(String mailbox, String what, Timing t, Timing pop3, Timing disk) {
         // CPU per message does not swing with the disk and the neighbours as the rates do: it shows a
         // change in mailfetch's own cost where the ratios are within their noise
-        String cpu = t.cpu() == null ? "" : String.format("  cpu %.0f us/msg", t.cpu().toNanos() / 1e3 / t.messages());
+        String cpu = t.cpu() == null ? "" : String.format("  cpu %.0f us/msg (JIT %.0f)",
+                t.cpu().toNanos() / 1e3 / t.messages(), t.jit().toNanos() / 1e3 / t.messages());
         System.out.printf("%-18s %-38s %9.0f %8.1f %8.2f %7s %7s%s%n", mailbox, what, t.messagesPerSecond(),
                 t.megabytesPerSecond(), t.seconds(), ratio(t, pop3), ratio(t, disk), cpu);
     }
