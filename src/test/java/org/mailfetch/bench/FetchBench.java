@@ -57,7 +57,7 @@ import org.mailfetch.testsupport.MailfetchFixture;
  * default both), {@code bench.rounds} (mailfetch sessions per batch size, each into a fresh data
  * dir; default 1), {@code bench.warm-up} (unreported mailfetch sessions in the measured session's engine
  * first, as the raw clients' first pass, so that no row pays for class loading and JIT compilation;
- * default 3),
+ * at least 3 by default, more until the JIT is quiet, {@code bench.warm-up-max} at most, default 20),
  * {@code bench.protocols} ({@code pop3,imap}; default both).
  *
  * <p>MB/s everywhere is the size of the messages as stored (LF line ends), so that the figures of
@@ -74,11 +74,15 @@ public final class FetchBench {
     private static final int FSYNC_THREADS = Integer.getInteger("bench.fsync-threads", 8);
     /**
      * Unreported sessions of other accounts in the same engine before each measured mailfetch session
-     * ({@code bench.warm-up}, default 3; 0 measures the engine's first session), then a wait for the
-     * JIT compilers to go quiet: as the raw clients get their first pass, the rows show a service that
-     * has run a few sessions, not the compiler threads taking one of the two cores.
+     * ({@code bench.warm-up}, at least this many, default 3; 0 measures the engine's first session),
+     * more of them while the last one's JIT compiler threads took over a tenth of the JVM's CPU (at most
+     * {@code bench.warm-up-max}, default 20), then a wait for the compilers to go quiet: as the raw
+     * clients get their first pass, the rows show a service that has run for a while, not the compiler
+     * threads taking one of the two cores (3 sessions of 2000 messages were not enough for that).
      */
     private static final int WARM_UP_SESSIONS = Integer.getInteger("bench.warm-up", 3);
+    private static final int WARM_UP_MAX = Math.max(WARM_UP_SESSIONS, Integer.getInteger("bench.warm-up-max", 20));
+    private static final double WARM_UP_JIT_SHARE = 0.1;
     /** The owner of the warm-up account: a Maildir next to the measured one, in the same data dir. */
     private static final String WARM_UP_OWNER = "warm-up@example.com";
     /** {@code -Dbench.lmtp=false} leaves the LMTP rows out (a shorter run, e.g. to profile the Maildir path). */
@@ -107,12 +111,12 @@ public final class FetchBench {
     /** Messages, bytes as stored and wall time of one measured run. */
     /**
      * {@code cpu}: the CPU time of all of this JVM's threads during a mailfetch session, {@code jit} the
-     * part of it the JIT compiler threads took (both null for other rows).
+     * part of it the JIT compiler threads took (both null for other rows), after {@code warmUps} sessions.
      */
-    private record Timing(int messages, long bytes, Duration elapsed, Duration cpu, Duration jit) {
+    private record Timing(int messages, long bytes, Duration elapsed, Duration cpu, Duration jit, int warmUps) {
 
         Timing(int messages, long bytes, Duration elapsed) {
-            this(messages, bytes, elapsed, null, null);
+            this(messages, bytes, elapsed, null, null, 0);
         }
 
         double seconds() {
@@ -154,9 +158,10 @@ public final class FetchBench {
             }
         }
 
-        System.out.printf("mailfetch benchmark: data under %s, batch sizes %s, %d CPUs, Java %s, %d warm-up"
-                + " sessions before each mailfetch row%n", benchDir, batchSizes, Runtime.getRuntime().availableProcessors(),
-                Runtime.version(), WARM_UP_SESSIONS);
+        System.out.printf("mailfetch benchmark: data under %s, batch sizes %s, %d CPUs, Java %s, %d to %d warm-up"
+                + " sessions before each mailfetch row (more while the JIT took over %.0f%% of a session's CPU)%n",
+                benchDir, batchSizes, Runtime.getRuntime().availableProcessors(), Runtime.version(), WARM_UP_SESSIONS,
+                WARM_UP_MAX, WARM_UP_JIT_SHARE * 100);
         try (Dovecot dovecot = Dovecot.start()) {
             run(benchDir, batchSizes, rounds, cases, protocols, dovecot);
         } finally {
@@ -474,27 +479,15 @@ public final class FetchBench {
                         p.recipientHeaders(), p.envelopeHeaders(), p.routeRecipients(), p.receivedDate(), p.antispam(),
                         p.antivirus(), p.deleteMode(), recipient, p.createdAt()), PASSWORD);
             }
-            List<Account> warmUps = new ArrayList<>();
             if (WARM_UP_SESSIONS > 0) {
                 fixture.services().directory().addMailbox(WARM_UP_OWNER);
-            }
-            for (int w = 1; w <= WARM_UP_SESSIONS; w++) {
-                // other accounts on the same server mailbox (POP3 also for the IMAP rows: it warms the path
-                // they share), all owned by another Maildir of the same data dir
-                Account p = MailfetchFixture.account("warm-up " + w, c.tls() ? Security.SSL : Security.NONE,
-                        c.tls() ? dovecot.pop3sPort() : dovecot.pop3Port(), c.tls() ? pem : null, c.user(),
-                        DeleteMode.NEVER);
-                warmUps.add(fixture.services().accounts().add(new Account(p.id(), p.name(), p.enabled(),
-                        p.protocol(), p.host(), p.port(), p.security(), p.userName(), p.trustCertPem(),
-                        p.intervalMinutes(), p.mimeRecipients(), p.recipientHeaders(), p.envelopeHeaders(),
-                        p.routeRecipients(), p.receivedDate(), p.antispam(), p.antivirus(), p.deleteMode(),
-                        WARM_UP_OWNER, p.createdAt()), PASSWORD));
             }
             int before = lmtp ? dovecot.messageCount(recipient) : 0;
             SessionSummary s;
             Duration wall;
             Duration cpu;
             Duration jit;
+            int warmUps;
             // One engine, as a running service has: the warm-up session first (not reported; as the raw
             // clients' first pass it lets the JIT compile the per-message path), then the measured one.
             // "+engine" adds the engine's start and stop to the measured session, as `account fetch` pays.
@@ -503,13 +496,20 @@ public final class FetchBench {
             try {
                 engine.start();
                 long startup = System.nanoTime() - started;
-                for (Account warm : warmUps) {
+                warmUps = 0;
+                double jitShare = 1;
+                while (warmUps < WARM_UP_SESSIONS || warmUps > 0 && warmUps < WARM_UP_MAX && jitShare > WARM_UP_JIT_SHARE) {
+                    Account warm = warmUpAccount(fixture, dovecot, c, pem, ++warmUps);
+                    long cpuBefore = PROCESS.getProcessCpuTime();
+                    Map<String, Long> threadsBefore = ThreadCpu.byThread();
                     SessionSummary w = engine.fetchOnce(warm.id());
                     if (w.result() != SessionSummary.Result.OK || w.delivered() != c.count()) {
                         throw new IllegalStateException("mailfetch warm-up session failed: " + w.line());
                     }
+                    jitShare = ThreadCpu.compilers(threadsBefore, ThreadCpu.byThread()) * 1e6
+                            / Math.max(1, PROCESS.getProcessCpuTime() - cpuBefore);
                 }
-                if (!warmUps.isEmpty()) {
+                if (warmUps > 0) {
                     awaitCompilerQuiet();
                 }
                 long measured = System.nanoTime();
@@ -543,8 +543,21 @@ public final class FetchBench {
             }
             return new Timing[] {
                 new Timing(s.delivered(), bytes, wall),
-                new Timing(s.delivered(), bytes, Duration.between(s.start(), s.end()), cpu, jit)};
+                new Timing(s.delivered(), bytes, Duration.between(s.start(), s.end()), cpu, jit, warmUps)};
         }
+    }
+
+    /**
+     * Another account on the same server mailbox (POP3 also for the IMAP rows: it warms the path they
+     * share), owned by another Maildir of the same data dir.
+     */
+    private static Account warmUpAccount(MailfetchFixture fixture, Dovecot dovecot, Case c, String pem, int n) {
+        Account p = MailfetchFixture.account("warm-up " + n, c.tls() ? Security.SSL : Security.NONE,
+                c.tls() ? dovecot.pop3sPort() : dovecot.pop3Port(), c.tls() ? pem : null, c.user(), DeleteMode.NEVER);
+        return fixture.services().accounts().add(new Account(p.id(), p.name(), p.enabled(), p.protocol(), p.host(),
+                p.port(), p.security(), p.userName(), p.trustCertPem(), p.intervalMinutes(), p.mimeRecipients(),
+                p.recipientHeaders(), p.envelopeHeaders(), p.routeRecipients(), p.receivedDate(), p.antispam(),
+                p.antivirus(), p.deleteMode(), WARM_UP_OWNER, p.createdAt()), PASSWORD);
     }
 
     /**
@@ -589,8 +602,8 @@ public final class FetchBench {
     private static void print(String mailbox, String what, Timing t, Timing pop3, Timing disk) {
         // CPU per message does not swing with the disk and the neighbours as the rates do: it shows a
         // change in mailfetch's own cost where the ratios are within their noise
-        String cpu = t.cpu() == null ? "" : String.format("  cpu %.0f us/msg (JIT %.0f)",
-                t.cpu().toNanos() / 1e3 / t.messages(), t.jit().toNanos() / 1e3 / t.messages());
+        String cpu = t.cpu() == null ? "" : String.format("  cpu %.0f us/msg (JIT %.0f), %d warm-ups",
+                t.cpu().toNanos() / 1e3 / t.messages(), t.jit().toNanos() / 1e3 / t.messages(), t.warmUps());
         System.out.printf("%-18s %-38s %9.0f %8.1f %8.2f %7s %7s%s%n", mailbox, what, t.messagesPerSecond(),
                 t.megabytesPerSecond(), t.seconds(), ratio(t, pop3), ratio(t, disk), cpu);
     }
