@@ -166,8 +166,9 @@ public final class Outbox {
                         String address = parsed[0].getAddress();
                         return EnvelopeAddress.isSafe(address) ? address : EnvelopeAddress.NULL_SENDER;
                     }
-                } catch (AddressException ignored) {
-                    // try the next header
+                } catch (AddressException | RuntimeException unparsable) {
+                    // try the next header. RuntimeException too, as HeaderAddresses does: Jakarta Mail's
+                    // header parsers have thrown them on hostile input (InternetHeaders on a folded first line)
                 }
             }
         }
