@@ -63,13 +63,14 @@ public final class DeliveryBatch {
 
     private void startFsyncs() {
         List<Path> files = List.copyOf(unsynced);
-        unsynced.clear();
         syncs.add(fsyncPool.submit(() -> {
             for (Path f : files) {
                 force(f);
             }
             return null;
         }));
+        // only once the pool took them: files of a refused group stay unsynced, for commit() to hand over again
+        unsynced.clear();
     }
 
     public int size() {

@@ -708,8 +708,11 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
      */
     private int deleteDueAndQuit() {
         Instant now = clock.instant();
-        // cleaning up gets its own short allowance, also after the session deadline
-        retriever.deadline(System.nanoTime() + context.connectTimeout().toNanos() + 2 * context.readTimeout().toNanos());
+        // cleaning up gets its own short allowance, also after the session deadline, plus what the session
+        // deadline grants the replies still on the wire (a large RETR sent ahead): they are read before the DELEs
+        double inFlightMib = retriever.bytesInFlight() / (double) (1 << 20);
+        retriever.deadline(System.nanoTime() + context.connectTimeout().toNanos() + 2 * context.readTimeout().toNanos()
+                + (long) (context.sessionDeadlinePerMib().toNanos() * inFlightMib));
         boolean due = retriever.listing().stream().anyMatch(m -> isDue(m, now))
                 || retriever.wantsDelivered() && !committedNow.isEmpty();
         if (!retriever.usable()) {

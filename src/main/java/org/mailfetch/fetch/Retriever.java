@@ -107,6 +107,14 @@ public interface Retriever extends AutoCloseable {
         return false;
     }
 
+    /**
+     * What the server may still be sending in answer to commands sent ahead whose replies nobody will
+     * use (POP3: RETRs in flight, by their LIST sizes): read and thrown away before the deletions.
+     */
+    default long bytesInFlight() {
+        return 0;
+    }
+
     /** Marks one message for deletion; it takes effect at {@link #quit()}. Returns whether the server accepted it. */
     boolean markDeleted(Listed message) throws IOException;
 

@@ -89,21 +89,28 @@ public final class FetchedMessage {
      */
     public void copyTo(FileChannel out) throws IOException {
         FileChannel open = spoolChannel;
+        long start = out.position();
+        long done = 0;
         if (open != null && open.isOpen()) {
             try {
-                copy(open, out);
+                copy(open, out, 0);
                 return;
             } catch (ClosedChannelException closedMeanwhile) {
-                // the session ended and closed its spool channel: read the file by name below
+                if (!out.isOpen()) {
+                    throw closedMeanwhile; // the target, not the spool channel: nothing to fall back to
+                }
+                // the session ended and closed its spool channel, maybe after part of the message was
+                // copied: the rest comes from the file by name below, after what is in `out` already
+                done = out.position() - start;
             }
         }
         try (FileChannel in = FileChannel.open(spool, StandardOpenOption.READ)) {
-            copy(in, out);
+            copy(in, out, done);
         }
     }
 
-    private void copy(FileChannel in, FileChannel out) throws IOException {
-        long done = 0;
+    private void copy(FileChannel in, FileChannel out, long from) throws IOException {
+        long done = from;
         while (done < size) {
             long n = in.transferTo(done, size - done, out); // positional: the channel's position is not moved
             if (n <= 0) {

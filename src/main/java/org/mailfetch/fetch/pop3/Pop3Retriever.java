@@ -298,6 +298,11 @@ public final class Pop3Retriever implements Retriever {
     }
 
     @Override
+    public long bytesInFlight() {
+        return usable() ? client.bytesInFlight() : 0;
+    }
+
+    @Override
     public boolean markDeleted(Listed message) throws IOException {
         Pop3Reply r = client.delete(number(message));
         if (!r.ok()) {
