@@ -187,6 +187,12 @@ public final class LocalDelivery implements Processor {
                 LOG.info("already in {} (delivered before an interruption); not delivered again", recipient);
                 continue;
             }
+            if (mailbox.stagedThisSession(message.baseName())) {
+                // the same bytes as a message this session delivered there under another UIDL: one message,
+                // one file. Should that one's batch fail, it stays on the server and comes again.
+                message.sameBytesAsEarlier(true);
+                continue;
+            }
             // the one copy of the message into the mailbox: spool file to staging file inside the kernel
             session.batch().add(mailbox.stage(message.folder(), message.baseName(), trace, message::copyTo,
                     message.internalDate()));

@@ -37,6 +37,8 @@ public final class MaildirMailbox {
     private final MaildirTree tree;
     private final Set<Path> ready = new HashSet<>();
     private Set<String> delivered;
+    /** Base names staged by this session, in any folder: see {@link #stagedThisSession}. */
+    private final Set<String> stagedNow = new HashSet<>();
 
     public MaildirMailbox(Path mailboxesDir, MailAddress address, FilePermissions permissions) {
         this.root = mailboxesDir.resolve(address.domain()).resolve(address.localPart());
@@ -51,7 +53,7 @@ public final class MaildirMailbox {
     /**
      * Whether a file with this base name is already in new/ or cur/ (a mail client may have moved it
      * there and appended flags): makes re-delivery after a crash idempotent. The index is read once
-     * per session; files this session delivers need not be in it, since a session handles each UIDL once.
+     * per session; what this session stages is in {@link #stagedThisSession} instead.
      */
     public boolean contains(String baseName) throws IOException {
         if (delivered == null) {
@@ -71,6 +73,16 @@ public final class MaildirMailbox {
             }
         }
         return delivered.contains(baseName);
+    }
+
+    /**
+     * Whether this session (a mailbox object lives for one) already staged a file of this base name.
+     * Base names follow the content, so two messages with the same bytes under two UIDLs get one
+     * name: the second must not be staged again under the first's staging name, where it would
+     * replace a file its batch may not have fsynced, and then fail that batch's second rename.
+     */
+    public boolean stagedThisSession(String baseName) {
+        return stagedNow.contains(baseName);
     }
 
     /**
@@ -135,6 +147,7 @@ public final class MaildirMailbox {
         if (!permissions.privateFileIsFinal()) {
             permissions.apply(tmp);
         }
+        stagedNow.add(baseName);
         return new DeliveryBatch.Staged(this, tmp, target, baseName);
     }
 

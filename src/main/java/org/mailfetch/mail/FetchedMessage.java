@@ -51,6 +51,7 @@ public final class FetchedMessage {
     private String quarantineKind;
     private String quarantineReason;
     private String deferReason;
+    private boolean sameBytesAsEarlier;
 
     public FetchedMessage(Account account, String uidl, Path spool, long size, Instant downloadedAt) {
         this(account, uidl, spool, size, -1, null, downloadedAt);
@@ -324,6 +325,18 @@ public final class FetchedMessage {
     }
 
     /** Leaves the message on the server for the next session, saying why (e.g. a scanner is down). */
+    /**
+     * Set when a mailbox already got a message with these bytes in this session (under another UIDL):
+     * no second file, and the message is recorded with the first.
+     */
+    public void sameBytesAsEarlier(boolean same) {
+        this.sameBytesAsEarlier = same;
+    }
+
+    public boolean sameBytesAsEarlier() {
+        return sameBytesAsEarlier;
+    }
+
     public void defer(String reason) {
         this.deferReason = reason;
         this.fate = Fate.DEFERRED;

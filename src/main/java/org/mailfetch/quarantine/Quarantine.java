@@ -38,7 +38,10 @@ public final class Quarantine {
         StepGuard.require(message.quarantineKind() != null && message.isPending(), "quarantine", "quarantineKind, pending");
         long id = store.nextId();
         Instant now = clock.instant();
-        String name = message.baseName();
+        // one file per held message: by UIDL and content, as its row is. The content alone (the Maildir
+        // base name) gave two byte-identical messages of one session one staging file, and their batch
+        // failed on the second rename
+        String name = FetchedMessage.baseName(message.account().id(), "quarantine " + message.deliveryKey());
         byte[] header = (TraceHeaders.account(message) + message.topHeaderBlock()).getBytes(StandardCharsets.UTF_8);
         try (java.io.InputStream content = message.content()) {
             session.batch().add(store.stage(name, header, content));
@@ -50,7 +53,7 @@ public final class Quarantine {
         if (message.virus()) {
             MaildirMailbox owner = session.mailbox(MailAddress.parse(message.account().ownerAddress()));
             String noticeName = name + ".virus-notice";
-            if (!owner.contains(noticeName)) {
+            if (!owner.contains(noticeName) && !owner.stagedThisSession(noticeName)) {
                 session.batch().add(owner.stage(null, noticeName, notice(item, message, now), null));
             }
         }
