@@ -32,7 +32,8 @@ public record FetchContext(
         Duration sessionDeadline,
         Duration sessionDeadlinePerMib,
         int messageFailuresBeforeSkip,
-        Path maildirRoot) {
+        Path maildirRoot,
+        Path spoolRoot) {
 
     /** Messages larger than this (by LIST or by what streams) stay on the server and are reported. */
     public static final String MAX_MESSAGE_SIZE = "mailfetch.fetch.max-message-size";
@@ -56,7 +57,7 @@ public record FetchContext(
                 positive(s, "mailfetch.fetch.progress-every"),
                 positiveBytes(s, MAX_MESSAGE_SIZE), positive(s, MAX_LISTING),
                 s.duration(SESSION_DEADLINE), s.duration(SESSION_DEADLINE_PER_MIB),
-                positive(s, MESSAGE_FAILURES_BEFORE_SKIP), s.maildirRoot());
+                positive(s, MESSAGE_FAILURES_BEFORE_SKIP), s.maildirRoot(), s.spoolRoot());
     }
 
     private static long positiveBytes(Settings s, String key) {

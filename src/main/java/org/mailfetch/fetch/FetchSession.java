@@ -93,7 +93,8 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     private final Set<String> committedNow = new java.util.HashSet<>();
     private final List<Retriever.Listed> toFetch = new ArrayList<>();
     private final Path spoolDir;
-    private java.nio.file.FileStore spoolStore;
+    /** The file systems a session writes to (see {@link #watchedDisks}), looked up once a session. */
+    private List<WatchedDisk> disks;
     private final Path mailboxesDir;
     private final FetchContext context;
     private final BooleanSupplier stopping;
@@ -334,8 +335,8 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             return false;
         }
         try {
-            if (spoolStore == null) {
-                spoolStore = Files.getFileStore(spoolDir); // parses the mount table: once, not per message
+            if (disks == null) {
+                disks = watchedDisks(); // parses the mount table: once, not per message
             }
             // statvfs once a MiB (counting the message about to come) or 64 messages: before every 4 KB
             // message it cost a twentieth of the session's CPU. Near the margin (less than
@@ -348,20 +349,47 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
             }
             bytesAtDiskCheck = bytes;
             downloadedAtDiskCheck = downloaded;
-            long free = spoolStore.getUsableSpace();
-            headroomAtDiskCheck = free - context.minFreeDisk();
-            if (free < context.minFreeDisk()) {
-                failure = new IOException(String.format("low disk: %d MiB free under %s, mailfetch.fetch.min-free-disk is"
-                        + " %d MiB; downloading stopped, what was delivered is committed", free >> 20, context.dataDir(),
-                        context.minFreeDisk() >> 20));
-                LOG.warn("{}", failure.getMessage());
-                return false;
+            headroomAtDiskCheck = Long.MAX_VALUE;
+            for (WatchedDisk disk : disks) {
+                long free = disk.store().getUsableSpace();
+                headroomAtDiskCheck = Math.min(headroomAtDiskCheck, free - context.minFreeDisk());
+                if (free < context.minFreeDisk()) {
+                    failure = new IOException(String.format("low disk: %d MiB free under %s, mailfetch.fetch.min-free-disk"
+                            + " is %d MiB; downloading stopped, what was delivered is committed", free >> 20, disk.dir(),
+                            context.minFreeDisk() >> 20));
+                    LOG.warn("{}", failure.getMessage());
+                    return false;
+                }
             }
         } catch (IOException e) {
             failure = e;
             return false;
         }
         return true;
+    }
+
+    /** A file system the session writes to, and the directory it is named by in the low-disk message. */
+    private record WatchedDisk(Path dir, java.nio.file.FileStore store) {}
+
+    /**
+     * The data dir (spool, database), the Maildir root and the spool root (outbox, quarantine), each
+     * file system once: the roots may be mounted apart (several nodes share them), and a full Maildir
+     * disk would otherwise fail every staged file of a session instead of stopping it before the next
+     * message. A root not made yet counts by the nearest directory that exists.
+     */
+    private List<WatchedDisk> watchedDisks() throws IOException {
+        List<WatchedDisk> out = new ArrayList<>();
+        for (Path dir : List.of(context.dataDir(), context.maildirRoot(), context.spoolRoot())) {
+            Path existing = dir.toAbsolutePath();
+            while (existing.getParent() != null && !Files.isDirectory(existing)) {
+                existing = existing.getParent();
+            }
+            java.nio.file.FileStore store = Files.getFileStore(existing);
+            if (out.stream().noneMatch(d -> d.store().equals(store))) {
+                out.add(new WatchedDisk(dir, store));
+            }
+        }
+        return out;
     }
 
     private String deadlineText() {
