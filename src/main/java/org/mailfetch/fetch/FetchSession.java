@@ -543,14 +543,16 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                     to = new ArrayList<>(to);
                     to.addAll(m.routedRecipients());
                 }
-                if (m.copiesByTarget().isEmpty() && m.sameBytesAsEarlier()) {
-                    LOG.info("the same bytes as a message this session delivered to {}: recorded, no second copy ({} bytes)",
-                            to, m.size());
-                } else if (m.copiesByTarget().isEmpty()) {
-                    // fetched again after an interruption that came after its delivery, before its
-                    // ledger row: every recipient has it (LMTP rows, Maildir file), so no second copy
-                    LOG.info("had reached {} before an interruption: recorded, not delivered again ({} bytes)",
-                            to, m.size());
+                if (m.copiesByTarget().isEmpty()) {
+                    if (m.sameBytesAsEarlier()) {
+                        LOG.info("the same bytes as a message this session delivered to {}: recorded, no second copy"
+                                + " ({} bytes)", to, m.size());
+                    } else {
+                        // fetched again after an interruption that came after its delivery, before its
+                        // ledger row: every recipient has it (LMTP rows, Maildir file), so no second copy
+                        LOG.info("had reached {} before an interruption: recorded, not delivered again ({} bytes)",
+                                to, m.size());
+                    }
                 } else {
                     LOG.info("delivered to {} ({} bytes)", to, m.size());
                 }

@@ -324,7 +324,6 @@ public final class FetchedMessage {
         return "virus".equals(quarantineKind);
     }
 
-    /** Leaves the message on the server for the next session, saying why (e.g. a scanner is down). */
     /**
      * Set when a mailbox already got a message with these bytes in this session (under another UIDL):
      * no second file, and the message is recorded with the first.
@@ -337,6 +336,7 @@ public final class FetchedMessage {
         return sameBytesAsEarlier;
     }
 
+    /** Leaves the message on the server for the next session, saying why (e.g. a scanner is down). */
     public void defer(String reason) {
         this.deferReason = reason;
         this.fate = Fate.DEFERRED;

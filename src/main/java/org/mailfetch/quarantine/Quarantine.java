@@ -53,7 +53,7 @@ public final class Quarantine {
         if (message.virus()) {
             MaildirMailbox owner = session.mailbox(MailAddress.parse(message.account().ownerAddress()));
             String noticeName = name + ".virus-notice";
-            if (!owner.contains(noticeName) && !owner.stagedThisSession(noticeName)) {
+            if (!owner.contains(noticeName)) {
                 session.batch().add(owner.stage(null, noticeName, notice(item, message, now), null));
             }
         }
