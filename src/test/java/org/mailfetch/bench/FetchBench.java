@@ -30,11 +30,12 @@ import org.mailfetch.testsupport.MailfetchFixture;
  * times for each mailbox (2000 x 4 KB and 50 x 1 MB, plain; 50 x 1 MB over POP3S):
  * <ul>
  * <li>a raw POP3 client, lockstep (RETR one at a time) and pipelined ({@code bench.pipeline} RETR in
- *     flight, default 16), each the fastest of {@code bench.raw-tries} runs (default 3);
- * <li>right before each mailfetch run, two raw durable writes of the same number of files of the same
- *     size: per-file fsync from one thread (the reference) and {@code bench.fsync-threads} threads
- *     (default 8) fsyncing a batch's files at once, then renames and one directory fsync (the disk's
- *     real limit); "vs disk" is against the better of the two;
+ *     flight, default 16), each the fastest of {@code bench.raw-tries} runs (default 3), once for the
+ *     mailbox and, for 1 MB messages, again around each measured mailfetch session;
+ * <li>for 4 KB messages, around each measured mailfetch session, two raw durable writes of the same
+ *     number of files of the same size: per-file fsync from one thread (the reference) and
+ *     {@code bench.fsync-threads} threads (default 8) fsyncing a batch's files at once, then renames
+ *     and one directory fsync (the disk's real limit); "vs disk" is against the better of the two;
  * <li>mailfetch's real path (a data dir, an account with delete=never, one session through
  *     {@link MailfetchFixture#fetch(long)}) into its Maildir, and into Dovecot over LMTP (an LMTP
  *     domain, as {@code domain add --lmtp}, holding the account's owner);
@@ -42,8 +43,11 @@ import org.mailfetch.testsupport.MailfetchFixture;
  *     Maildir on the bench disk ({@link ExternalFetchers}), each on its own copy of the mailbox
  *     (byte for byte the same messages), which it empties; plain POP3 only;
  * </ul>
- * and prints msg/s, MB/s, ratios, and at the end the ratios of issue 12's targets. Run it through
- * {@code bench/run}.
+ * and prints msg/s, MB/s, ratios, and at the end the ratios of issue 12's targets. A baseline
+ * "around" a session is the mean of a run right before it (its warm-ups done) and a run right after
+ * it: the disk's speed swung by nearly two to one within minutes here, and warm-ups take up to a
+ * minute, so a baseline taken once before would compare the session with another minute's disk.
+ * With several rounds, each target's median ratio decides. Run it through {@code bench/run}.
  *
  * <p>IMAP rows (issue 10) follow the POP3 rows of each mailbox, from the same messages in the same
  * Dovecot: a raw IMAP client ({@link RawImapClient}: UID FETCH BODY.PEEK[] one by one, bytes
@@ -54,8 +58,8 @@ import org.mailfetch.testsupport.MailfetchFixture;
  * default {@code target/bench}), {@code bench.batch-sizes} (comma-separated values of
  * {@code mailfetch.fetch.batch-size}; default {@code 200}), {@code bench.tls} ({@code true}: also
  * the 1 MB mailbox over POP3S; default {@code true}), {@code bench.cases} ({@code small,large};
- * default both), {@code bench.rounds} (mailfetch sessions per batch size, each into a fresh data
- * dir; default 1), {@code bench.warm-up} (unreported mailfetch sessions in the measured session's engine
+ * default both), {@code bench.rounds} (measured mailfetch sessions per batch size, each into a fresh
+ * data dir; default 1, {@code bench/run}: 3), {@code bench.warm-up} (unreported mailfetch sessions in the measured session's engine
  * first, as the raw clients' first pass, so that no row pays for class loading and JIT compilation;
  * at least 3 by default, more until the JIT is quiet, {@code bench.warm-up-max} at most, default 20),
  * {@code bench.protocols} ({@code pop3,imap}; default both).
@@ -230,27 +234,46 @@ public final class FetchBench {
                         c.user(), PASSWORD, PIPELINE), c, bytes);
                 print("", "raw POP3 pipelined, " + PIPELINE + " RETR in flight", pipelined, pop3, null);
 
-                List<Timing[]> maildirRuns = new ArrayList<>();
+                List<Run> maildirRuns = new ArrayList<>();
+                boolean large = c.size() >= BenchMailbox.LARGE_SIZE;
                 for (int round = 1; round <= rounds; round++) {
                     for (int batchSize : batchSizes) {
-                        // the disk's speed drifts within minutes (see LEFTOVERS, and other work on the machine):
-                        // its baselines are taken right before each mailfetch run they are compared with
-                        Timing disk = rawDurableWrite(benchDir, c.count(), sample, batchSize);
-                        Timing concurrent = rawConcurrentWrite(benchDir, c.count(), sample, batchSize);
-                        Timing best = disk.messagesPerSecond() >= concurrent.messagesPerSecond() ? disk : concurrent;
-                        Timing[] mf = mailfetch(benchDir, dovecot, c, pem, batchSize, bytes, false, false);
-                        Timing[] lmtp = LMTP_ROWS ? mailfetch(benchDir, dovecot, c, pem, batchSize, bytes, false, true) : null;
+                        // the disk's speed (and the machine's) drifts within minutes, warm-ups take up to a
+                        // minute: each baseline is taken right before and right after the measured session
+                        // it is compared with, the warm-ups done, and the two averaged
+                        Baselines bracket = large
+                                ? () -> new Timing[] {
+                                    best(RAW_TRIES, () -> RawPop3Client.fetchAll(sockets, dovecot.host(), port,
+                                            c.user(), PASSWORD), c, bytes),
+                                    best(RAW_TRIES, () -> RawPop3Client.fetchAllPipelined(sockets, dovecot.host(),
+                                            port, c.user(), PASSWORD, PIPELINE), c, bytes)}
+                                : () -> new Timing[] {
+                                    rawDurableWrite(benchDir, c.count(), sample, batchSize),
+                                    rawConcurrentWrite(benchDir, c.count(), sample, batchSize)};
+                        Run mf = mailfetch(benchDir, dovecot, c, pem, batchSize, bytes, false, false, bracket);
+                        Run lmtp = LMTP_ROWS ? mailfetch(benchDir, dovecot, c, pem, batchSize, bytes, false, true, null)
+                                : null;
                         String n = batchSize + (rounds > 1 ? " #" + round : "");
-                        print("", "raw durable per-file fsync (dir/" + batchSize + ")", disk, null, null);
-                        print("", "raw durable " + FSYNC_THREADS + "-thread fsync (dir/" + batchSize + ")", concurrent,
-                                null, null);
-                        print("", "mailfetch Maildir " + n + " session", mf[1], pop3, best);
-                        print("", "mailfetch Maildir " + n + " +engine", mf[0], pop3, best);
-                        if (lmtp != null) {
-                            print("", "mailfetch LMTP " + n + " session", lmtp[1], pop3, best);
-                            print("", "mailfetch LMTP " + n + " +engine", lmtp[0], pop3, best);
+                        Timing[] around = mf.baselines();
+                        Timing vsRaw = pop3;
+                        Timing vsDisk = null;
+                        if (large) {
+                            print("", "raw POP3 lockstep, around the session", around[0], null, null);
+                            print("", "raw POP3 pipelined, around the session", around[1], around[0], null);
+                            vsRaw = around[0];
+                        } else {
+                            print("", "raw durable per-file fsync (dir/" + batchSize + ")", around[0], null, null);
+                            print("", "raw durable " + FSYNC_THREADS + "-thread fsync (dir/" + batchSize + ")",
+                                    around[1], null, null);
+                            vsDisk = faster(around[0], around[1]);
                         }
-                        maildirRuns.add(new Timing[] {mf[1], mf[0], best});
+                        print("", "mailfetch Maildir " + n + " session", mf.session(), vsRaw, vsDisk);
+                        print("", "mailfetch Maildir " + n + " +engine", mf.engine(), vsRaw, vsDisk);
+                        if (lmtp != null) {
+                            print("", "mailfetch LMTP " + n + " session", lmtp.session(), vsRaw, vsDisk);
+                            print("", "mailfetch LMTP " + n + " +engine", lmtp.engine(), vsRaw, vsDisk);
+                        }
+                        maildirRuns.add(mf);
                     }
                 }
                 Timing fetchmailTiming = null;
@@ -262,9 +285,7 @@ public final class FetchBench {
                     fetchmailTiming = fetchmailRow(benchDir, dovecot, c, fetchmail, bytes, pop3);
                     getmailRow(benchDir, dovecot, c, getmail, bytes, pop3, fetchmailTiming != null);
                 }
-                for (Timing[] run : maildirRuns) {
-                    targets.addAll(targets(c, run[0], run[1], pop3, pipelined, run[2], fetchmailTiming));
-                }
+                targets.addAll(targets(c, maildirRuns, fetchmailTiming));
             }
             if (imapRows) {
                 imapRows(benchDir, batchSizes, rounds, dovecot, c, pem, label, sample, bytes);
@@ -294,28 +315,55 @@ public final class FetchBench {
         return best;
     }
 
-    /** Lines of the targets block for one mailfetch Maildir run. */
-    private static List<String> targets(Case c, Timing session, Timing engine, Timing lockstep, Timing pipelined,
-                                        Timing bestDisk, Timing fetchmail) {
+    /**
+     * The targets block's lines for one mailbox: the ratio of each target, and with several rounds the
+     * median of theirs (which decides "met"), each round's following in brackets.
+     */
+    private static List<String> targets(Case c, List<Run> runs, Timing fetchmail) {
         List<String> lines = new ArrayList<>();
         if (c.size() >= BenchMailbox.LARGE_SIZE) {
-            lines.add(target(c.label(), "MB/s / raw POP3 lockstep MB/s", session, engine, lockstep, "0.8"));
-            lines.add(target("", "MB/s / raw POP3 pipelined MB/s", session, engine, pipelined, "0.8"));
+            lines.add(target(c.label(), "MB/s / raw POP3 lockstep MB/s", runs, r -> r.baselines()[0], 0.8));
+            lines.add(target("", "MB/s / raw POP3 pipelined MB/s", runs, r -> r.baselines()[1], 0.8));
         } else {
-            lines.add(target(c.label(), "msg/s / best raw durable write files/s", session, engine, bestDisk, "0.8"));
+            lines.add(target(c.label(), "msg/s / best raw durable write files/s", runs,
+                    r -> faster(r.baselines()[0], r.baselines()[1]), 0.8));
             lines.add(fetchmail == null
                     ? String.format("%-18s %-40s %s", "", "msg/s / fetchmail->LMTP msg/s", "(fetchmail not run)")
-                    : target("", "msg/s / fetchmail->LMTP msg/s", session, engine, fetchmail, "10"));
+                    : target("", "msg/s / fetchmail->LMTP msg/s", runs, r -> fetchmail, 10));
         }
         return lines;
     }
 
-    private static String target(String mailbox, String what, Timing session, Timing engine, Timing baseline,
-                                 String goal) {
-        double s = session.messagesPerSecond() / baseline.messagesPerSecond();
-        double e = engine.messagesPerSecond() / baseline.messagesPerSecond();
-        return String.format("%-18s %-40s %6.2f [%5.2f]   target >= %s  %s", mailbox, what, s, e, goal,
-                s >= Double.parseDouble(goal) ? "met" : "NOT met");
+    private static String target(String mailbox, String what, List<Run> runs,
+                                 java.util.function.Function<Run, Timing> baseline, double goal) {
+        double[] session = runs.stream().mapToDouble(r -> rate(r.session(), baseline.apply(r))).toArray();
+        double[] engine = runs.stream().mapToDouble(r -> rate(r.engine(), baseline.apply(r))).toArray();
+        double s = median(session);
+        String line = String.format("%-18s %-40s %6.2f [%5.2f]   target >= %s  %s", mailbox, what, s, median(engine),
+                goal, s >= goal ? "met" : "NOT met");
+        if (runs.size() > 1) {
+            List<String> each = new ArrayList<>();
+            for (int i = 0; i < runs.size(); i++) {
+                each.add(String.format("%.2f [%.2f]", session[i], engine[i]));
+            }
+            line += "  (median of " + runs.size() + " rounds: " + String.join(", ", each) + ")";
+        }
+        return line;
+    }
+
+    private static double rate(Timing t, Timing baseline) {
+        return t.messagesPerSecond() / baseline.messagesPerSecond();
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static Timing faster(Timing a, Timing b) {
+        return a.messagesPerSecond() >= b.messagesPerSecond() ? a : b;
     }
 
     /** fetchmail delivering over LMTP into Dovecot, on its own copy of the mailbox; null when not installed. */
@@ -433,22 +481,35 @@ public final class FetchBench {
         for (int round = 1; round <= rounds; round++) {
             for (int batchSize : batchSizes) {
                 Timing disk = rawDurableWrite(benchDir, c.count(), sample, batchSize);
-                Timing[] mf = mailfetch(benchDir, dovecot, c, pem, batchSize, bytes, true, false);
+                Run mf = mailfetch(benchDir, dovecot, c, pem, batchSize, bytes, true, false, null);
                 String name = "mailfetch IMAP " + batchSize + (rounds > 1 ? " #" + round : "");
                 print("", "raw durable write (dir/" + batchSize + ")", disk, null, null);
-                print("", name + " session", mf[1], imap, disk);
-                print("", name + " +engine", mf[0], imap, disk);
+                print("", name + " session", mf.session(), imap, disk);
+                print("", name + " +engine", mf.engine(), imap, disk);
             }
         }
     }
 
+    /** Baseline runs taken around a measured mailfetch session. */
+    private interface Baselines {
+        Timing[] take() throws IOException;
+    }
+
+    /**
+     * A measured mailfetch session: its time with the engine's start and stop added, the session's own
+     * time (from its summary: after login and UIDL listing until QUIT, after the last group commit), and
+     * the baselines taken around it (each the mean of the run right before and the run right after).
+     */
+    private record Run(Timing engine, Timing session, Timing[] baselines) {
+    }
+
     /**
      * One measured mailfetch session into a fresh data dir, in an engine that has run the warm-up
-     * session; returns its time with the engine's start and stop added, and the session's own time
-     * (from its summary: after login and UIDL listing until QUIT, after the last group commit).
+     * sessions; {@code bracket} (may be null) is run right before it, once the warm-ups are done and
+     * the JIT quiet, and right after the engine's stop.
      */
-    private static Timing[] mailfetch(Path benchDir, Dovecot dovecot, Case c, String pem, int batchSize, long bytes,
-                                      boolean imap, boolean lmtp) throws Exception {
+    private static Run mailfetch(Path benchDir, Dovecot dovecot, Case c, String pem, int batchSize, long bytes,
+                                 boolean imap, boolean lmtp, Baselines bracket) throws Exception {
         Path dataDir = Files.createTempDirectory(benchDir, "data-");
         LEFTOVERS.add(dataDir);
         Properties extra = new Properties();
@@ -488,6 +549,7 @@ public final class FetchBench {
             Duration cpu;
             Duration jit;
             int warmUps;
+            Timing[] baselinesBefore = null;
             // One engine, as a running service has: the warm-up session first (not reported; as the raw
             // clients' first pass it lets the JIT compile the per-message path), then the measured one.
             // "+engine" adds the engine's start and stop to the measured session, as `account fetch` pays.
@@ -512,6 +574,10 @@ public final class FetchBench {
                 if (warmUps > 0) {
                     awaitCompilerQuiet();
                 }
+                if (bracket != null) {
+                    baselinesBefore = bracket.take();
+                    awaitCompilerQuiet();
+                }
                 long measured = System.nanoTime();
                 long cpuBefore = PROCESS.getProcessCpuTime();
                 Map<String, Long> threadsBefore = ThreadCpu.byThread();
@@ -527,6 +593,15 @@ public final class FetchBench {
                 engine.close();
             }
             wall = Duration.ofNanos(System.nanoTime() - started);
+            Timing[] around = null;
+            if (bracket != null) {
+                Timing[] after = bracket.take();
+                around = new Timing[after.length];
+                for (int i = 0; i < after.length; i++) {
+                    around[i] = new Timing(after[i].messages(), after[i].bytes(),
+                            baselinesBefore[i].elapsed().plus(after[i].elapsed()).dividedBy(2));
+                }
+            }
             if (s.result() != SessionSummary.Result.OK) {
                 throw new IllegalStateException("mailfetch session failed: " + s.line());
             }
@@ -541,9 +616,8 @@ public final class FetchBench {
                     check(c, (int) files.count());
                 }
             }
-            return new Timing[] {
-                new Timing(s.delivered(), bytes, wall),
-                new Timing(s.delivered(), bytes, Duration.between(s.start(), s.end()), cpu, jit, warmUps)};
+            return new Run(new Timing(s.delivered(), bytes, wall),
+                    new Timing(s.delivered(), bytes, Duration.between(s.start(), s.end()), cpu, jit, warmUps), around);
         }
     }
 
