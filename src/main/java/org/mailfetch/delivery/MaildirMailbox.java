@@ -104,13 +104,18 @@ public final class MaildirMailbox {
      */
     public DeliveryBatch.Staged stage(String folder, String baseName, byte[] header, InputStream in, Instant modified)
             throws IOException {
-        return stage(folder, baseName, header, out -> in.transferTo(Channels.newOutputStream(out)), modified);
+        return stage(folder, baseName, header, (out, top) -> {
+            while (top.hasRemaining()) {
+                out.write(top);
+            }
+            in.transferTo(Channels.newOutputStream(out));
+        }, modified);
     }
 
-    /** The bytes of a message after its header, written into the open staging file. */
+    /** A message's bytes: {@code header}, then the message, written into the open staging file. */
     @FunctionalInterface
     public interface Body {
-        void writeTo(FileChannel out) throws IOException;
+        void writeTo(FileChannel out, ByteBuffer header) throws IOException;
     }
 
     /**
@@ -132,11 +137,7 @@ public final class MaildirMailbox {
         Path target = dir.resolve("new").resolve(baseName);
         Path tmp = tree.stagingFile(target);
         try (FileChannel out = createStaged(tmp)) {
-            ByteBuffer top = ByteBuffer.wrap(header);
-            while (top.hasRemaining()) {
-                out.write(top);
-            }
-            body.writeTo(out);
+            body.writeTo(out, ByteBuffer.wrap(header));
         } catch (IOException e) {
             Files.deleteIfExists(tmp);
             throw e;

@@ -124,6 +124,8 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     private final SpoolOutput spoolOutput = new SpoolOutput(sha);
     /** The two spool files' channels, by turn (see {@link #retrieve}), open while the session runs. */
     private final FileChannel[] spoolChannels = new FileChannel[2];
+    /** The two memory buffers small messages are held in instead, by the same turns; made on first use. */
+    private final byte[][] spoolMemory = new byte[2][];
     private final Map<MailAddress, MaildirMailbox> mailboxes = new HashMap<>();
     /** Views the steps read once per session (the local directory): see {@link #view}. */
     private final Map<View<?>, Object> views = new HashMap<>();
@@ -399,11 +401,6 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
     }
 
     /**
-     * Streams one message to a spool file; null when it is not to be delivered (failed, too large,
-     * shorter than listed, gone), which is reported and counted, and the session goes on with the
-     * next message on a fresh connection when this one broke.
-     */
-    /**
      * The deadline grows with the mail that actually arrived, plus the message about to be fetched
      * (its LIST size, at most the size limit): a big mailbox over a slow link still finishes, but a
      * server cannot buy time by claiming huge sizes in LIST and then sending a byte a second.
@@ -416,12 +413,18 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         retriever.deadline(deadlineNanos);
     }
 
+    /**
+     * Streams one message to its spool (memory or file); null when it is not to be delivered (failed,
+     * too large, shorter than listed, gone), which is reported and counted, and the session goes on
+     * with the next message on a fresh connection when this one broke.
+     */
     private FetchedMessage retrieve(Retriever.Listed wanted) {
         Retriever.Listed listed = null;
         extendDeadlineFor(wanted.size());
-        // Two spool files, overwritten in turn and never truncated: the splitter looks one message
-        // ahead; reusing files spares a create and a delete per message, and not truncating keeps
-        // ext4 from flushing the file on close (auto_da_alloc). Only the first `size` bytes count.
+        // Two spool files (and two memory buffers for small messages), overwritten in turn and never
+        // truncated: the splitter looks one message ahead; reusing files spares a create and a delete
+        // per message, and not truncating keeps ext4 from flushing the file on close (auto_da_alloc).
+        // Only the first `size` bytes count.
         // The turn moves only when a message is handed out: a failed download must not overwrite
         // the file of the message the splitter still holds.
         Path spool = spoolDir.resolve("spool-" + (spoolTurn & 1));
@@ -429,6 +432,7 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         long wire;
         long lines;
         FileChannel channel;
+        byte[] memory;
         for (int attempt = 1; ; attempt++) {
             try {
                 if (!retriever.usable()) {
@@ -445,12 +449,17 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                 return null;
             }
             try {
-                channel = spoolChannel(spool);
+                memory = spoolMemory[spoolTurn & 1];
+                if (memory == null) {
+                    memory = new byte[SpoolOutput.IN_MEMORY];
+                    spoolMemory[spoolTurn & 1] = memory;
+                }
                 // the stage writes the file in runs of up to 64 KiB, the digest sees the same runs
-                CrlfToLfOutputStream lf = crlfToLf.restart(spoolOutput.restart(channel));
+                CrlfToLfOutputStream lf = crlfToLf.restart(spoolOutput.restart(() -> spoolChannel(spool), memory));
                 wire = retriever.retrieve(listed, lf, maxMessageSize);
                 lf.flush();
                 size = spoolOutput.size();
+                channel = spoolOutput.channel();
                 lines = lf.lines();
                 break;
             } catch (NoReplyException e) {
@@ -496,7 +505,11 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
         }
         FetchedMessage fetched = new FetchedMessage(account, listed.uidl(), spool, size, listed.size(),
                 HexFormat.of().formatHex(sha.digest()), clock.instant());
-        fetched.spoolChannel(channel);
+        if (channel == null) {
+            fetched.inMemory(memory);
+        } else {
+            fetched.spoolChannel(channel);
+        }
         fetched.serverDate(listed.serverDate());
         fetched.messageDigest(listed.identity());
         return fetched;

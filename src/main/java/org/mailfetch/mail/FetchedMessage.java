@@ -1,8 +1,10 @@
 package org.mailfetch.mail;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.channels.ClosedChannelException;
@@ -34,6 +36,7 @@ public final class FetchedMessage {
     private final String uidl;
     private final Path spool;
     private FileChannel spoolChannel;
+    private byte[] memory;
     private final long size;
     private final long listSize;
     private final String contentDigest;
@@ -77,18 +80,33 @@ public final class FetchedMessage {
     }
 
     /**
-     * The message as downloaded (LF line endings). The spool file is reused and may hold stale bytes
-     * past {@link #size()}: always read through this stream, never the file itself.
+     * The message as downloaded (LF line endings). The spool file (or memory buffer) is reused and
+     * may hold stale bytes past {@link #size()}: always read through this stream, never the file itself.
      */
     public InputStream content() throws IOException {
+        if (memory != null) {
+            return new ByteArrayInputStream(memory, 0, (int) size);
+        }
         return new BoundedInputStream(Files.newInputStream(spool), size);
     }
 
     /**
-     * Appends the message as downloaded (its first {@link #size()} spool bytes) to {@code out} at its
-     * position, copied inside the kernel (sendfile/copy_file_range): no Java buffer, whatever the size.
+     * Writes {@code header}, then the message as downloaded (its first {@link #size()} spool bytes),
+     * to {@code out} at its position. A message held in memory goes with the header in one gathering
+     * write; a spooled one is copied inside the kernel (sendfile/copy_file_range): no Java buffer,
+     * whatever the size.
      */
-    public void copyTo(FileChannel out) throws IOException {
+    public void copyTo(FileChannel out, ByteBuffer header) throws IOException {
+        if (memory != null) {
+            ByteBuffer[] both = {header, ByteBuffer.wrap(memory, 0, (int) size)};
+            while (both[1].hasRemaining()) {
+                out.write(both);
+            }
+            return;
+        }
+        while (header.hasRemaining()) {
+            out.write(header);
+        }
         FileChannel open = spoolChannel;
         long start = out.position();
         long done = 0;
@@ -127,6 +145,18 @@ public final class FetchedMessage {
      */
     public void spoolChannel(FileChannel channel) {
         this.spoolChannel = channel;
+    }
+
+    /**
+     * The session's buffer holding the message (its first {@link #size()} bytes) instead of the spool
+     * file: a small message is never written to the spool. Reused by the session as the spool file
+     * is, so read only while the message is being delivered.
+     */
+    public void inMemory(byte[] buffer) {
+        if (buffer.length < size) {
+            throw new IllegalArgumentException("a buffer of " + buffer.length + " bytes cannot hold " + size);
+        }
+        this.memory = buffer;
     }
 
     public long size() {

@@ -111,7 +111,7 @@ class MaildirBatchTest {
             // interleaved: alice's inbox, bob's inbox, alice's spam folder
             MaildirMailbox to = i % 3 == 1 ? bob : alice;
             String folder = i % 3 == 2 ? MaildirMailbox.JUNK : null;
-            batch.add(to.stage(folder, name, new byte[0], out -> out.write(java.nio.ByteBuffer.wrap(message)), null));
+            batch.add(to.stage(folder, name, new byte[0], (out, top) -> out.write(new java.nio.ByteBuffer[] {top, java.nio.ByteBuffer.wrap(message)}), null));
         }
 
         batch.commit();
