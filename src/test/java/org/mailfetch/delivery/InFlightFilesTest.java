@@ -42,7 +42,8 @@ class InFlightFilesTest {
         try (Pop3Server pop3 = new Pop3Server(); FaultProxy proxy = new FaultProxy(pop3.port());
              MailfetchFixture fixture = new MailfetchFixture(dataDir)) {
             var remote = pop3.user("lee", "pw");
-            pop3.deliver(remote, "one", "first");
+            // over 64 KiB: a smaller message is held in memory, never written to a spool file
+            pop3.deliver(remote, "one", "first line\n".repeat(10_000));
             pop3.deliver(remote, "two", "second");
             Account a = fixture.addAccount("lee", proxy.port(), "lee", "pw", DeleteMode.NEVER);
             proxy.stallAt("RETR", 2); // the first message is spooled, the session waits inside the second
