@@ -24,12 +24,35 @@ public final class TraceHeaders {
     public static final String SPAM_SCORE = "X-Spam-Score";
     public static final String SPAM_STATUS = "X-Spam-Status";
 
+    private static final java.util.regex.Pattern LINE_BREAKS = java.util.regex.Pattern.compile("[\\r\\n\\t]+");
+
+    /** An account name and its line: every message of a session gets the same one. */
+    private record AccountLine(String name, String line) {
+    }
+
+    /** The last account line made; sessions of other accounts on other threads just replace it. */
+    private static volatile AccountLine lastAccountLine;
+
     private TraceHeaders() {
     }
 
-    /** The account line; the name is the administrator's, so it is encoded and folded to be header-safe. */
+    /**
+     * The account line; the name is the administrator's, so it is encoded and folded to be header-safe.
+     * Encoding it anew for every message was a fiftieth of a 4 KB message's time in the session.
+     */
     public static String account(FetchedMessage message) {
-        String name = message.account().name().replaceAll("[\\r\\n\\t]+", " ").strip();
+        String raw = message.account().name();
+        AccountLine last = lastAccountLine;
+        if (last != null && last.name().equals(raw)) {
+            return last.line();
+        }
+        String line = accountLine(raw);
+        lastAccountLine = new AccountLine(raw, line);
+        return line;
+    }
+
+    private static String accountLine(String raw) {
+        String name = LINE_BREAKS.matcher(raw).replaceAll(" ").strip();
         try {
             name = MimeUtility.fold((ACCOUNT + ": ").length(), MimeUtility.encodeText(name, "UTF-8", "Q"));
         } catch (UnsupportedEncodingException e) {
