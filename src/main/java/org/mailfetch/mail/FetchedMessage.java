@@ -99,7 +99,8 @@ public final class FetchedMessage {
     public void copyTo(FileChannel out, ByteBuffer header) throws IOException {
         if (memory != null) {
             ByteBuffer[] both = {header, ByteBuffer.wrap(memory, 0, (int) size)};
-            while (both[1].hasRemaining()) {
+            // until both are written: a 0-byte message has nothing remaining before its header is written
+            while (both[0].hasRemaining() || both[1].hasRemaining()) {
                 out.write(both);
             }
             return;
