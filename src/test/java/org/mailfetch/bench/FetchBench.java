@@ -44,9 +44,10 @@ import org.mailfetch.testsupport.MailfetchFixture;
  *     (byte for byte the same messages), which it empties; plain POP3 only;
  * </ul>
  * and prints msg/s, MB/s, ratios, and at the end the ratios of issue 12's targets. A baseline
- * "around" a session is the mean of a run right before it (its warm-ups done) and a run right after
- * it: the disk's speed swung by nearly two to one within minutes here, and warm-ups take up to a
- * minute, so a baseline taken once before would compare the session with another minute's disk.
+ * "around" a session is the mean of a run just before it (after its warm-ups, then one more warm-up
+ * session, since the raw runs disturb what the JIT compiled) and a run right after it: the disk's
+ * speed swung by nearly two to one within minutes here, and warm-ups take up to a minute, so a
+ * baseline taken once before them would compare the session with another minute's disk.
  * With several rounds, each target's median ratio decides. Run it through {@code bench/run}.
  *
  * <p>IMAP rows (issue 10) follow the POP3 rows of each mailbox, from the same messages in the same
@@ -498,15 +499,15 @@ public final class FetchBench {
     /**
      * A measured mailfetch session: its time with the engine's start and stop added, the session's own
      * time (from its summary: after login and UIDL listing until QUIT, after the last group commit), and
-     * the baselines taken around it (each the mean of the run right before and the run right after).
+     * the baselines taken around it (each the mean of the run before and the run right after).
      */
     private record Run(Timing engine, Timing session, Timing[] baselines) {
     }
 
     /**
      * One measured mailfetch session into a fresh data dir, in an engine that has run the warm-up
-     * sessions; {@code bracket} (may be null) is run right before it, once the warm-ups are done and
-     * the JIT quiet, and right after the engine's stop.
+     * sessions; {@code bracket} (may be null) is run before it, once the warm-ups are done (one more
+     * warm-up session follows it), and right after the engine's stop.
      */
     private static Run mailfetch(Path benchDir, Dovecot dovecot, Case c, String pem, int batchSize, long bytes,
                                  boolean imap, boolean lmtp, Baselines bracket) throws Exception {
@@ -561,21 +562,17 @@ public final class FetchBench {
                 warmUps = 0;
                 double jitShare = 1;
                 while (warmUps < WARM_UP_SESSIONS || warmUps > 0 && warmUps < WARM_UP_MAX && jitShare > WARM_UP_JIT_SHARE) {
-                    Account warm = warmUpAccount(fixture, dovecot, c, pem, ++warmUps);
-                    long cpuBefore = PROCESS.getProcessCpuTime();
-                    Map<String, Long> threadsBefore = ThreadCpu.byThread();
-                    SessionSummary w = engine.fetchOnce(warm.id());
-                    if (w.result() != SessionSummary.Result.OK || w.delivered() != c.count()) {
-                        throw new IllegalStateException("mailfetch warm-up session failed: " + w.line());
-                    }
-                    jitShare = ThreadCpu.compilers(threadsBefore, ThreadCpu.byThread()) * 1e6
-                            / Math.max(1, PROCESS.getProcessCpuTime() - cpuBefore);
-                }
-                if (warmUps > 0) {
-                    awaitCompilerQuiet();
+                    jitShare = warmUp(engine, warmUpAccount(fixture, dovecot, c, pem, ++warmUps), c);
                 }
                 if (bracket != null) {
                     baselinesBefore = bracket.take();
+                    if (warmUps > 0) {
+                        // the raw runs go through JDK code the session shares (sockets, file channels) and
+                        // can make the JIT drop what it compiled for the session: one more session first
+                        warmUp(engine, warmUpAccount(fixture, dovecot, c, pem, ++warmUps), c);
+                    }
+                }
+                if (warmUps > 0) {
                     awaitCompilerQuiet();
                 }
                 long measured = System.nanoTime();
@@ -619,6 +616,18 @@ public final class FetchBench {
             return new Run(new Timing(s.delivered(), bytes, wall),
                     new Timing(s.delivered(), bytes, Duration.between(s.start(), s.end()), cpu, jit, warmUps), around);
         }
+    }
+
+    /** One unreported session of {@code account}; returns the JIT compilers' share of the JVM's CPU during it. */
+    private static double warmUp(FetchEngine engine, Account account, Case c) throws Exception {
+        long cpuBefore = PROCESS.getProcessCpuTime();
+        Map<String, Long> threadsBefore = ThreadCpu.byThread();
+        SessionSummary w = engine.fetchOnce(account.id());
+        if (w.result() != SessionSummary.Result.OK || w.delivered() != c.count()) {
+            throw new IllegalStateException("mailfetch warm-up session failed: " + w.line());
+        }
+        return ThreadCpu.compilers(threadsBefore, ThreadCpu.byThread()) * 1e6
+                / Math.max(1, PROCESS.getProcessCpuTime() - cpuBefore);
     }
 
     /**
