@@ -884,6 +884,8 @@ public final class FetchSession implements Iterable<FetchedMessage>, DeliverySes
                 spoolChannels[i] = null;
             }
         }
+        // and the memory buffers: whatever still holds this session must not keep 128 KiB with it
+        java.util.Arrays.fill(spoolMemory, null);
     }
 
     /** Removes spool files left by a failed step or by a crashed earlier session. */
