@@ -44,6 +44,16 @@ final class ScriptedStore implements BeforeEachCallback, AfterEachCallback {
         return dataDir;
     }
 
+    /** Closes the fixture and opens the same data dir again with this store's settings plus {@code extra}. */
+    MailfetchFixture reopen(Properties extra) {
+        fixture.close();
+        Properties p = new Properties();
+        p.putAll(settings);
+        p.putAll(extra);
+        fixture = new MailfetchFixture(dataDir, p);
+        return fixture;
+    }
+
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
         dataDir = Files.createTempDirectory("mailfetch-store");
