@@ -11,14 +11,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
-import org.mailfetch.testsupport.MailfetchFixture;
 
 /**
  * One session against a server that lies, floods, stalls or refuses (issue 8, items 5–16): every
@@ -27,58 +24,35 @@ import org.mailfetch.testsupport.MailfetchFixture;
 @Timeout(120)
 class HostileServerFetchTest {
 
-    @TempDir
-    Path dataDir;
-
-    private ScriptedPop3 server;
-    private MailfetchFixture fixture;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        server = new ScriptedPop3();
-        fixture = fixture(new Properties());
-    }
-
-    private MailfetchFixture fixture(Properties extra) {
-        Properties p = new Properties();
-        p.setProperty("mailfetch.fetch.read-timeout", "1s");
-        p.putAll(extra);
-        return new MailfetchFixture(dataDir, p);
-    }
+    @RegisterExtension
+    final ScriptedStore store = new ScriptedStore().with("mailfetch.fetch.read-timeout", "1s");
 
     private void reconfigure(String key, String value) {
-        fixture.close();
         Properties p = new Properties();
         p.setProperty(key, value);
-        fixture = fixture(p);
-    }
-
-    @AfterEach
-    void tearDown() {
-        fixture.close();
-        server.close();
+        store.reopen(p);
     }
 
     private Account account(DeleteMode delete) {
-        return fixture.addAccount("hostile", server.port(), "u", "p", delete);
+        return store.fixture().addAccount("hostile", store.server().port(), "u", "p", delete);
     }
 
     private AccountStatus status(Account a) {
-        return fixture.services().status().get(a.id());
+        return store.fixture().services().status().get(a.id());
     }
 
     /** The account is idle and its next session runs (permit, lease and status were released). */
     private void assertIdleAndFetchable(Account a) throws Exception {
         assertFalse(status(a).running(), "the account is not left running");
-        server.greeting = (s, args, out) -> ScriptedPop3.write(out, "+OK ready\r\n");
-        server.overrides.clear();
-        SessionSummary again = fixture.fetch(a.id());
+        store.server().greeting = (s, args, out) -> ScriptedPop3.write(out, "+OK ready\r\n");
+        store.server().overrides.clear();
+        SessionSummary again = store.fixture().fetch(a.id());
         assertTrue(again.result() != SessionSummary.Result.SKIPPED, "the next session runs: " + again.line());
     }
 
     @Test
     void anEndlessGreetingShouldEndTheSessionWithAProtocolErrorNotAnOutOfMemoryError() throws Exception {
-        server.greeting = (s, args, out) -> {
+        store.server().greeting = (s, args, out) -> {
             byte[] chunk = "A".repeat(65536).getBytes();
             for (int i = 0; i < 4096; i++) { // 256 MiB, more than a test JVM's heap
                 out.write(chunk);
@@ -87,7 +61,7 @@ class HostileServerFetchTest {
         };
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.FAILED, s.result(), s.line());
         assertTrue(s.error().startsWith("protocol error") && s.error().contains("longer than 8192 bytes"), s.error());
@@ -97,22 +71,22 @@ class HostileServerFetchTest {
 
     @Test
     void aStatOf2147483647ShouldBeRefusedClearlyAndTheAccountStayFetchable() throws Exception {
-        server.add("u1", "one", "1");
-        server.overrides.put("STAT", (s, args, out) -> ScriptedPop3.write(out, "+OK 2147483647 0\r\n"));
+        store.server().add("u1", "one", "1");
+        store.server().overrides.put("STAT", (s, args, out) -> ScriptedPop3.write(out, "+OK 2147483647 0\r\n"));
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.FAILED, s.result(), s.line());
         assertTrue(s.error().contains("2147483647") && s.error().contains("mailfetch.fetch.max-listing"), s.error());
         assertIdleAndFetchable(a);
-        assertEquals(1, fixture.delivered().size());
+        assertEquals(1, store.fixture().delivered().size());
     }
 
     @Test
     void anEndlessUidlReplyShouldBeCutAtTheStatCount() throws Exception {
-        server.add("u1", "one", "1").add("u2", "two", "2");
-        server.overrides.put("UIDL", (s, args, out) -> {
+        store.server().add("u1", "one", "1").add("u2", "two", "2");
+        store.server().overrides.put("UIDL", (s, args, out) -> {
             ScriptedPop3.write(out, "+OK\r\n");
             for (int i = 0; i < 10_000_000; i++) {
                 out.write(("1 x" + i + "\r\n").getBytes());
@@ -121,7 +95,7 @@ class HostileServerFetchTest {
         });
         Account a = account(DeleteMode.NEVER);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.FAILED, s.result(), s.line());
         assertTrue(s.error().contains("more than 2 lines"), s.error());
@@ -130,11 +104,11 @@ class HostileServerFetchTest {
 
     @Test
     void aNonNumericMessageNumberShouldBeAClearProtocolError() throws Exception {
-        server.add("u1", "one", "1");
-        server.overrides.put("UIDL", (s, args, out) -> ScriptedPop3.write(out, "+OK\r\nxx u1\r\n.\r\n"));
+        store.server().add("u1", "one", "1");
+        store.server().overrides.put("UIDL", (s, args, out) -> ScriptedPop3.write(out, "+OK\r\nxx u1\r\n.\r\n"));
         Account a = account(DeleteMode.NEVER);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.FAILED, s.result(), s.line());
         assertTrue(s.error().startsWith("protocol error") && s.error().contains("expected a number, got 'xx'"), s.error());
@@ -142,23 +116,23 @@ class HostileServerFetchTest {
 
     @Test
     void aUidlLongerThanTheLedgerColumnShouldBeStoredByDigestAndFetchedOnce() throws Exception {
-        server.add("L".repeat(8000), "long", "long uidl");
-        server.add("short", "short", "short uidl");
+        store.server().add("L".repeat(8000), "long", "long uidl");
+        store.server().add("short", "short", "short uidl");
         Account a = account(DeleteMode.NEVER);
 
-        SessionSummary first = fixture.fetch(a.id());
-        SessionSummary second = fixture.fetch(a.id());
+        SessionSummary first = store.fixture().fetch(a.id());
+        SessionSummary second = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, first.result(), first.line());
         assertEquals(2, first.delivered());
         assertEquals(0, second.downloaded(), second.line());
-        assertTrue(fixture.services().ledger().load(a.id()).keySet().stream().anyMatch(k -> k.startsWith("sha256-")));
+        assertTrue(store.fixture().services().ledger().load(a.id()).keySet().stream().anyMatch(k -> k.startsWith("sha256-")));
     }
 
     @Test
     void aRefusedDeleShouldNotBeCountedAndShouldBeTriedAgainNextSession() throws Exception {
-        server.add("u1", "one", "1").add("u2", "two", "2").add("u3", "three", "3");
-        server.overrides.put("DELE", (s, args, out) -> {
+        store.server().add("u1", "one", "1").add("u2", "two", "2").add("u3", "three", "3");
+        store.server().overrides.put("DELE", (s, args, out) -> {
             if (args.trim().equals("2")) {
                 return ScriptedPop3.write(out, "-ERR cannot delete that one\r\n");
             }
@@ -167,49 +141,49 @@ class HostileServerFetchTest {
         });
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(3, s.delivered(), s.line());
         assertEquals(2, s.deleted(), "only the DELEs the server accepted: " + s.line());
-        assertEquals(List.of("u2"), server.messages.stream().map(ScriptedPop3.Msg::uidl).toList());
-        server.overrides.clear();
+        assertEquals(List.of("u2"), store.server().messages.stream().map(ScriptedPop3.Msg::uidl).toList());
+        store.server().overrides.clear();
 
-        SessionSummary next = fixture.fetch(a.id());
+        SessionSummary next = store.fixture().fetch(a.id());
 
         assertEquals(0, next.downloaded(), next.line());
         assertEquals(1, next.deleted(), next.line());
-        assertEquals(List.of(), server.messages);
-        assertEquals(3, fixture.delivered().size());
+        assertEquals(List.of(), store.server().messages);
+        assertEquals(3, store.fixture().delivered().size());
     }
 
     @Test
     void aConnectionDroppedAtQuitShouldCountNoDeletion() throws Exception {
-        server.add("u1", "one", "1").add("u2", "two", "2");
-        server.overrides.put("QUIT", (s, args, out) -> false);
+        store.server().add("u1", "one", "1").add("u2", "two", "2");
+        store.server().overrides.put("QUIT", (s, args, out) -> false);
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(2, s.delivered(), s.line());
         assertEquals(0, s.deleted(), "no +OK to QUIT, no DELE applied: " + s.line());
-        assertEquals(2, server.messages.size());
-        server.overrides.clear();
+        assertEquals(2, store.server().messages.size());
+        store.server().overrides.clear();
 
-        SessionSummary next = fixture.fetch(a.id());
+        SessionSummary next = store.fixture().fetch(a.id());
 
         assertEquals(0, next.downloaded());
         assertEquals(2, next.deleted(), next.line());
-        assertEquals(2, fixture.delivered().size());
+        assertEquals(2, store.fixture().delivered().size());
     }
 
     @Test
     void inUseAndSysTempAtLoginShouldBeTemporaryFailuresNotLoginFailures() throws Exception {
-        server.add("u1", "one", "1");
+        store.server().add("u1", "one", "1");
         Account a = account(DeleteMode.IMMEDIATELY);
         for (String code : new String[] {"IN-USE", "SYS/TEMP", "IN-USE"}) {
-            server.overrides.put("PASS", (s, args, out) -> ScriptedPop3.write(out, "-ERR [" + code + "] try later\r\n"));
+            store.server().overrides.put("PASS", (s, args, out) -> ScriptedPop3.write(out, "-ERR [" + code + "] try later\r\n"));
 
-            SessionSummary s = fixture.fetch(a.id());
+            SessionSummary s = store.fixture().fetch(a.id());
 
             assertEquals(SessionSummary.Result.FAILED, s.result());
             assertTrue(s.error().startsWith("temporary failure"), s.error());
@@ -221,8 +195,8 @@ class HostileServerFetchTest {
     @Test
     void aMessageLargerThanItsListSizeShouldBeCutOffAtTheLimitAndTheNextMessagesFetched() throws Exception {
         reconfigure("mailfetch.fetch.max-message-size", "4KiB");
-        server.messages.add(new ScriptedPop3.Msg("liar", ScriptedPop3.message("liar", "x".repeat(70) + "\r\n"), 100));
-        server.overrides.put("RETR", (s, args, out) -> {
+        store.server().messages.add(new ScriptedPop3.Msg("liar", ScriptedPop3.message("liar", "x".repeat(70) + "\r\n"), 100));
+        store.server().overrides.put("RETR", (s, args, out) -> {
             if (!s.msg(args).uidl().equals("liar")) {
                 return ScriptedPop3.write(out, "+OK\r\n" + s.msg(args).text() + ".\r\n");
             }
@@ -232,127 +206,127 @@ class HostileServerFetchTest {
             }
             return ScriptedPop3.write(out, ".\r\n");
         });
-        server.add("good", "good", "after the liar");
+        store.server().add("good", "good", "after the liar");
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(1, s.delivered(), s.line());
-        assertEquals(1, copies(fixture.delivered(), "good"));
-        assertEquals(0, copies(fixture.delivered(), "liar"));
+        assertEquals(1, copies(store.fixture().delivered(), "good"));
+        assertEquals(0, copies(store.fixture().delivered(), "liar"));
         assertTrue(s.error().contains("UIDL liar (100 bytes)") && s.error().contains("max-message-size"), s.error());
-        assertEquals(List.of("liar"), server.messages.stream().map(ScriptedPop3.Msg::uidl).toList(), "the big one stays");
+        assertEquals(List.of("liar"), store.server().messages.stream().map(ScriptedPop3.Msg::uidl).toList(), "the big one stays");
     }
 
     @Test
     void aMessageListedLargerThanTheLimitShouldNotBeRetrievedAndShouldBeReported() throws Exception {
         reconfigure("mailfetch.fetch.max-message-size", "1KiB");
-        server.add("big", "big", "b".repeat(2000));
-        server.add("small", "small", "fits");
+        store.server().add("big", "big", "b".repeat(2000));
+        store.server().add("small", "small", "fits");
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, s.result(), s.line());
         assertEquals(1, s.delivered());
-        assertEquals(1, server.count("RETR"), "the big one is never downloaded");
+        assertEquals(1, store.server().count("RETR"), "the big one is never downloaded");
         assertTrue(s.error().contains("UIDL big (") && s.error().contains("left on the server"), s.error());
-        assertEquals(List.of("big"), server.messages.stream().map(ScriptedPop3.Msg::uidl).toList());
+        assertEquals(List.of("big"), store.server().messages.stream().map(ScriptedPop3.Msg::uidl).toList());
         assertEquals(s.error(), status(a).lastError());
     }
 
     @Test
     void aMessageShorterThanItsListSizeShouldNeitherBeDeliveredNorDeleted() throws Exception {
-        server.messages.add(new ScriptedPop3.Msg("cut", ScriptedPop3.message("cut", "first half"), 5000));
-        server.add("whole", "whole", "fine");
+        store.server().messages.add(new ScriptedPop3.Msg("cut", ScriptedPop3.message("cut", "first half"), 5000));
+        store.server().add("whole", "whole", "fine");
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.FAILED, s.result(), s.line());
         assertTrue(s.error().contains("shorter than its LIST size") && s.error().contains("UIDL cut (5000 bytes)"),
                 s.error());
-        assertEquals(0, copies(fixture.delivered(), "cut"));
-        assertEquals(1, copies(fixture.delivered(), "whole"));
-        assertEquals(List.of("cut"), server.messages.stream().map(ScriptedPop3.Msg::uidl).toList());
+        assertEquals(0, copies(store.fixture().delivered(), "cut"));
+        assertEquals(1, copies(store.fixture().delivered(), "whole"));
+        assertEquals(List.of("cut"), store.server().messages.stream().map(ScriptedPop3.Msg::uidl).toList());
     }
 
     @Test
     void aUidlReusedAfterItsMessageWasDeletedShouldBeFetchedAsANewMessage() throws Exception {
-        server.add("1", "first A", "same length");
+        store.server().add("1", "first A", "same length");
         Account a = account(DeleteMode.IMMEDIATELY);
-        SessionSummary first = fixture.fetch(a.id());
+        SessionSummary first = store.fixture().fetch(a.id());
         assertEquals(1, first.deleted(), first.line());
-        assertEquals(List.of(), server.messages);
+        assertEquals(List.of(), store.server().messages);
 
-        server.add("1", "second B", "same length"); // same UIDL, same size, new message
+        store.server().add("1", "second B", "same length"); // same UIDL, same size, new message
 
-        SessionSummary second = fixture.fetch(a.id());
+        SessionSummary second = store.fixture().fetch(a.id());
 
         assertEquals(1, second.delivered(), "B is downloaded, not deleted unseen: " + second.line());
-        assertEquals(1, copies(fixture.delivered(), "first A"));
-        assertEquals(1, copies(fixture.delivered(), "second B"));
-        assertEquals(List.of(), server.messages);
+        assertEquals(1, copies(store.fixture().delivered(), "first A"));
+        assertEquals(1, copies(store.fixture().delivered(), "second B"));
+        assertEquals(List.of(), store.server().messages);
     }
 
     @Test
     void aUidlReusedWithAnotherSizeShouldBeANewMessageEvenWhenNeverDeleted() throws Exception {
-        server.add("1", "first A", "short");
+        store.server().add("1", "first A", "short");
         Account a = account(DeleteMode.NEVER);
-        fixture.fetch(a.id());
-        server.messages.clear(); // another client took A
-        server.add("1", "second B", "a longer body than before");
+        store.fixture().fetch(a.id());
+        store.server().messages.clear(); // another client took A
+        store.server().add("1", "second B", "a longer body than before");
 
-        SessionSummary second = fixture.fetch(a.id());
+        SessionSummary second = store.fixture().fetch(a.id());
 
         assertEquals(1, second.delivered(), second.line());
-        assertEquals(1, copies(fixture.delivered(), "second B"));
-        assertEquals(2, fixture.delivered().size());
+        assertEquals(1, copies(store.fixture().delivered(), "second B"));
+        assertEquals(2, store.fixture().delivered().size());
     }
 
     @Test
     void aRepeatedUidlWhoseSuffixShiftsShouldNeitherLoseNorDuplicateMail() throws Exception {
-        server.add("dup", "first X", "x");
-        server.add("dup", "second Y", "a longer body y");
+        store.server().add("dup", "first X", "x");
+        store.server().add("dup", "second Y", "a longer body y");
         Account a = account(DeleteMode.NEVER);
-        SessionSummary first = fixture.fetch(a.id());
+        SessionSummary first = store.fixture().fetch(a.id());
         assertEquals(2, first.delivered(), first.line());
 
-        server.messages.remove(0); // another client took X: Y is now the first "dup"
-        SessionSummary second = fixture.fetch(a.id());
+        store.server().messages.remove(0); // another client took X: Y is now the first "dup"
+        SessionSummary second = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, second.result(), second.line());
-        assertEquals(1, copies(fixture.delivered(), "first X"));
-        assertEquals(1, copies(fixture.delivered(), "second Y"), "Y under its shifted key is the same file");
-        assertEquals(2, fixture.delivered().size());
+        assertEquals(1, copies(store.fixture().delivered(), "first X"));
+        assertEquals(1, copies(store.fixture().delivered(), "second Y"), "Y under its shifted key is the same file");
+        assertEquals(2, store.fixture().delivered().size());
     }
 
     @Test
     void headerIdenticalMessagesOnAServerWithoutUidlShouldBothBeDelivered() throws Exception {
-        server.overrides.put("UIDL", (s, args, out) -> ScriptedPop3.write(out, "-ERR no UIDL here\r\n"));
-        server.add(null, "same", "body one");
+        store.server().overrides.put("UIDL", (s, args, out) -> ScriptedPop3.write(out, "-ERR no UIDL here\r\n"));
+        store.server().add(null, "same", "body one");
         Account a = account(DeleteMode.IMMEDIATELY);
-        SessionSummary first = fixture.fetch(a.id());
+        SessionSummary first = store.fixture().fetch(a.id());
         assertEquals(1, first.deleted(), first.line());
 
-        server.add(null, "same", "body two");
-        SessionSummary second = fixture.fetch(a.id());
+        store.server().add(null, "same", "body two");
+        SessionSummary second = store.fixture().fetch(a.id());
 
         assertEquals(1, second.delivered(), second.line());
-        List<String> files = fixture.delivered();
+        List<String> files = store.fixture().delivered();
         assertEquals(2, files.size());
         assertTrue(files.stream().anyMatch(f -> f.contains("body one")) && files.stream().anyMatch(f -> f.contains("body two")));
     }
 
     @Test
     void aRepeatedUidlWhoseKeyShiftsOnTheNewConnectionShouldNotDeleteTheUndeliveredMessage() throws Exception {
-        server.add("x", "a", "short");
-        server.add("x", "b", "a longer body that makes the second message bigger");
-        ScriptedPop3.Msg first = server.messages.get(0);
-        server.overrides.put("RETR", (s, args, out) -> {
+        store.server().add("x", "a", "short");
+        store.server().add("x", "b", "a longer body that makes the second message bigger");
+        ScriptedPop3.Msg first = store.server().messages.get(0);
+        store.server().overrides.put("RETR", (s, args, out) -> {
             if (s.msg(args).text().contains("Subject: b")) {
                 // the download of b breaks off, and meanwhile another client removes a
-                server.messages.remove(first);
+                store.server().messages.remove(first);
                 ScriptedPop3.write(out, "+OK\r\nSubject: b\r\n\r\na longer");
                 return false;
             }
@@ -360,39 +334,39 @@ class HostileServerFetchTest {
         });
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        fixture.fetch(a.id());
+        store.fixture().fetch(a.id());
 
         // on the new connection "x" is b: the key of delivered a now names undelivered b
-        assertEquals(1, fixture.delivered().size());
-        assertEquals(1, server.messages.size(), "b is still on the server: " + server.received);
-        assertTrue(server.messages.get(0).text().contains("Subject: b"));
-        assertEquals(0, server.count("DELE"), "nothing deleted that was not delivered: " + server.received);
+        assertEquals(1, store.fixture().delivered().size());
+        assertEquals(1, store.server().messages.size(), "b is still on the server: " + store.server().received);
+        assertTrue(store.server().messages.get(0).text().contains("Subject: b"));
+        assertEquals(0, store.server().count("DELE"), "nothing deleted that was not delivered: " + store.server().received);
     }
 
     @Test
     void aReusedUidlShouldNotBeDeletedWhenTheServerWillNotSayItsSize() throws Exception {
-        server.add("1", "a", "first");
+        store.server().add("1", "a", "first");
         Account a = account(DeleteMode.parse("after-days:1"));
         org.mailfetch.testsupport.MutableClock clock = new org.mailfetch.testsupport.MutableClock(java.time.Instant.now());
-        fixture.fetch(a.id(), clock);
+        store.fixture().fetch(a.id(), clock);
         // another client removes a; b arrives under the same UIDL; the server will not answer LIST
-        server.messages.clear();
-        server.add("1", "b", "another message under the same UIDL, of another size");
-        server.overrides.put("LIST", (s, args, out) -> ScriptedPop3.write(out, "-ERR no LIST here\r\n"));
+        store.server().messages.clear();
+        store.server().add("1", "b", "another message under the same UIDL, of another size");
+        store.server().overrides.put("LIST", (s, args, out) -> ScriptedPop3.write(out, "-ERR no LIST here\r\n"));
         clock.advance(java.time.Duration.ofDays(2));
 
-        fixture.fetch(a.id(), clock);
+        store.fixture().fetch(a.id(), clock);
 
-        assertEquals(1, server.messages.size(), "b is not taken for a: never deleted unseen");
-        assertEquals(0, server.count("DELE"), server.received.toString());
+        assertEquals(1, store.server().messages.size(), "b is not taken for a: never deleted unseen");
+        assertEquals(0, store.server().count("DELE"), store.server().received.toString());
     }
 
     @Test
     void aRetrThatNeverEndsShouldFailOnlyItsMessageAndBeSkippedAfterThreeSessions() throws Exception {
-        server.add("u1", "one", "1");
-        server.messages.add(new ScriptedPop3.Msg("bad", ScriptedPop3.message("bad", "no end"), 60));
-        server.add("u3", "three", "3");
-        server.overrides.put("RETR", (s, args, out) -> {
+        store.server().add("u1", "one", "1");
+        store.server().messages.add(new ScriptedPop3.Msg("bad", ScriptedPop3.message("bad", "no end"), 60));
+        store.server().add("u3", "three", "3");
+        store.server().overrides.put("RETR", (s, args, out) -> {
             if (s.msg(args).uidl().equals("bad")) {
                 // "." after a bare LF does not end a message: the server then says nothing more
                 return ScriptedPop3.write(out, "+OK\r\nSubject: bad\r\n\r\nno end\n.\r\n");
@@ -402,36 +376,35 @@ class HostileServerFetchTest {
         Account a = account(DeleteMode.IMMEDIATELY);
 
         for (int session = 1; session <= 3; session++) {
-            SessionSummary s = fixture.fetch(a.id());
+            SessionSummary s = store.fixture().fetch(a.id());
 
             assertEquals(SessionSummary.Result.FAILED, s.result(), s.line());
             assertTrue(s.error().startsWith("timed out") && s.error().contains("UIDL bad (60 bytes)")
                     && s.error().contains("failed in " + session + " session"), s.error());
         }
-        assertEquals(List.of("bad"), server.messages.stream().map(ScriptedPop3.Msg::uidl).toList(),
+        assertEquals(List.of("bad"), store.server().messages.stream().map(ScriptedPop3.Msg::uidl).toList(),
                 "the messages around it were delivered and deleted in the first session");
 
-        SessionSummary fourth = fixture.fetch(a.id());
+        SessionSummary fourth = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, fourth.result(), fourth.line());
         assertTrue(fourth.error().contains("UIDL bad (60 bytes) skipped"), fourth.error());
-        assertEquals(3, server.count("RETR") - 2, "RETR of the bad message in three sessions, then no more");
-        assertEquals(2, fixture.delivered().size());
+        assertEquals(3, store.server().count("RETR") - 2, "RETR of the bad message in three sessions, then no more");
+        assertEquals(2, store.fixture().delivered().size());
     }
 
     @Test
     @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void sizesClaimedInListShouldNotStretchTheSessionDeadline() throws Exception {
-        fixture.close();
         Properties p = new Properties();
         p.setProperty("mailfetch.fetch.session-deadline", "3s");
         p.setProperty("mailfetch.fetch.session-deadline-per-mib", "2s");
         p.setProperty("mailfetch.fetch.max-message-size", "1MiB");
-        fixture = fixture(p);
+        store.reopen(p);
         for (int i = 0; i < 100; i++) { // LIST says 1 MiB each: 200 s of allowance if claims counted
-            server.messages.add(new ScriptedPop3.Msg("big" + i, ScriptedPop3.message("big " + i, "x"), 1 << 20));
+            store.server().messages.add(new ScriptedPop3.Msg("big" + i, ScriptedPop3.message("big " + i, "x"), 1 << 20));
         }
-        server.overrides.put("RETR", (s, args, out) -> {
+        store.server().overrides.put("RETR", (s, args, out) -> {
             ScriptedPop3.write(out, "+OK\r\n");
             for (int i = 0; i < 600; i++) {
                 out.write('z');
@@ -443,22 +416,22 @@ class HostileServerFetchTest {
         Account a = account(DeleteMode.IMMEDIATELY);
 
         long t0 = System.nanoTime();
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
 
         // 3 s plus the allowance of the one message in flight (1 MiB, 2 s), not of all hundred
         assertTrue(took.compareTo(Duration.ofSeconds(20)) < 0, "took " + took + ": " + s.line());
         assertTrue(s.error().contains("the session deadline passed"), s.error());
-        assertEquals(100, server.messages.size());
+        assertEquals(100, store.server().messages.size());
     }
 
     @Test
     void aServerSendingOneByteAtATimeShouldBeStoppedByTheSessionDeadlineAndWhatIsDoneDeleted() throws Exception {
         reconfigure("mailfetch.fetch.session-deadline", "3s");
-        server.add("u1", "one", "1");
-        server.add("slow", "slow", "trickle");
-        server.add("u3", "three", "3");
-        server.overrides.put("RETR", (s, args, out) -> {
+        store.server().add("u1", "one", "1");
+        store.server().add("slow", "slow", "trickle");
+        store.server().add("u3", "three", "3");
+        store.server().overrides.put("RETR", (s, args, out) -> {
             if (!s.msg(args).uidl().equals("slow")) {
                 return ScriptedPop3.write(out, "+OK\r\n" + s.msg(args).text() + ".\r\n");
             }
@@ -473,7 +446,7 @@ class HostileServerFetchTest {
         Account a = account(DeleteMode.IMMEDIATELY);
 
         long t0 = System.nanoTime();
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
 
         assertTrue(took.compareTo(Duration.ofSeconds(15)) < 0, "the deadline (3 s) ends the session, took " + took);
@@ -481,27 +454,27 @@ class HostileServerFetchTest {
         assertTrue(s.error().startsWith("the session deadline passed"), s.error());
         assertEquals(1, s.delivered());
         assertEquals(1, s.deleted(), "the delivered message is deleted on a fresh connection: " + s.line());
-        assertEquals(List.of("slow", "u3"), server.messages.stream().map(ScriptedPop3.Msg::uidl).toList());
+        assertEquals(List.of("slow", "u3"), store.server().messages.stream().map(ScriptedPop3.Msg::uidl).toList());
         assertFalse(status(a).running());
     }
 
     @Test
     void aDeliveryFailureShouldStopDownloadingAtOnceAndSaySoPlainly() throws Exception {
         for (int i = 1; i <= 8; i++) {
-            server.add("u" + i, "m" + i, "body " + i);
+            store.server().add("u" + i, "m" + i, "body " + i);
         }
-        Path mailbox = dataDir.resolve("mailboxes/example.com/alice");
+        Path mailbox = store.dataDir().resolve("mailboxes/example.com/alice");
         Files.createDirectories(mailbox.getParent());
         Files.writeString(mailbox, "not a directory: every Maildir delivery fails");
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.FAILED, s.result(), s.line());
         assertTrue(s.error().startsWith("delivery failed, downloading stopped"), s.error());
         assertFalse(s.error().contains("Multicast processing failed"), s.error());
-        assertTrue(server.count("RETR") <= 2, "no more downloads after the failure: " + server.count("RETR"));
-        assertEquals(8, server.messages.size());
+        assertTrue(store.server().count("RETR") <= 2, "no more downloads after the failure: " + store.server().count("RETR"));
+        assertEquals(8, store.server().messages.size());
     }
 
     private static void sleep(long ms) {

@@ -2,19 +2,15 @@ package org.mailfetch.fetch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
-import org.mailfetch.testsupport.MailfetchFixture;
 
 /**
  * Messages just under, at and just over the size held in memory ({@link SpoolOutput#IN_MEMORY}, as
@@ -26,20 +22,15 @@ class InMemorySpoolTest {
 
     private static final String HEADER = "From: sender@example.org\nTo: alice@example.com\nSubject: ";
 
-    @TempDir
-    Path dataDir;
+    @RegisterExtension
+    final ScriptedStore store = new ScriptedStore()
+            .with("mailfetch.fetch.read-timeout", "5s")
+            .with("mailfetch.fetch.batch-size", "3");
 
-    private ScriptedPop3 server;
-    private MailfetchFixture fixture;
     private final List<String> stored = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
-        server = new ScriptedPop3();
-        Properties p = new Properties();
-        p.setProperty("mailfetch.fetch.read-timeout", "5s");
-        p.setProperty("mailfetch.fetch.batch-size", "3");
-        fixture = new MailfetchFixture(dataDir, p);
         int limit = SpoolOutput.IN_MEMORY;
         int[] sizes = {limit + 1, 120, limit, limit - 1, 3 * limit + 5, 300, limit + 1, limit, 1000};
         for (int i = 0; i < sizes.length; i++) {
@@ -47,14 +38,8 @@ class InMemorySpoolTest {
             assertEquals(sizes[i], message.length());
             stored.add(message);
             // on the wire: CRLF line ends, and every line that starts with a dot gets one more
-            server.messages.add(new ScriptedPop3.Msg("u" + i, message.replace("\n", "\r\n")));
+            store.server().messages.add(new ScriptedPop3.Msg("u" + i, message.replace("\n", "\r\n")));
         }
-    }
-
-    @AfterEach
-    void tearDown() {
-        fixture.close();
-        server.close();
     }
 
     /** A message of exactly {@code size} bytes as stored, many of its lines starting with a dot. */
@@ -73,13 +58,13 @@ class InMemorySpoolTest {
 
     @Test
     void messagesAroundTheInMemoryLimitShouldEachArriveByteForByte() throws Exception {
-        Account a = fixture.addAccount("mem", server.port(), "u", "p", DeleteMode.NEVER);
+        Account a = store.fixture().addAccount("mem", store.server().port(), "u", "p", DeleteMode.NEVER);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, s.result(), s.line());
         assertEquals(stored.size(), s.delivered(), s.line());
-        List<String> files = fixture.delivered();
+        List<String> files = store.fixture().delivered();
         assertEquals(stored.size(), files.size());
         for (String expected : stored) {
             String subject = expected.lines().filter(l -> l.startsWith("Subject: ")).findFirst().orElseThrow();

@@ -5,20 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
-import org.mailfetch.testsupport.MailfetchFixture;
 
 /**
  * Large messages on a PIPELINING server: the next RETR is already on the wire while the server
@@ -29,25 +25,12 @@ import org.mailfetch.testsupport.MailfetchFixture;
 @Timeout(120)
 class LargeRetrAheadTest {
 
-    @TempDir
-    Path dataDir;
-
-    private ScriptedPop3 server;
-    private MailfetchFixture fixture;
+    @RegisterExtension
+    final ScriptedStore store = new ScriptedStore().with("mailfetch.fetch.read-timeout", "5s");
 
     @BeforeEach
     void setUp() throws Exception {
-        server = new ScriptedPop3();
-        Properties p = new Properties();
-        p.setProperty("mailfetch.fetch.read-timeout", "5s");
-        fixture = new MailfetchFixture(dataDir, p);
-        server.overrides.put("CAPA", (s, a, out) -> ScriptedPop3.write(out, "+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n"));
-    }
-
-    @AfterEach
-    void tearDown() {
-        fixture.close();
-        server.close();
+        store.server().overrides.put("CAPA", (s, a, out) -> ScriptedPop3.write(out, "+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n"));
     }
 
     private static String body(int i, int bytes) {
@@ -61,30 +44,30 @@ class LargeRetrAheadTest {
         int[] sizes = {(int) (1.5 * mib), (int) (1.5 * mib), (int) (1.5 * mib), (int) (9 * mib), (int) (9 * mib)};
         assertTrue(sizes[3] + sizes[4] > 16 * mib, "the last two exceed Pop3Retriever.AHEAD_BYTES together");
         for (int i = 0; i < sizes.length; i++) {
-            server.add("big" + i, "big " + i, body(i, sizes[i]));
+            store.server().add("big" + i, "big " + i, body(i, sizes[i]));
         }
         List<Integer> retrsWaiting = new ArrayList<>();
-        server.overrides.put("RETR", (s, args, out) -> {
+        store.server().overrides.put("RETR", (s, args, out) -> {
             retrsWaiting.add(retrsAlreadySent(s.in));
             return ScriptedPop3.write(out, "+OK\r\n" + s.msg(args).text().replace("\r\n.", "\r\n..") + ".\r\n");
         });
-        Account a = fixture.addAccount("large", server.port(), "u", "p", DeleteMode.IMMEDIATELY);
+        Account a = store.fixture().addAccount("large", store.server().port(), "u", "p", DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, s.result(), s.line());
         assertEquals(sizes.length, s.delivered(), s.line());
         // 1.5+1.5, 1.5+1.5 and 1.5+9 MiB fit the budget: one ahead; 9+9 MiB does not; the last has no next
         assertEquals(List.of(1, 1, 1, 0, 0), retrsWaiting, "RETRs already sent when the server answered each RETR");
-        assertEquals(sizes.length, server.count("RETR"), "each message asked once");
-        List<String> delivered = fixture.delivered();
+        assertEquals(sizes.length, store.server().count("RETR"), "each message asked once");
+        List<String> delivered = store.fixture().delivered();
         assertEquals(sizes.length, delivered.size());
         for (String file : delivered) {
             String subject = file.lines().filter(l -> l.startsWith("Subject: ")).findFirst().orElseThrow().substring(9);
             int i = Integer.parseInt(subject.substring(4));
             assertTrue(file.endsWith("\n\n" + body(i, sizes[i]).replace("\r\n", "\n") + "\n"), subject + " holds its own body");
         }
-        assertEquals(0, server.messages.size(), "all deleted at QUIT");
+        assertEquals(0, store.server().messages.size(), "all deleted at QUIT");
     }
 
     /**

@@ -7,24 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mailfetch.fetch.pop3.Pop3Client;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
 import org.mailfetch.mail.Security;
-import org.mailfetch.testsupport.MailfetchFixture;
 
 /**
  * RETR pipelining (RFC 2449 PIPELINING) against a scripted server: several RETRs go out before the
@@ -37,35 +33,23 @@ class Pop3PipeliningTest {
 
     private static final int N = 8;
 
-    @TempDir
-    Path dataDir;
+    @RegisterExtension
+    final ScriptedStore store = new ScriptedStore().with("mailfetch.fetch.read-timeout", "2s");
 
-    private ScriptedPop3 server;
-    private MailfetchFixture fixture;
     private final List<String> subjects = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
-        server = new ScriptedPop3();
-        Properties p = new Properties();
-        p.setProperty("mailfetch.fetch.read-timeout", "2s");
-        fixture = new MailfetchFixture(dataDir, p);
         for (int i = 1; i <= N; i++) {
             String subject = "pipelined " + i;
             // a dot-stuffed line in each: a reply read as another's would show up in the files
-            server.add("u" + i, subject, "body of " + subject + "\r\n.a dotted line of " + i);
+            store.server().add("u" + i, subject, "body of " + subject + "\r\n.a dotted line of " + i);
             subjects.add(subject);
         }
     }
 
-    @AfterEach
-    void tearDown() {
-        fixture.close();
-        server.close();
-    }
-
     private void announcePipelining() {
-        server.overrides.put("CAPA", (s, a, out) -> ScriptedPop3.write(out, "+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n"));
+        store.server().overrides.put("CAPA", (s, a, out) -> ScriptedPop3.write(out, "+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n"));
     }
 
     /** Answers RETR as the standard server does. */
@@ -80,7 +64,7 @@ class Pop3PipeliningTest {
     private AtomicBoolean moreCommandsBeforeFirstReply() {
         AtomicBoolean seen = new AtomicBoolean();
         AtomicInteger retrs = new AtomicInteger();
-        server.overrides.put("RETR", (s, args, out) -> {
+        store.server().overrides.put("RETR", (s, args, out) -> {
             if (retrs.incrementAndGet() == 1) {
                 for (int i = 0; i < 50 && !s.in.ready(); i++) {
                     sleep(10);
@@ -93,7 +77,7 @@ class Pop3PipeliningTest {
     }
 
     private Account account(DeleteMode delete) {
-        return fixture.addAccount("pipelined", server.port(), "u", "p", delete);
+        return store.fixture().addAccount("pipelined", store.server().port(), "u", "p", delete);
     }
 
     @Test
@@ -102,14 +86,14 @@ class Pop3PipeliningTest {
         AtomicBoolean pipelined = moreCommandsBeforeFirstReply();
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, s.result(), s.line());
-        assertTrue(pipelined.get(), "RETRs were sent before the first reply: " + server.received);
+        assertTrue(pipelined.get(), "RETRs were sent before the first reply: " + store.server().received);
         assertDeliveredOnce(subjects);
         assertEquals(N, s.deleted(), s.line());
-        assertEquals(List.of(), server.messages, "every delivered message is deleted");
-        assertEquals(N, server.count("RETR"), "each message asked for once: " + server.received);
+        assertEquals(List.of(), store.server().messages, "every delivered message is deleted");
+        assertEquals(N, store.server().count("RETR"), "each message asked for once: " + store.server().received);
     }
 
     @Test
@@ -117,12 +101,12 @@ class Pop3PipeliningTest {
         AtomicBoolean pipelined = moreCommandsBeforeFirstReply();
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, s.result(), s.line());
-        assertFalse(pipelined.get(), "no command before the first RETR's reply: " + server.received);
+        assertFalse(pipelined.get(), "no command before the first RETR's reply: " + store.server().received);
         assertDeliveredOnce(subjects);
-        assertEquals(List.of(), server.messages);
+        assertEquals(List.of(), store.server().messages);
     }
 
     @Test
@@ -130,21 +114,21 @@ class Pop3PipeliningTest {
         announcePipelining();
         AtomicInteger retrs = new AtomicInteger();
         // the first connection answers RETR 1 and 2 and drops while the later RETRs are in flight
-        server.overrides.put("RETR", (s, args, out) -> retrs.incrementAndGet() == 3 ? false : retr(s, args, out));
+        store.server().overrides.put("RETR", (s, args, out) -> retrs.incrementAndGet() == 3 ? false : retr(s, args, out));
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, s.result(), "the rest is fetched on a new connection: " + s.line());
         assertDeliveredOnce(subjects);
-        assertEquals(List.of(), server.messages, "deleted after delivery, on the new connection");
+        assertEquals(List.of(), store.server().messages, "deleted after delivery, on the new connection");
     }
 
     @Test
     void aConnectionCutInsideAPipelinedMessageShouldFailOnlyItAndTheNextSessionShouldDeliverIt() throws Exception {
         announcePipelining();
         AtomicInteger retrs = new AtomicInteger();
-        server.overrides.put("RETR", (s, args, out) -> {
+        store.server().overrides.put("RETR", (s, args, out) -> {
             if (retrs.incrementAndGet() == 3) {
                 String text = s.msg(args).text();
                 ScriptedPop3.write(out, "+OK\r\n" + text.substring(0, text.length() / 2));
@@ -154,30 +138,30 @@ class Pop3PipeliningTest {
         });
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary cut = fixture.fetch(a.id());
+        SessionSummary cut = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.FAILED, cut.result(), cut.line());
         assertEquals(N - 1, cut.delivered(), cut.line());
-        assertEquals(N - 1, fixture.delivered().size(), "half a message never reaches the Maildir");
+        assertEquals(N - 1, store.fixture().delivered().size(), "half a message never reaches the Maildir");
         assertEquals(List.of("pipelined 3"), serverSubjects(), "only the cut message stays on the server");
 
-        SessionSummary next = fixture.fetch(a.id());
+        SessionSummary next = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, next.result(), next.line());
         assertEquals(1, next.downloaded(), next.line());
         assertDeliveredOnce(subjects);
-        assertEquals(List.of(), server.messages);
+        assertEquals(List.of(), store.server().messages);
     }
 
     @Test
     void anErrInTheMiddleOfThePipelineShouldFailThatMessageAloneAndKeepTheOtherRepliesInStep() throws Exception {
         announcePipelining();
         AtomicInteger refusals = new AtomicInteger();
-        server.overrides.put("RETR", (s, args, out) -> args.trim().equals("4") && refusals.incrementAndGet() == 1
+        store.server().overrides.put("RETR", (s, args, out) -> args.trim().equals("4") && refusals.incrementAndGet() == 1
                 ? ScriptedPop3.write(out, "-ERR [IN-USE] message 4 is locked\r\n") : retr(s, args, out));
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary first = fixture.fetch(a.id());
+        SessionSummary first = store.fixture().fetch(a.id());
 
         assertEquals(N - 1, first.delivered(), first.line());
         assertEquals(List.of("pipelined 4"), serverSubjects(), "the refused message stays, the others are deleted");
@@ -185,28 +169,28 @@ class Pop3PipeliningTest {
         others.remove("pipelined 4");
         assertDeliveredOnce(others);
 
-        SessionSummary next = fixture.fetch(a.id());
+        SessionSummary next = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, next.result(), next.line());
         assertDeliveredOnce(subjects);
-        assertEquals(List.of(), server.messages);
+        assertEquals(List.of(), store.server().messages);
     }
 
     @Test
     void aSlowServerAnnouncingPipeliningShouldStillDeliverEveryMessageInStep() throws Exception {
         announcePipelining();
         // each reply comes well inside the read timeout, but long after the RETRs behind it went out
-        server.overrides.put("RETR", (s, args, out) -> {
+        store.server().overrides.put("RETR", (s, args, out) -> {
             sleep(100);
             return retr(s, args, out);
         });
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, s.result(), s.line());
         assertDeliveredOnce(subjects);
-        assertEquals(List.of(), server.messages);
+        assertEquals(List.of(), store.server().messages);
     }
 
     @Test
@@ -214,7 +198,7 @@ class Pop3PipeliningTest {
         announcePipelining();
         // announces PIPELINING but throws away whatever arrived with the first RETR of a connection
         java.util.Set<ScriptedPop3.Session> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        server.overrides.put("RETR", (s, args, out) -> {
+        store.server().overrides.put("RETR", (s, args, out) -> {
             if (seen.add(s)) {
                 sleep(200);
                 while (s.in.ready()) {
@@ -225,18 +209,18 @@ class Pop3PipeliningTest {
         });
         Account a = account(DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, s.result(), "the lost reply's message is retried on a new connection,"
                 + " and from then on one command at a time: " + s.line());
         assertDeliveredOnce(subjects);
-        assertEquals(List.of(), server.messages);
+        assertEquals(List.of(), store.server().messages);
     }
 
     @Test
     void aDeleAfterRetrsLeftInFlightShouldReadItsOwnReplyNotARetrs() throws Exception {
         announcePipelining();
-        try (Pop3Client c = Pop3Client.open(new Pop3Client.Endpoint("127.0.0.1", server.port(), Security.NONE, null,
+        try (Pop3Client c = Pop3Client.open(new Pop3Client.Endpoint("127.0.0.1", store.server().port(), Security.NONE, null,
                 Duration.ofSeconds(5), Duration.ofSeconds(2)), Long.MAX_VALUE)) {
             c.login("u", "p");
             c.sendRetr(1, 1 << 20, -1);
@@ -250,14 +234,14 @@ class Pop3PipeliningTest {
             assertTrue(c.quit().ok());
         }
         assertEquals(List.of("RETR 1", "RETR 2", "RETR 3", "DELE 5", "QUIT"),
-                server.received.subList(server.received.indexOf("RETR 1"), server.received.size()));
+                store.server().received.subList(store.server().received.indexOf("RETR 1"), store.server().received.size()));
         assertFalse(serverSubjects().contains("pipelined 5"), "DELE 5 applied at QUIT");
-        assertEquals(N - 1, server.messages.size());
+        assertEquals(N - 1, store.server().messages.size());
     }
 
     private List<String> serverSubjects() {
         List<String> out = new ArrayList<>();
-        for (ScriptedPop3.Msg m : server.messages) {
+        for (ScriptedPop3.Msg m : store.server().messages) {
             out.add(m.text().lines().filter(l -> l.startsWith("Subject: ")).findFirst().orElseThrow().substring(9));
         }
         return out;
@@ -266,7 +250,7 @@ class Pop3PipeliningTest {
     /** Exactly one Maildir file per expected subject, each with its own body and its dot unstuffed. */
     private void assertDeliveredOnce(List<String> expected) throws IOException {
         List<String> got = new ArrayList<>();
-        for (String file : fixture.delivered()) {
+        for (String file : store.fixture().delivered()) {
             String subject = file.lines().filter(l -> l.startsWith("Subject: ")).findFirst().orElseThrow().substring(9);
             assertTrue(file.contains("\nbody of " + subject + "\n.a dotted line of " + subject.substring(10) + "\n"),
                     "the file of " + subject + " holds its own body:\n" + file);

@@ -8,18 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.mailfetch.mail.Account;
 import org.mailfetch.mail.DeleteMode;
-import org.mailfetch.testsupport.MailfetchFixture;
 
 /**
  * Review of the session-long spool channels (overwritten from 0, never truncated): a message shorter
@@ -29,34 +26,23 @@ import org.mailfetch.testsupport.MailfetchFixture;
 @Timeout(120)
 class SpoolReuseTest {
 
-    @TempDir
-    Path dataDir;
+    @RegisterExtension
+    final ScriptedStore store = new ScriptedStore()
+            .with("mailfetch.fetch.read-timeout", "2s")
+            .with("mailfetch.fetch.batch-size", "2");
 
-    private ScriptedPop3 server;
-    private MailfetchFixture fixture;
     private final List<String> subjects = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
-        server = new ScriptedPop3();
-        Properties p = new Properties();
-        p.setProperty("mailfetch.fetch.read-timeout", "2s");
-        p.setProperty("mailfetch.fetch.batch-size", "2");
-        fixture = new MailfetchFixture(dataDir, p);
         for (int i = 1; i <= 9; i++) {
             String subject = "spooled " + i;
             // long (several 64 KiB stages, a CR split across writes likely) and short in turn
             String body = i % 3 == 1 ? ("long line " + i + " of filler\r\n").repeat(12000) : "short " + i;
-            server.add("u" + i, subject, body + "\r\nEND OF " + i);
+            store.server().add("u" + i, subject, body + "\r\nEND OF " + i);
             subjects.add(subject);
         }
-        server.overrides.put("CAPA", (s, a, out) -> ScriptedPop3.write(out, "+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n"));
-    }
-
-    @AfterEach
-    void tearDown() {
-        fixture.close();
-        server.close();
+        store.server().overrides.put("CAPA", (s, a, out) -> ScriptedPop3.write(out, "+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n"));
     }
 
     private static boolean retr(ScriptedPop3.Session s, String args, java.io.OutputStream out) throws IOException {
@@ -74,7 +60,7 @@ class SpoolReuseTest {
             for (Path fd : all.toList()) {
                 try {
                     String target = Files.readSymbolicLink(fd).toString();
-                    if (target.startsWith(dataDir.resolve("spool").toString())) {
+                    if (target.startsWith(store.dataDir().resolve("spool").toString())) {
                         open.add(target);
                     }
                 } catch (IOException | UnsupportedOperationException gone) {
@@ -88,14 +74,14 @@ class SpoolReuseTest {
     @Test
     void aSessionStoppedByFailuresInARowShouldLeaveNoSpoolFileOpen() throws Exception {
         // every RETR cut mid-message: the session stops after failures in a row, from the iterator
-        server.overrides.put("RETR", (s, args, out) -> {
+        store.server().overrides.put("RETR", (s, args, out) -> {
             String text = s.msg(args).text();
             ScriptedPop3.write(out, "+OK\r\n" + text.substring(0, text.length() / 2));
             return false;
         });
-        Account a = fixture.addAccount("spool", server.port(), "u", "p", DeleteMode.IMMEDIATELY);
+        Account a = store.fixture().addAccount("spool", store.server().port(), "u", "p", DeleteMode.IMMEDIATELY);
 
-        SessionSummary s = fixture.fetch(a.id());
+        SessionSummary s = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.FAILED, s.result(), s.line());
         assertEquals(List.of(), openSpoolFiles(), "no spool file left open: " + s.line());
@@ -104,7 +90,7 @@ class SpoolReuseTest {
     @Test
     void shortAfterLongCutMidWriteAndRetriedMessagesShouldEachHoldExactlyTheirOwnBytes() throws Exception {
         AtomicInteger retrs = new AtomicInteger();
-        server.overrides.put("RETR", (s, args, out) -> {
+        store.server().overrides.put("RETR", (s, args, out) -> {
             int n = retrs.incrementAndGet();
             String text = s.msg(args).text();
             if (args.trim().equals("5") && n < 20 && text.contains("short 5") && s.msg("4").text().length() > 0
@@ -118,13 +104,13 @@ class SpoolReuseTest {
             }
             return retr(s, args, out);
         });
-        Account a = fixture.addAccount("spool", server.port(), "u", "p", DeleteMode.IMMEDIATELY);
+        Account a = store.fixture().addAccount("spool", store.server().port(), "u", "p", DeleteMode.IMMEDIATELY);
 
-        SessionSummary first = fixture.fetch(a.id());
-        SessionSummary second = fixture.fetch(a.id());
+        SessionSummary first = store.fixture().fetch(a.id());
+        SessionSummary second = store.fixture().fetch(a.id());
 
         assertEquals(SessionSummary.Result.OK, second.result(), first.line() + " / " + second.line());
-        List<String> files = fixture.delivered();
+        List<String> files = store.fixture().delivered();
         List<String> got = new ArrayList<>();
         for (String file : files) {
             String subject = file.lines().filter(l -> l.startsWith("Subject: ")).findFirst().orElseThrow().substring(9);
@@ -137,7 +123,7 @@ class SpoolReuseTest {
         }
         assertEquals(subjects.stream().sorted().toList(), got.stream().sorted().toList());
         assertEquals(List.of(), openSpoolFiles(), "no spool file left open after the sessions");
-        try (Stream<Path> left = Files.list(dataDir.resolve("spool"))) {
+        try (Stream<Path> left = Files.list(store.dataDir().resolve("spool"))) {
             for (Path d : left.toList()) {
                 try (Stream<Path> in = Files.list(d)) {
                     assertEquals(List.of(), in.toList(), "spool files removed at the session's end");
