@@ -710,15 +710,13 @@ public final class FetchBench {
 
     private static void check(Case c, int sessions, int messages) {
         if (messages != sessions * c.count()) {
-            throw new IllegalStateException(c.label() + ": expected " + sessions + " x " + c.count() + " messages, got "
-                    + messages);
+            throw new IllegalStateException(c.label() + ": expected " + (sessions == 1 ? "" : sessions + " x ")
+                    + c.count() + " messages, got " + messages);
         }
     }
 
     private static void check(Case c, int messages) {
-        if (messages != c.count()) {
-            throw new IllegalStateException(c.label() + ": expected " + c.count() + " messages, got " + messages);
-        }
+        check(c, 1, messages);
     }
 
     private static void print(String mailbox, String what, Timing t, Timing pop3, Timing disk) {
@@ -731,7 +729,7 @@ public final class FetchBench {
     }
 
     private static String ratio(Timing t, Timing baseline) {
-        return baseline == null ? "" : String.format("%.2f", t.messagesPerSecond() / baseline.messagesPerSecond());
+        return baseline == null ? "" : String.format("%.2f", rate(t, baseline));
     }
 
     private static void syncFileSystems() throws IOException, InterruptedException {
